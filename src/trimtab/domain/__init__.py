@@ -13,6 +13,7 @@ from trimtab.domain.accounts import (
     TaxStatus,
 )
 from trimtab.domain.holdings import CashBalance, TaxLot, Term, is_long_term
+from trimtab.domain.problems import Problem
 from trimtab.domain.restrictions import Kind, Level, Restriction, effective_restrictions
 from trimtab.domain.securities import AssetClass, Price, Security, SecurityType
 
@@ -27,6 +28,7 @@ __all__ = [
     "Kind",
     "Level",
     "Price",
+    "Problem",
     "Restriction",
     "Security",
     "SecurityType",
