@@ -57,6 +57,10 @@ class Account:
     branch: str | None = None
     # Firm-defined fields ("paperwork": "incomplete"); read-only so the value stays frozen.
     fields: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The program (platform or product line) whose restrictions and settings apply, and
+    # the asset allocation the account follows; None until assigned.
+    program: str | None = None
+    target: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.fields, MappingProxyType):

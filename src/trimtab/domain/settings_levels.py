@@ -1,0 +1,340 @@
+"""Settings at four levels, versioned: what is in force for an account, and why.
+
+The problem. A firm sets defaults; a program (an ESG platform) changes some; a household
+or one account overrides others. An operator asks "why does account A-17 harvest losses
+year-round?" and a regulator asks "what was in force on 3 March?". Overwriting values
+would lose both answers.
+
+The rule. A setting is never edited in place: every change is a `SettingChange` (who,
+when, why) appended to the history of one (setting, scope). For an account, the *scope
+chain* runs account → household → program → firm; the effective value is the latest
+change at the most specific scope that sets it (a change with value None clears that
+scope, so the next wider one shows through); nothing set anywhere means the built-in
+default. Restrictions (`restriction.<TICKER>`) are the exception: every level's value
+stands, combined by `effective_restrictions` (any no-buy blocks the buy). As-of
+resolution ignores changes recorded after the moment asked. A revert is a new change that
+restores the value before the reverted one, with its own reason.
+
+Worked example:
+
+    >>> import datetime as dt
+    >>> t = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+    >>> firm = Scope(Level.FIRM, "F")
+    >>> home = Placement(account="A-1", household="H-1", program=None, firm="F")
+    >>> book = SettingsBook([
+    ...     SettingChange(1, "tax_sensitivity", firm, "low", "ops", t, "firm policy"),
+    ...     SettingChange(2, "tax_sensitivity", home.scope(Level.HOUSEHOLD), "high",
+    ...                   "alice", t + dt.timedelta(days=1), "client in top bracket"),
+    ... ])
+    >>> e = book.resolve(home)["tax_sensitivity"]
+    >>> e.value, e.source.scope.level.name, [c.value for c in e.shadowed]
+    ('high', 'HOUSEHOLD', ['low'])
+    >>> book.resolve(home, as_of=t)["tax_sensitivity"].value
+    'low'
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from trimtab.domain.problems import Problem
+from trimtab.domain.restrictions import Kind, Level, Restriction, effective_restrictions
+from trimtab.domain.settings_catalog import (
+    RESTRICTION_PREFIX,
+    SettingValue,
+    default_value,
+    is_restriction,
+    known_settings,
+    validate_setting,
+)
+
+__all__ = [
+    "ChangeRequest",
+    "Effective",
+    "Level",
+    "Placement",
+    "Scope",
+    "SettingChange",
+    "SettingsBook",
+    "plan_revert",
+    "validate_request",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Where a value is set: the firm, a program, a household or one account, by id."""
+
+    level: Level
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.level.name.lower()} {self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where an account sits: the scopes whose settings reach it."""
+
+    account: str
+    household: str
+    program: str | None
+    firm: str
+
+    def scope(self, level: Level) -> Scope:
+        ids = {
+            Level.FIRM: self.firm,
+            Level.PROGRAM: self.program,
+            Level.HOUSEHOLD: self.household,
+            Level.ACCOUNT: self.account,
+        }
+        scope_id = ids[level]
+        if scope_id is None:
+            raise ValueError(f"account {self.account} is in no program")
+        return Scope(level, scope_id)
+
+    def chain(self) -> list[Scope]:
+        """Most specific first: account, household, program (if any), firm."""
+        levels = [Level.ACCOUNT, Level.HOUSEHOLD, Level.PROGRAM, Level.FIRM]
+        return [self.scope(lv) for lv in levels if lv is not Level.PROGRAM or self.program]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRequest:
+    """A change someone asks for; recording it makes a `SettingChange`."""
+
+    setting: str
+    scope: Scope
+    value: SettingValue | None  # None clears the scope's value
+    reason: str
+    reverts: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingChange:
+    """One recorded version of one setting at one scope."""
+
+    id: int
+    setting: str
+    scope: Scope
+    value: SettingValue | None
+    actor: str
+    at: dt.datetime
+    reason: str
+    reverts: int | None = None
+    bulk: int | None = None  # the bulk change that made it, if any
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError(f"change {self.id}: its time must be timezone-aware")
+
+    def describe(self) -> str:
+        what = "cleared" if self.value is None else f"= {_show(self.value)}"
+        return (
+            f"#{self.id} {self.setting} {what} at {self.scope} by {self.actor} on "
+            f"{self.at:%Y-%m-%d %H:%M} UTC: {self.reason}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """A setting's value for one account, and its lineage.
+
+    `sources` are the changes that decide the value (one for an ordinary setting, every
+    level's for a restriction; none for the built-in default); `shadowed` are values set
+    at wider scopes that a more specific one overrides.
+    """
+
+    setting: str
+    value: SettingValue | None
+    sources: tuple[SettingChange, ...]
+    shadowed: tuple[SettingChange, ...] = ()
+
+    @property
+    def source(self) -> SettingChange | None:
+        return self.sources[0] if self.sources else None
+
+    @property
+    def is_default(self) -> bool:
+        return not self.sources
+
+    def explain(self) -> str:
+        value = "(none)" if self.value is None else _show(self.value)
+        if not self.sources:
+            return f"{self.setting} = {value}: built-in default"
+        origin = "; ".join(
+            f"set at {c.scope} by {c.actor} on {c.at:%Y-%m-%d} (#{c.id}: {c.reason})"
+            for c in self.sources
+        )
+        text = f"{self.setting} = {value}: {origin}"
+        if self.shadowed:
+            wider = ", ".join(f"{c.scope} ({_show(c.value)})" for c in self.shadowed)
+            text += f"; overrides {wider}"
+        return text
+
+
+def _show(value: SettingValue | None) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+class SettingsBook:
+    """Every change, indexed by (setting, scope) in time order, for fast resolution.
+
+    Built once from the history, it resolves an account in a few dictionary look-ups per
+    setting, so a whole firm resolves in one pass (bench/settings.py).
+    """
+
+    def __init__(self, changes: Iterable[SettingChange]) -> None:
+        timeline: defaultdict[tuple[str, Scope], list[SettingChange]] = defaultdict(list)
+        self._by_id: dict[int, SettingChange] = {}
+        for change in changes:
+            timeline[(change.setting, change.scope)].append(change)
+            self._by_id[change.id] = change
+        for versions in timeline.values():
+            versions.sort(key=lambda c: (c.at, c.id))
+        self._timeline = dict(timeline)
+        self._times = {key: [c.at for c in v] for key, v in self._timeline.items()}
+        self._names = sorted({name for name, _ in self._timeline})
+        self._ever_set = frozenset(self._names)
+
+    def __iter__(self) -> Iterator[SettingChange]:
+        return iter(self._by_id.values())
+
+    def get(self, change_id: int) -> SettingChange | None:
+        return self._by_id.get(change_id)
+
+    def plus(self, changes: Iterable[SettingChange]) -> SettingsBook:
+        """The book with more changes recorded: how a preview sees the future."""
+        return SettingsBook([*self._by_id.values(), *changes])
+
+    @property
+    def setting_names(self) -> list[str]:
+        """Names of settings changed at least once at some scope."""
+        return self._names
+
+    def latest(
+        self, setting: str, scope: Scope, as_of: dt.datetime | None = None
+    ) -> SettingChange | None:
+        """The change in force at one scope (None: never set there, or not yet)."""
+        versions = self._timeline.get((setting, scope))
+        if not versions:
+            return None
+        if as_of is None:
+            return versions[-1]
+        i = bisect.bisect_right(self._times[(setting, scope)], as_of)
+        return versions[i - 1] if i else None
+
+    def versions(self, setting: str, scope: Scope) -> Sequence[SettingChange]:
+        return tuple(self._timeline.get((setting, scope), ()))
+
+    def resolve_one(
+        self, placement: Placement, setting: str, as_of: dt.datetime | None = None
+    ) -> Effective:
+        if setting not in self._ever_set:  # the common case: nobody ever changed it
+            if is_restriction(setting):
+                return Effective(setting, None, ())
+            return Effective(setting, default_value(setting), ())
+        set_here = [
+            c
+            for scope in placement.chain()
+            if (c := self.latest(setting, scope, as_of)) is not None and c.value is not None
+        ]
+        if is_restriction(setting):
+            return _combine_restriction(setting, placement, set_here)
+        if not set_here:
+            return Effective(setting, default_value(setting), ())
+        return Effective(setting, set_here[0].value, (set_here[0],), tuple(set_here[1:]))
+
+    def resolve(
+        self,
+        placement: Placement,
+        *,
+        as_of: dt.datetime | None = None,
+        settings: Iterable[str] | None = None,
+    ) -> dict[str, Effective]:
+        """Every setting's effective value for one account (all known ones by default)."""
+        names = list(settings) if settings is not None else self.all_names()
+        return {name: self.resolve_one(placement, name, as_of) for name in names}
+
+    def all_names(self) -> list[str]:
+        restrictions = [n for n in self._names if is_restriction(n)]
+        return [*known_settings(), *restrictions]
+
+    def history(self, placement: Placement, *, setting: str | None = None) -> list[SettingChange]:
+        """Every change that ever reached the account, oldest first."""
+        chain = set(placement.chain())
+        found = [
+            c
+            for (name, scope), versions in self._timeline.items()
+            if scope in chain and (setting is None or name == setting)
+            for c in versions
+        ]
+        return sorted(found, key=lambda c: (c.at, c.id))
+
+
+def _combine_restriction(
+    setting: str, placement: Placement, set_here: list[SettingChange]
+) -> Effective:
+    ticker = setting.removeprefix(RESTRICTION_PREFIX)
+    restrictions = [
+        Restriction(c.scope.level, c.scope.id, ticker, Kind(str(c.value)), c.reason)
+        for c in set_here
+    ]
+    in_force = effective_restrictions(
+        restrictions,
+        firm=placement.firm,
+        program=placement.program,
+        household=placement.household,
+        account=placement.account,
+    ).get(ticker, frozenset())
+    kinds = tuple(sorted(k.value for k in in_force))
+    sources = tuple(c for c in set_here if str(c.value) in kinds)
+    shadowed = tuple(c for c in set_here if str(c.value) not in kinds)
+    value: SettingValue | None = (kinds[0] if len(kinds) == 1 else kinds) if kinds else None
+    return Effective(setting, value, sources, shadowed)
+
+
+def validate_request(request: ChangeRequest) -> list[Problem]:
+    """Problems with recording a change: bad value, no reason, a restriction out of place."""
+    problems: list[Problem] = []
+    if not request.reason.strip():
+        problems.append(Problem("reason", "say why: every settings change records a reason"))
+    if request.value is not None:
+        problems.extend(validate_setting(request.setting, request.value))
+    elif not (is_restriction(request.setting) or request.setting in known_settings()):
+        problems.extend(validate_setting(request.setting, None))
+    return problems
+
+
+def plan_revert(
+    book: SettingsBook, change_id: int, *, reason: str
+) -> tuple[ChangeRequest | None, list[Problem]]:
+    """The change that undoes change `change_id`, restoring the value it replaced.
+
+    Only the latest change at its scope can be reverted: reverting an older one would
+    silently discard the newer decision made on top of it.
+    """
+    if not reason.strip():
+        return None, [Problem("reason", "say why the change is reverted")]
+    target = book.get(change_id)
+    if target is None:
+        return None, [Problem("change", f"there is no settings change #{change_id}")]
+    versions = book.versions(target.setting, target.scope)
+    if versions[-1].id != target.id:
+        newer = versions[-1]
+        return None, [
+            Problem(
+                "change",
+                f"#{target.id} was superseded by #{newer.id} at {target.scope}; "
+                f"revert #{newer.id} first, or set the value you want",
+            )
+        ]
+    position = versions.index(target)
+    previous = versions[position - 1].value if position else None
+    return ChangeRequest(target.setting, target.scope, previous, reason, reverts=target.id), []

@@ -1,0 +1,225 @@
+"""The rebalance LP (or QP), built directly as sparse arrays for HiGHS.
+
+Problem: a modeling layer costs more than the solve at these sizes (OPTIMIZER.md, Speed),
+so the spec's problem is written here once, vectorized, as `min cᵀx (+ ½xᵀQx)` subject to
+`row_lower ≤ A x ≤ row_upper`, `lower ≤ x ≤ upper`.
+
+Variables, in dollars (prices scale shares; dollars keep the matrix near ±1):
+- `s_l` sale of lot l, in [0, p·q_l] (0 when no_sell or wash-blocked (5b); fixed at p·q_l
+  when must_sell);
+- `u_b` buy of buyable security b, ≥ 0 (bound 0 when wash-blocked (5a));
+- `E_k` dollars of group k's drift beyond its band, ≥ 0;
+- with a factor model: `z_f` factor terms and `r_i` specific terms (free).
+
+Rows (W0_k = pre-trade group value, V = account value, T, band = target and band):
+- over-weight  k: E_k + Σ_{l∈k} s_l − Σ_{b∈k} u_b ≥ W0_k − V·(T_k + band_k)
+- under-weight k: E_k − Σ_{l∈k} s_l + Σ_{b∈k} u_b ≥ V·(T_k − band_k) − W0_k
+- cash:      Σ (1 − cr)·s − Σ (1 + cr)·u ∈ [min_cash·V − C + W, max_cash·V − C + W]
+- turnover:  Σ s + Σ u ≤ 2·V·max_turnover                   (when set)
+- gain:      Σ γ_l·s_l ≤ gain_budget, γ_l = (p − c_l)/p      (when set)
+- sell sums: Σ_{l∈i} s_l, one per security (bounds set by the min-trade heuristic)
+- tracking error: z = Lᵀ Bᵀ d / V and r_i = d_i / V, d = post-trade dollars − V·t
+Objective: (tax − harvest + trading per dollar)·s + cr·u + drift_weight·E
+(+ λ_te (Σ z² + Σ spec_i r_i²) as the diagonal Hessian 2λ_te, 2λ_te·spec_i).
+
+Example: one group, target 60% ± 2% of V = $100,000 holding $50,000 gives an under-weight
+row E + Σu − Σs ≥ 58,000 − 50,000 = 8,000: buying $8,000 brings E to 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from trimtab.engine.arrays import AccountArrays, Floats, Ints
+from trimtab.engine.tracking import TrackingModel
+
+__all__ = ["LpModel", "Rule", "build_model"]
+
+INF = float("inf")
+
+
+class Rule(StrEnum):
+    """Rule groups the diagnostics relax one at a time to find what cannot be met."""
+
+    WITHDRAWAL = "withdrawal"
+    CASH = "cash bounds"
+    MUST_SELL = "must-sell"
+    NO_SELL = "no-sell"
+    WASH_SALE = "wash-sale"
+    GAIN_BUDGET = "gain budget"
+    TURNOVER = "turnover cap"
+
+
+@dataclass(eq=False)
+class LpModel:
+    cost: Floats
+    lower: Floats
+    upper: Floats
+    matrix: sparse.csc_array
+    row_lower: Floats
+    row_upper: Floats
+    n_lot: int
+    n_buy: int
+    n_group: int
+    cash_row: int
+    turnover_row: int  # −1 when there is no cap
+    gain_row: int  # −1 when there is no budget
+    sellsum_row0: int  # −1 without sell-sum rows
+    sellsum_sec: Ints
+    hessian: Floats | None = None  # diagonal of Q over all columns
+    tracking: TrackingModel | None = None
+    relaxed: frozenset[Rule] = field(default_factory=frozenset)
+
+    @property
+    def n_col(self) -> int:
+        return len(self.cost)
+
+    @property
+    def sell(self) -> slice:
+        return slice(0, self.n_lot)
+
+    @property
+    def buy(self) -> slice:
+        return slice(self.n_lot, self.n_lot + self.n_buy)
+
+    @property
+    def drift(self) -> slice:
+        return slice(self.n_lot + self.n_buy, self.n_lot + self.n_buy + self.n_group)
+
+
+def build_model(
+    a: AccountArrays,
+    *,
+    relaxed: frozenset[Rule] = frozenset(),
+    sell_sums: bool = False,
+    tracking: TrackingModel | None = None,
+) -> LpModel:
+    p = a.params
+    n_l, n_b, n_g = len(a.lot_ids), len(a.buy_sec), len(a.group_ids)
+    lot_group = a.sec_group[a.lot_sec]
+    lot_cr = a.cost_rate[a.lot_sec]
+    buy_cr = a.cost_rate[a.buy_sec]
+    value = a.value
+
+    # Column bounds.
+    lot_value = a.lot_value
+    blocked = a.lot_no_sell if Rule.NO_SELL not in relaxed else np.zeros(n_l, dtype=bool)
+    if Rule.WASH_SALE not in relaxed:
+        blocked = blocked | a.lot_wash_blocked
+    forced = a.lot_forced if Rule.MUST_SELL not in relaxed else np.zeros(n_l, dtype=bool)
+    sell_upper = np.where(blocked & ~forced, 0.0, lot_value)
+    sell_lower = np.where(forced, lot_value, 0.0)
+    buy_upper = np.full(n_b, INF)
+    if Rule.WASH_SALE not in relaxed:
+        buy_upper[a.buy_wash_blocked] = 0.0
+
+    # Rows: 2 per group, cash, then optional turnover, gain and sell-sum rows.
+    lot_idx = np.arange(n_l)
+    buy_idx = n_l + np.arange(n_b)
+    drift_idx = n_l + n_b + np.arange(n_g)
+    cash_row = 2 * n_g
+    next_row = cash_row + 1
+    rows = [lot_group, n_g + lot_group, np.full(n_l, cash_row)]
+    cols = [lot_idx, lot_idx, lot_idx]
+    vals = [np.ones(n_l), -np.ones(n_l), 1.0 - lot_cr]
+    rows += [a.buy_group, n_g + a.buy_group, np.full(n_b, cash_row)]
+    cols += [buy_idx, buy_idx, buy_idx]
+    vals += [-np.ones(n_b), np.ones(n_b), -(1.0 + buy_cr)]
+    rows += [np.arange(n_g), n_g + np.arange(n_g)]
+    cols += [drift_idx, drift_idx]
+    vals += [np.ones(n_g), np.ones(n_g)]
+
+    over_rhs = a.group_value - value * (a.target + a.band)
+    under_rhs = value * (a.target - a.band) - a.group_value
+    withdrawal = 0.0 if Rule.WITHDRAWAL in relaxed else a.withdrawal
+    if Rule.CASH in relaxed:
+        cash_lo, cash_hi = -INF, INF
+    else:
+        cash_lo = p.min_cash * value - a.cash + withdrawal
+        cash_hi = p.max_cash * value - a.cash + withdrawal
+    row_lower = [over_rhs, under_rhs, np.array([cash_lo])]
+    row_upper = [np.full(2 * n_g, INF), np.array([cash_hi])]
+
+    turnover_row = -1
+    if p.max_turnover is not None and Rule.TURNOVER not in relaxed:
+        turnover_row = next_row
+        next_row += 1
+        rows += [np.full(n_l + n_b, turnover_row)]
+        cols += [np.arange(n_l + n_b)]
+        vals += [np.ones(n_l + n_b)]
+        row_lower.append(np.array([-INF]))
+        row_upper.append(np.array([2.0 * value * p.max_turnover]))
+    gain_row = -1
+    if p.gain_budget is not None and Rule.GAIN_BUDGET not in relaxed:
+        gain_row = next_row
+        next_row += 1
+        rows += [np.full(n_l, gain_row)]
+        cols += [lot_idx]
+        vals += [a.lot_gain.copy()]
+        row_lower.append(np.array([-INF]))
+        row_upper.append(np.array([p.gain_budget]))
+    sellsum_row0 = -1
+    sellsum_sec: Ints = np.zeros(0, dtype=np.intp)
+    if sell_sums:
+        sellsum_sec = np.unique(a.lot_sec)
+        sellsum_row0 = next_row
+        row_of_sec = np.full(len(a.sec_ids), -1, dtype=np.intp)
+        row_of_sec[sellsum_sec] = sellsum_row0 + np.arange(len(sellsum_sec))
+        next_row += len(sellsum_sec)
+        rows += [row_of_sec[a.lot_sec]]
+        cols += [lot_idx]
+        vals += [np.ones(n_l)]
+        row_lower.append(np.zeros(len(sellsum_sec)))
+        row_upper.append(np.full(len(sellsum_sec), INF))
+
+    cost = np.concatenate([a.lot_unit_cost(), buy_cr, np.full(n_g, p.drift_weight)])
+    lower = np.concatenate([sell_lower, np.zeros(n_b), np.zeros(n_g)])
+    upper = np.concatenate([sell_upper, buy_upper, np.full(n_g, INF)])
+    hessian: Floats | None = None
+    if tracking is not None:
+        t_rows, t_cols, t_vals, t_rhs, t_hess = tracking.rows(
+            a, first_row=next_row, first_col=len(cost)
+        )
+        next_row += len(t_rhs)
+        rows.append(t_rows)
+        cols.append(t_cols)
+        vals.append(t_vals)
+        row_lower.append(t_rhs)
+        row_upper.append(t_rhs)
+        extra = len(t_hess)
+        cost = np.concatenate([cost, np.zeros(extra)])
+        lower = np.concatenate([lower, np.full(extra, -INF)])
+        upper = np.concatenate([upper, np.full(extra, INF)])
+        hessian = np.concatenate([np.zeros(n_l + n_b + n_g), t_hess])
+
+    n_col = len(cost)
+    matrix = sparse.csc_array(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(next_row, n_col),
+    )
+    row_lo: npt.NDArray[np.float64] = np.concatenate(row_lower)
+    row_hi: npt.NDArray[np.float64] = np.concatenate(row_upper)
+    return LpModel(
+        cost=cost,
+        lower=lower,
+        upper=upper,
+        matrix=matrix,
+        row_lower=row_lo,
+        row_upper=row_hi,
+        n_lot=n_l,
+        n_buy=n_b,
+        n_group=n_g,
+        cash_row=cash_row,
+        turnover_row=turnover_row,
+        gain_row=gain_row,
+        sellsum_row0=sellsum_row0,
+        sellsum_sec=sellsum_sec,
+        hessian=hessian,
+        tracking=tracking,
+        relaxed=relaxed,
+    )

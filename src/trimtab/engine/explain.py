@@ -1,0 +1,229 @@
+"""Why each trade: plain-English reasons generated from what drove it, with dollar effects.
+
+Problem: an adviser approving a proposal needs, per trade, the reason in words and what
+it costs or saves; the firm needs an account-level cost/benefit score. Reasons written
+per case would lie the first time the rules changed, so they are generated from numbers.
+
+Rule: for each trade (one security, one side), its *effect* on each objective term is the
+term with the trade minus the term without it (the rest of the decision unchanged).
+Its drivers, in this order, each adding a sentence when it applies:
+- mandate: a must-sell security ("restricted (must sell)"), or a sale without which cash
+  falls below the floor (the withdrawal, or min_cash) — these are `mandated`;
+- cash ceiling: a buy without which cash exceeds max_cash;
+- drift: the trade lowers the drift term: its group's weight before and after, target
+  and band, and the dollars of penalty removed;
+- harvest: the sale realizes harvestable losses: their size and the value counted, and
+  the buys of the same group it swaps into (a different wash group, per rule 5);
+- tracking error: the trade lowers it;
+- tax: gains realized by term with their estimated tax; and the gain budget when the
+  decision uses all of it.
+Cost/benefit (account level) covers the voluntary trades only: with M the mandated trades
+alone and D the whole decision, benefit = (drift + tracking error)(M) − (…)(D) and
+cost = (tax − harvest + trading)(D) − (…)(M); score = benefit / cost.
+
+Example: "Bought 10 VOO: group US_LARGE was 55.0% against a 60.0% target (band ±2.0%);
+now 58.0%, drift penalty −$240.00."
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from trimtab.engine.arrays import AccountArrays, Floats, Ints
+from trimtab.engine.case import Case
+from trimtab.engine.evaluate import Decision, group_values, objective_terms, post_trade_cash
+from trimtab.engine.result import CostBenefit, ObjectiveTerms
+from trimtab.engine.tracking import TrackingModel
+
+__all__ = ["Explanation", "explain", "usd"]
+
+TradeKey = tuple[int, str]  # (security index, side)
+_CENT = 0.005
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    reasons: Mapping[TradeKey, str]
+    effects: Mapping[TradeKey, Mapping[str, float]]
+    mandated: Mapping[TradeKey, bool]
+    cost_benefit: CostBenefit
+
+
+def usd(x: float) -> str:
+    """Dollars as people write them: $1,234 from $100 up, cents below."""
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    return f"{sign}${x:,.0f}" if x >= 100 else f"{sign}${x:,.2f}"
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def explain(
+    case: Case, a: AccountArrays, d: Decision, tracking: TrackingModel | None
+) -> Explanation:
+    p = a.params
+    v = a.value
+    n_s = len(a.sec_ids)
+    lot_price = a.price[a.lot_sec]
+    s = d.sell * lot_price
+    u = d.buy * a.price[a.buy_sec]
+    realized = d.sell * (lot_price - a.lot_basis)
+    taxed = np.where(a.lot_gain > 0, a.lot_gain * a.lot_rate * s, 0.0)
+    harvested = np.where(
+        (a.lot_gain < 0) & a.lot_harvestable, -a.lot_gain * a.lot_rate * s * p.harvest_value, 0.0
+    )
+    lot_cr = a.cost_rate[a.lot_sec]
+    buy_cr = a.cost_rate[a.buy_sec]
+
+    def per_sec(weights: Floats) -> Floats:
+        out: Floats = np.bincount(a.lot_sec, weights=weights, minlength=n_s).astype(float)
+        return out
+
+    sold, sec_tax, sec_harvest = per_sec(s), per_sec(taxed), per_sec(harvested)
+    sec_sell_cost = per_sec(s * lot_cr)
+    harvest_loss = per_sec(np.where(a.lot_harvestable, -np.minimum(realized, 0.0), 0.0))
+    gain_short = per_sec(np.where(a.lot_long, 0.0, realized))
+    gain_long = per_sec(np.where(a.lot_long, realized, 0.0))
+    sell_secs = np.flatnonzero(sold > 0)
+    buys = np.flatnonzero(u > 0)
+    buy_secs = a.buy_sec[buys]
+
+    # Per trade: signed dollars it moves into its security (sale −, buy +).
+    secs = np.concatenate([sell_secs, buy_secs])
+    moved = np.concatenate([-sold[sell_secs], u[buys]])
+    groups = a.sec_group[secs]
+    dev = group_values(a, d) - v * a.target
+    dead = v * a.band
+
+    def penalty(x: Floats, k: Ints) -> Floats:
+        return p.drift_weight * np.maximum(np.abs(x) - dead[k], 0.0)
+
+    drift = penalty(dev[groups], groups) - penalty(dev[groups] - moved, groups)
+    tax = np.concatenate([sec_tax[sell_secs], np.zeros(len(buys))])
+    harvest = -np.concatenate([sec_harvest[sell_secs], np.zeros(len(buys))])
+    trading = np.concatenate([sec_sell_cost[sell_secs], u[buys] * buy_cr[buys]])
+    te = np.zeros(len(secs))
+    if tracking is not None:
+        sold_sec, bought_sec = d.by_security(a)
+        gap = tracking.deviation(a, sold_sec, bought_sec)
+        sigma_gap = tracking.loadings.T @ (tracking.loadings @ gap) + tracking.specific * gap
+        sigma_ii = (tracking.loadings**2).sum(axis=0) + tracking.specific
+        delta = -moved / v  # removing the trade moves (w − t) back by this much
+        te = -tracking.weight * (2 * delta * sigma_gap[secs] + delta**2 * sigma_ii[secs])
+    cash = post_trade_cash(a, d)
+    cash_without = np.concatenate(
+        [cash - (sold[sell_secs] - sec_sell_cost[sell_secs]), cash + u[buys] * (1 + buy_cr[buys])]
+    )
+    floor, ceiling = p.min_cash * v, p.max_cash * v
+    tol = 1e-7 * max(1.0, v)
+    is_sell = np.arange(len(secs)) < len(sell_secs)
+    must = is_sell & a.must_sell[secs]
+    raises_cash = is_sell & (cash_without < floor - tol)
+    uses_cash = ~is_sell & (cash_without > ceiling + tol)
+    mandated_flags = must | raises_cash | uses_cash
+
+    group_harvest = np.bincount(
+        a.sec_group[a.lot_sec],
+        weights=np.where(a.lot_harvestable, -np.minimum(realized, 0), 0),
+        minlength=len(a.group_ids),
+    )
+    before = a.group_value / v
+    after = (dev + v * a.target) / v
+    net_gain = float(realized.sum())
+    at_budget = p.gain_budget is not None and net_gain >= p.gain_budget - 1.0
+
+    reasons: dict[TradeKey, str] = {}
+    effects: dict[TradeKey, Mapping[str, float]] = {}
+    mandated: dict[TradeKey, bool] = {}
+    rows = zip(
+        secs.tolist(),
+        is_sell.tolist(),
+        drift.tolist(),
+        tax.tolist(),
+        harvest.tolist(),
+        trading.tolist(),
+        te.tolist(),
+        must.tolist(),
+        raises_cash.tolist(),
+        uses_cash.tolist(),
+        strict=True,
+    )
+    for sec, sell, e_drift, e_tax, e_harvest, e_trading, e_te, forced, raises, uses in rows:
+        key: TradeKey = (sec, "sell" if sell else "buy")
+        effect = {"drift": e_drift, "tax": e_tax, "harvest": e_harvest, "trading": e_trading}
+        if tracking is not None:
+            effect["tracking_error"] = e_te
+        effects[key] = effect
+        name = a.sec_ids[sec]
+        k = int(a.sec_group[sec])
+        sentences = (
+            [f"Sold all {name}: restricted (must sell)."]
+            if forced
+            else [f"{'Sold' if sell else 'Bought'} {name}."]
+        )
+        if raises:
+            sentences.append(
+                f"Raises cash for the {usd(a.withdrawal)} withdrawal."
+                if a.withdrawal > 0
+                else f"Raises cash to the {_pct(p.min_cash)} minimum ({usd(floor)})."
+            )
+        if uses:
+            sentences.append(f"Invests cash above the {_pct(p.max_cash)} maximum ({usd(ceiling)}).")
+        if abs(e_drift) > _CENT:
+            direction = "over" if before[k] > a.target[k] else "under"
+            sentences.append(
+                f"Group {a.group_ids[k]} was {_pct(abs(before[k] - a.target[k]))} {direction} "
+                f"its {_pct(a.target[k])} target (band ±{_pct(a.band[k])}); now "
+                f"{_pct(after[k])}, drift penalty {'+' if e_drift > 0 else ''}{usd(e_drift)}."
+            )
+        if sell:
+            if e_harvest < -_CENT:
+                swaps = sorted(
+                    a.sec_ids[int(a.buy_sec[b])]
+                    for b in buys
+                    if a.buy_group[b] == k and a.buy_sec[b] != sec
+                )
+                into = f", swapped into {', '.join(swaps)}" if swaps else ""
+                sentences.append(
+                    f"Harvests a {usd(harvest_loss[sec])} loss{into} (benefit {usd(-e_harvest)})."
+                )
+            for term, gain in (("short-term", gain_short[sec]), ("long-term", gain_long[sec])):
+                if gain > _CENT:
+                    sentences.append(f"Realizes a {usd(gain)} {term} gain.")
+            if at_budget and gain_short[sec] + gain_long[sec] > _CENT:
+                sentences.append(f"Net realized gains are at the {usd(p.gain_budget or 0)} budget.")
+        elif k >= 0 and group_harvest[k] > _CENT:
+            sentences.append(
+                f"Replaces harvested holdings in group {a.group_ids[k]} "
+                "(not substantially identical, so no wash sale)."
+            )
+        if e_te < -_CENT:
+            sentences.append(f"Lowers tracking error by {usd(-e_te)}.")
+        if len(sentences) == 1:
+            net = e_drift + e_tax + e_harvest + e_trading + e_te
+            sentences.append(f"Part of the least-cost rebalance (net effect {usd(net)}).")
+        reasons[key] = " ".join(sentences)
+        mandated[key] = forced or raises or uses
+
+    forced_secs = secs[is_sell & mandated_flags]
+    forced_buys = np.isin(a.buy_sec, secs[~is_sell & mandated_flags])
+    mandates = Decision(
+        np.where(np.isin(a.lot_sec, forced_secs), d.sell, 0.0), np.where(forced_buys, d.buy, 0.0)
+    )
+    base = objective_terms(a, mandates, tracking)
+    full = objective_terms(a, d, tracking)
+    cost_benefit = CostBenefit(benefit=_risk(base) - _risk(full), cost=_cost(full) - _cost(base))
+    return Explanation(reasons, effects, mandated, cost_benefit)
+
+
+def _risk(t: ObjectiveTerms) -> float:
+    return t.drift + (t.tracking_error or 0.0)
+
+
+def _cost(t: ObjectiveTerms) -> float:
+    return t.tax - t.harvest + t.trading

@@ -1,0 +1,259 @@
+"""Integer rules by structure: from the LP relaxation to a feasible decision, with a gap.
+
+Problem: rules 5(c) (no buy together with a loss sale in one wash group), 6 (minimum
+trade value) and 7 (whole shares) make the problem a MILP. HiGHS's generic branch and
+bound takes seconds to minutes on a direct-index account (OPTIMIZER.md, Speed), far too
+slow for a nightly run over every account. The relaxation is fast and gives a bound.
+
+Rule: starting from the relaxation's solution (its objective is `solver.bound`):
+1. Wash groups in conflict (a buy and a loss sale in one group): each gets a side, "buy"
+   (its loss lots may not be sold) or "sell" (its members may not be bought). With at most
+   `EXACT_WASH_GROUPS` conflicts every combination is re-solved (warm-started) and the
+   best kept; with more, each group takes the side whose loss in the relaxation is smaller
+   (the net harvest benefit given up, against the drift its buy was fixing), then the
+   closest calls are flipped one at a time while that helps. Conflicts a re-solve creates
+   are resolved the same way, a few rounds at most.
+2. Minimum trade value m: a buy or a security's sale below m is lifted to m (or to the
+   whole position when that is below m) if it is at least half way there, else dropped;
+   the rest is re-solved; repeated until no trade is below m (dropping everything left
+   on the last round).
+3. Whole shares: sales are floored (a whole lot stays whole), buys floored, unless that
+   breaks the minimum; then a greedy pass moves one share at a time, first to bring cash
+   back within its bounds at the least objective cost, then while a move lowers the
+   objective and keeps every rule.
+The result meets every rule; its gap to the bound, (total − bound) / max(1, |total|),
+is reported, never hidden.
+
+Example: a $300 buy with m = $1,000 is dropped and the LP re-solved; a $700 buy is
+lifted to $1,000 (cash permitting); 12.6 shares to buy become 12 and, if cash is above
+its ceiling, 13.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from trimtab.engine.arrays import AccountArrays, Bools, Floats, Ints
+from trimtab.engine.build import INF, LpModel
+from trimtab.engine.evaluate import Decision
+from trimtab.engine.solve import LpOutcome, LpSolver
+
+__all__ = ["EXACT_WASH_GROUPS", "integer_rules_on", "make_integer", "wash_conflicts"]
+
+EXACT_WASH_GROUPS = 3
+_FLIP_TRIES = 6
+_ROUNDS = 4
+_EPS = 1e-6  # dollars: below this a trade is solver noise
+
+
+def integer_rules_on(a: AccountArrays) -> bool:
+    return a.params.whole_shares or a.params.min_trade_value > 0
+
+
+def _loss_lots(a: AccountArrays) -> Bools:
+    """Lots whose sale is a loss sale for rule 5(c) (must-sell lots are exempt)."""
+    mask: Bools = (a.lot_gain < 0) & ~a.lot_forced
+    return mask
+
+
+def wash_conflicts(a: AccountArrays, model: LpModel, x: Floats) -> Ints:
+    """Wash groups where x both buys a member and sells a lot at a loss (rule 5(c))."""
+    if not a.taxable or len(x) == 0:
+        return np.zeros(0, dtype=np.intp)
+    sells = x[: model.n_lot] > _EPS
+    buys = x[model.buy] > _EPS
+    sold = np.unique(a.sec_wash[a.lot_sec[sells & _loss_lots(a)]])
+    bought = np.unique(a.sec_wash[a.buy_sec[buys]])
+    return np.intersect1d(sold, bought)
+
+
+class _Search:
+    """The relaxation's solver with integer decisions applied as bounds."""
+
+    def __init__(self, a: AccountArrays, solver: LpSolver) -> None:
+        self.a = a
+        self.solver = solver
+        self.model = solver.model
+
+    def wash_columns(self, w: int, side: str) -> Ints:
+        """Columns to close for wash group w: its buys ("sell" side) or loss lots ("buy")."""
+        a, m = self.a, self.model
+        if side == "sell":
+            return m.n_lot + np.flatnonzero(a.sec_wash[a.buy_sec] == w)
+        return np.flatnonzero((a.sec_wash[a.lot_sec] == w) & _loss_lots(self.a))
+
+    def with_sides(self, sides: dict[int, str]) -> LpOutcome:
+        cols = [self.wash_columns(w, s) for w, s in sides.items()]
+        closed = np.concatenate(cols) if cols else np.zeros(0, dtype=np.intp)
+        saved = (self.solver.lower[closed].copy(), self.solver.upper[closed].copy())
+        self.solver.set_columns(closed, np.zeros(len(closed)), np.zeros(len(closed)))
+        out = self.solver.solve()
+        self.solver.set_columns(closed, *saved)
+        return out
+
+    def fix_sides(self, sides: dict[int, str]) -> None:
+        for w, s in sides.items():
+            cols = self.wash_columns(w, s)
+            self.solver.set_columns(cols, np.zeros(len(cols)), np.zeros(len(cols)))
+
+
+def _side_losses(a: AccountArrays, model: LpModel, x: Floats, w: int) -> tuple[float, float]:
+    """Rough cost of each side for group w, read from the relaxation's solution x."""
+    lots = (a.sec_wash[a.lot_sec] == w) & _loss_lots(a)
+    harvest_given_up = float(-(a.lot_unit_cost() * x[: model.n_lot])[lots].sum())
+    buys = a.sec_wash[a.buy_sec] == w
+    drift_given_up = a.params.drift_weight * float(x[model.buy][buys].sum())
+    return max(0.0, harvest_given_up), drift_given_up
+
+
+def _resolve_wash(search: _Search, x: Floats) -> LpOutcome | None:
+    a, model = search.a, search.model
+    out = LpOutcome("optimal", x, float("nan"))
+    for _ in range(_ROUNDS):
+        conflicts = [int(w) for w in wash_conflicts(a, model, out.x)]
+        if not conflicts:
+            return out
+        if len(conflicts) <= EXACT_WASH_GROUPS:
+            best: tuple[float, dict[int, str], LpOutcome] | None = None
+            for combo in itertools.product(("buy", "sell"), repeat=len(conflicts)):
+                sides = dict(zip(conflicts, combo, strict=True))
+                trial = search.with_sides(sides)
+                if trial.ok and (best is None or trial.objective < best[0]):
+                    best = (trial.objective, sides, trial)
+            if best is None:
+                return None
+            search.fix_sides(best[1])
+            out = best[2]
+            continue
+        margins = {w: _side_losses(a, model, out.x, w) for w in conflicts}
+        sides = {w: ("buy" if h <= dft else "sell") for w, (h, dft) in margins.items()}
+        trial = search.with_sides(sides)
+        if not trial.ok:
+            sides = dict.fromkeys(conflicts, "buy")  # keeping buys rarely breaks cash rules
+            trial = search.with_sides(sides)
+            if not trial.ok:
+                return None
+        closest = sorted(conflicts, key=lambda w: abs(margins[w][0] - margins[w][1]))
+        for w in closest[:_FLIP_TRIES]:
+            flipped = dict(sides)
+            flipped[w] = "sell" if sides[w] == "buy" else "buy"
+            alt = search.with_sides(flipped)
+            if alt.ok and alt.objective < trial.objective - 1e-9:
+                sides, trial = flipped, alt
+        search.fix_sides(sides)
+        out = trial
+    return out if not wash_conflicts(a, model, out.x).size else None
+
+
+def _min_trade(search: _Search, out: LpOutcome) -> LpOutcome | None:
+    a, model, solver = search.a, search.model, search.solver
+    m = a.params.min_trade_value
+    if m <= 0:
+        return out
+    tol = 1e-7 * max(1.0, m)
+    cap = a.lot_sell_cap
+    sellable_value = np.bincount(a.lot_sec, weights=cap, minlength=len(a.sec_ids))
+    whole = np.bincount(a.lot_sec, weights=a.lot_value, minlength=len(a.sec_ids)).astype(float)
+    exempt = a.must_sell
+    for round_no in range(_ROUNDS + 1):
+        x = out.x
+        u = x[model.buy]
+        sold = np.bincount(a.lot_sec, weights=x[: model.n_lot], minlength=len(a.sec_ids))
+        small_buys = np.flatnonzero((u > _EPS) & (u < m - tol))
+        small_sells = np.flatnonzero(
+            (sold > _EPS) & (sold < m - tol) & (sold < whole - tol) & ~exempt
+        )
+        if not small_buys.size and not small_sells.size:
+            return out
+        last = round_no == _ROUNDS
+        lift_buys = small_buys[(u[small_buys] >= m / 2) & (not last)]
+        drop_buys = np.setdiff1d(small_buys, lift_buys)
+        target = np.where(sellable_value >= m, m, whole)
+        can_lift = (sellable_value >= m) | (np.abs(sellable_value - whole) <= tol)
+        lift_sells = small_sells[
+            (sold[small_sells] >= target[small_sells] / 2) & can_lift[small_sells] & (not last)
+        ]
+        drop_sells = np.setdiff1d(small_sells, lift_sells)
+        changed = _apply_min_trade(search, lift_buys, drop_buys, lift_sells, drop_sells, m, whole)
+        trial = solver.solve()
+        if not trial.ok:
+            # Lifting cost cash the rules did not have: drop those trades instead.
+            _restore(search, changed)
+            _apply_min_trade(
+                search,
+                np.zeros(0, np.intp),
+                small_buys,
+                np.zeros(0, np.intp),
+                small_sells,
+                m,
+                whole,
+            )
+            trial = solver.solve()
+            if not trial.ok:
+                return None
+        out = trial
+    return None
+
+
+_Saved = tuple[Ints, Floats, Floats, list[tuple[int, float, float]]]
+
+
+def _apply_min_trade(
+    search: _Search,
+    lift_buys: Ints,
+    drop_buys: Ints,
+    lift_sells: Ints,
+    drop_sells: Ints,
+    m: float,
+    whole: Floats,
+) -> _Saved:
+    a, model, solver = search.a, search.model, search.solver
+    buy_cols = model.n_lot + np.concatenate([lift_buys, drop_buys]).astype(np.intp)
+    drop_lots = np.flatnonzero(np.isin(a.lot_sec, drop_sells))
+    whole_lots = np.flatnonzero(np.isin(a.lot_sec, lift_sells[whole[lift_sells] < m]))
+    cols = np.concatenate([buy_cols, drop_lots, whole_lots]).astype(np.intp)
+    saved_cols = (cols, solver.lower[cols].copy(), solver.upper[cols].copy())
+    solver.set_columns(
+        model.n_lot + lift_buys, np.full(len(lift_buys), m), np.full(len(lift_buys), INF)
+    )
+    solver.set_columns(model.n_lot + drop_buys, np.zeros(len(drop_buys)), np.zeros(len(drop_buys)))
+    solver.set_columns(drop_lots, np.zeros(len(drop_lots)), np.zeros(len(drop_lots)))
+    value = a.lot_value[whole_lots]
+    solver.set_columns(whole_lots, value, value)
+    rows: list[tuple[int, float, float]] = []
+    for i in lift_sells[whole[lift_sells] >= m]:
+        row = model.sellsum_row0 + int(np.searchsorted(model.sellsum_sec, i))
+        rows.append((row, 0.0, INF))
+        solver.set_row_bounds(row, m, INF)
+    return (*saved_cols, rows)
+
+
+def _restore(search: _Search, saved: _Saved) -> None:
+    cols, lower, upper, rows = saved
+    search.solver.set_columns(cols, lower, upper)
+    for row, lo, hi in rows:
+        search.solver.set_row_bounds(row, lo, hi)
+
+
+def make_integer(a: AccountArrays, solver: LpSolver, x: Floats) -> Decision | None:
+    """A decision meeting rules 5(c), 6 and 7, built from the relaxation's solution x."""
+    search = _Search(a, solver)
+    out = _resolve_wash(search, x)
+    if out is None:
+        return None
+    out = _min_trade(search, out)
+    if out is None:
+        return None
+    model = search.model
+    sell = out.x[: model.n_lot] / a.price[a.lot_sec]
+    sell = np.where(sell >= a.lot_qty * (1 - 1e-9), a.lot_qty, sell)
+    sell = np.where(sell * a.price[a.lot_sec] <= _EPS, 0.0, sell)
+    buy = out.x[model.buy] / a.price[a.buy_sec]
+    buy = np.where(buy * a.price[a.buy_sec] <= _EPS, 0.0, buy)
+    if not a.params.whole_shares:
+        return Decision(np.round(sell, 6), np.round(buy, 6))
+    from trimtab.engine.rounding import round_shares
+
+    return round_shares(a, Decision(sell, buy), solver.upper[: model.n_lot])

@@ -1,0 +1,232 @@
+"""`rebalance(case) -> Result`: one account in, one decision out.
+
+Problem: answer the contract (shared/spec/rebalance-case.md) for one case: an optimal
+decision when the rules allow one, the rule that cannot be met when they do not, every
+input mistake when the case is invalid, and nothing slower than it must be.
+
+Rule, in order:
+1. V ≤ 0 (the withdrawal takes everything) → infeasible, with the numbers.
+2. The zero-trade proof (zero_trade.py) → no trades, without a solver.
+3. The LP (or QP with tracking error) built as arrays (build.py) and solved by HiGHS.
+   Infeasible → diagnose.py names the rule. Without integer rules and without a
+   same-rebalance wash-sale conflict in its solution, that solution is the answer
+   (bound = objective, gap 0).
+4. Otherwise integer.py turns the relaxation into a decision meeting every integer rule
+   and reports the gap to the relaxation's bound.
+5. The numbers reported are recomputed at the returned trades (evaluate.py) and each
+   trade is explained (explain.py).
+
+Example: `optimize_json(json.load(open("examples/cases/spec-example.json")))["status"]`
+→ `"optimal"`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import numpy as np
+
+from trimtab.engine.arrays import AccountArrays
+from trimtab.engine.build import build_model
+from trimtab.engine.case import Case, parse_case
+from trimtab.engine.diagnose import diagnose, nonpositive_value_reason
+from trimtab.engine.evaluate import Decision, group_values, objective_terms, post_trade_cash
+from trimtab.engine.explain import explain
+from trimtab.engine.integer import integer_rules_on, make_integer, wash_conflicts
+from trimtab.engine.result import (
+    GroupWeight,
+    LotPick,
+    PostTrade,
+    Result,
+    SolverStats,
+    TaxSummary,
+    Trade,
+)
+from trimtab.engine.solve import LpSolver
+from trimtab.engine.tracking import TrackingModel
+from trimtab.engine.zero_trade import proves_zero_trade_optimal
+
+__all__ = ["decision_from_lp", "optimize_json", "rebalance"]
+
+# Shares are reported to a millionth, as custodians do.
+_SHARE_PLACES = 6
+
+
+def rebalance(case: Case) -> Result:
+    started = time.perf_counter()
+    a = case.arrays
+    parameters = case.parameters.as_dict()
+    if a.value <= 0:
+        return Result(
+            "infeasible",
+            parameters=parameters,
+            reason=nonpositive_value_reason(a),
+            solver=SolverStats("none", time.perf_counter() - started, 0.0, 0.0),
+        )
+    tracking = None
+    if case.factor_model is not None and case.parameters.tracking_error_weight > 0:
+        tracking = TrackingModel.from_case(
+            case.factor_model, a, case.parameters.tracking_error_weight
+        )
+    if proves_zero_trade_optimal(a, tracking_on=tracking is not None):
+        stats = SolverStats("zero-trade proof", time.perf_counter() - started, 0.0, 0.0)
+        return _finish(case, a, Decision.zero(a), tracking, stats)
+
+    integer = integer_rules_on(a)
+    solver = LpSolver(build_model(a, sell_sums=integer, tracking=tracking))
+    relaxed = solver.solve()
+    if not relaxed.ok:
+        if relaxed.status.startswith("error"):
+            return Result("error", parameters=parameters, reason=f"solver: {relaxed.status}")
+        return Result(
+            "infeasible",
+            parameters=parameters,
+            reason=diagnose(a, tracking),
+            solver=SolverStats(
+                _solver_name(tracking), time.perf_counter() - started, 0.0, 0.0, solver.solves
+            ),
+        )
+    bound = relaxed.objective
+    name = _solver_name(tracking)
+    if integer or wash_conflicts(a, solver.model, relaxed.x).size:
+        decision = make_integer(a, solver, relaxed.x)
+        name += " + integer heuristic"
+        if decision is None:
+            return Result(
+                "infeasible",
+                parameters=parameters,
+                reason=(
+                    "no decision meets the integer rules (whole shares, minimum trade "
+                    "value, wash-sale rule 5c) together with the others, although the "
+                    "relaxation without them is feasible: try whole_shares off or a "
+                    "lower min_trade_value"
+                ),
+                solver=SolverStats(
+                    name, time.perf_counter() - started, bound, float("nan"), solver.solves
+                ),
+            )
+    else:
+        decision = decision_from_lp(a, solver.model.n_lot, relaxed.x)
+    total = objective_terms(a, decision, tracking).total
+    gap = max(0.0, total - bound) / max(1.0, abs(total))
+    stats = SolverStats(name, time.perf_counter() - started, bound, gap, solver.solves)
+    return _finish(case, a, decision, tracking, stats)
+
+
+def decision_from_lp(a: AccountArrays, n_lot: int, x: np.ndarray) -> Decision:
+    """LP dollars → shares, snapping whole lots and solver noise (1e-9 of a lot)."""
+    lot_price = a.price[a.lot_sec]
+    sell = x[:n_lot] / lot_price
+    sell = np.where(sell >= a.lot_qty * (1 - 1e-9), a.lot_qty, np.round(sell, _SHARE_PLACES))
+    buy = np.round(x[n_lot : n_lot + len(a.buy_sec)] / a.price[a.buy_sec], _SHARE_PLACES)
+    return Decision(np.clip(sell, 0.0, a.lot_qty), np.clip(buy, 0.0, None))
+
+
+def optimize_json(data: object) -> dict[str, object]:
+    """The contract end to end: parsed JSON case in, Result JSON out; never raises."""
+    try:
+        case, problems = parse_case(data)
+        if case is None:
+            return Result("invalid", errors=tuple(problems)).as_dict()
+        return rebalance(case).as_dict()
+    except Exception as exc:  # a bug must not cost the user the other cases
+        return {"status": "error", "reason": f"internal error ({type(exc).__name__}): {exc}"}
+
+
+def _solver_name(tracking: TrackingModel | None) -> str:
+    return "highs" if tracking is None else "highs-qp"
+
+
+def _finish(
+    case: Case,
+    a: AccountArrays,
+    d: Decision,
+    tracking: TrackingModel | None,
+    stats: SolverStats,
+) -> Result:
+    terms = objective_terms(a, d, tracking)
+    explained = explain(case, a, d, tracking)
+    trades = _trades(a, d, explained.reasons, explained.effects, explained.mandated)
+    values = group_values(a, d)
+    cash = post_trade_cash(a, d)
+    groups = tuple(
+        GroupWeight(gid, float(values[k] / a.value), float(a.target[k]), float(a.band[k]))
+        for k, gid in enumerate(a.group_ids)
+    )
+    sell_value = float(d.sell_dollars(a).sum())
+    buy_value = float(d.buy_dollars(a).sum())
+    return Result(
+        "optimal",
+        objective=terms,
+        parameters=case.parameters.as_dict(),
+        trades=trades,
+        post_trade=PostTrade(cash, cash / a.value, groups),
+        tax=_tax_summary(case, a, d),
+        turnover=(sell_value + buy_value) / (2 * a.value),
+        solver=stats,
+        cost_benefit=explained.cost_benefit,
+    )
+
+
+def _tax_summary(case: Case, a: AccountArrays, d: Decision) -> TaxSummary:
+    realized = d.sell * (a.price[a.lot_sec] - a.lot_basis)
+    short = float(realized[~a.lot_long].sum())
+    long = float(realized[a.lot_long].sum())
+    losses = float(-realized[realized < 0].sum())
+    if not a.taxable:
+        return TaxSummary(short, long, losses, 0.0)
+    tax = case.tax.short_term_rate * short + case.tax.long_term_rate * long
+    return TaxSummary(short, long, losses, tax)
+
+
+def _trades(
+    a: AccountArrays,
+    d: Decision,
+    reasons: Mapping[tuple[int, str], str],
+    effects: Mapping[tuple[int, str], Mapping[str, float]],
+    mandated: Mapping[tuple[int, str], bool],
+) -> tuple[Trade, ...]:
+    out: list[Trade] = []
+    sold = np.flatnonzero(d.sell > 0)
+    order = sold[np.argsort(a.lot_sec[sold], kind="stable")]
+    lot_sec = a.lot_sec[order].tolist()
+    qty = d.sell[order].tolist()
+    gain = (d.sell[order] * (a.price[a.lot_sec[order]] - a.lot_basis[order])).tolist()
+    term = np.where(a.lot_long[order], "long", "short").tolist()
+    picks: dict[int, list[LotPick]] = {}
+    for j, lot in enumerate(order.tolist()):
+        picks.setdefault(lot_sec[j], []).append(LotPick(a.lot_ids[lot], qty[j], gain[j], term[j]))
+    price = a.price.tolist()
+    for i, lots in picks.items():
+        quantity = round(sum(pick.quantity for pick in lots), _SHARE_PLACES)
+        key = (i, "sell")
+        out.append(
+            Trade(
+                a.sec_ids[i],
+                "sell",
+                quantity,
+                quantity * price[i],
+                tuple(lots),
+                reasons[key],
+                effects[key],
+                mandated[key],
+            )
+        )
+    for b in np.flatnonzero(d.buy > 0).tolist():
+        i = int(a.buy_sec[b])
+        key = (i, "buy")
+        quantity = float(d.buy[b])
+        out.append(
+            Trade(
+                a.sec_ids[i],
+                "buy",
+                quantity,
+                quantity * price[i],
+                (),
+                reasons[key],
+                effects[key],
+                mandated[key],
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,178 @@
+"""The model book in SQL: versioned definitions, account targets, providers, subscriptions.
+
+Implements `trimtab.services.model_ports.ModelBookRepository`. Recording a version
+appends a `definition_versions` row and refreshes the current-state tables the rest of
+the store reads (`asset_allocations`/`models` with their weights, `targets`,
+`equivalence_sets`), all inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from trimtab.domain.allocations import AssetAllocation
+from trimtab.domain.equivalence import EquivalenceSet
+from trimtab.domain.model_hub import ModelProvider, Subscription
+from trimtab.domain.models import Model
+from trimtab.domain.versions import Version
+from trimtab.store.model_codec import (
+    Definition,
+    definition_from_json,
+    definition_to_json,
+    kind_of,
+)
+from trimtab.store.model_tables import (
+    AccountTargetRow,
+    DefinitionVersionRow,
+    EquivalenceSetRow,
+    ModelProviderRow,
+    ModelSubscriptionRow,
+    TargetRow,
+)
+from trimtab.store.tables import (
+    AllocationWeightRow,
+    AssetAllocationRow,
+    ModelRow,
+    ModelWeightRow,
+)
+
+__all__ = ["SqlModelBookRepository"]
+
+
+class SqlModelBookRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, version: Version[Definition]) -> None:
+        value = version.value
+        kind = kind_of(value)
+        self._make_current(value)
+        self.session.add(
+            DefinitionVersionRow(
+                kind=kind,
+                key=value.id,
+                number=version.number,
+                effective=version.effective,
+                author=version.author,
+                recorded_at=version.recorded_at,
+                reason=version.reason,
+                definition=definition_to_json(value),
+            )
+        )
+        self.session.flush()
+
+    def _make_current(self, value: Definition) -> None:
+        s = self.session
+        if isinstance(value, AssetAllocation):
+            s.merge(AssetAllocationRow(id=value.id, name=value.name))
+            s.flush()
+            s.execute(
+                delete(AllocationWeightRow).where(AllocationWeightRow.allocation_id == value.id)
+            )
+            s.add_all(
+                AllocationWeightRow(allocation_id=value.id, asset_class_id=c, weight=w)
+                for c, w in value.weights.items()
+            )
+        elif isinstance(value, Model):
+            s.merge(ModelRow(id=value.id, name=value.name))
+            s.flush()
+            s.execute(delete(ModelWeightRow).where(ModelWeightRow.model_id == value.id))
+            s.add_all(
+                ModelWeightRow(model_id=value.id, security=t, weight=w)
+                for t, w in value.weights.items()
+            )
+        elif isinstance(value, EquivalenceSet):
+            s.merge(EquivalenceSetRow(id=value.id, name=value.name))
+        else:
+            # A parent is recorded before its children (the services record in chain order).
+            s.merge(TargetRow(id=value.id, name=value.name, parent_id=value.parent))
+        s.flush()
+
+    def history(self, kind: str, key: str) -> list[Version[Definition]]:
+        rows = self.session.scalars(
+            select(DefinitionVersionRow)
+            .where(DefinitionVersionRow.kind == kind, DefinitionVersionRow.key == key)
+            .order_by(DefinitionVersionRow.number)
+        )
+        return [_version(r) for r in rows]
+
+    def histories(self, kind: str) -> dict[str, list[Version[Definition]]]:
+        rows = self.session.scalars(
+            select(DefinitionVersionRow)
+            .where(DefinitionVersionRow.kind == kind)
+            .order_by(DefinitionVersionRow.key, DefinitionVersionRow.number)
+        )
+        found: dict[str, list[Version[Definition]]] = {}
+        for r in rows:
+            found.setdefault(r.key, []).append(_version(r))
+        return found
+
+    def target_of(self, account: str) -> str | None:
+        row = self.session.get(AccountTargetRow, account)
+        return row.target_id if row is not None else None
+
+    def assign(self, account: str, target: str) -> None:
+        self.session.merge(AccountTargetRow(account_id=account, target_id=target))
+        self.session.flush()
+
+    def accounts_following(self, targets: Collection[str]) -> dict[str, str]:
+        rows = self.session.execute(
+            select(AccountTargetRow.account_id, AccountTargetRow.target_id)
+            .where(AccountTargetRow.target_id.in_(list(targets)))
+            .order_by(AccountTargetRow.account_id)
+        )
+        return dict(rows.tuples().all())
+
+    def add_provider(self, provider: ModelProvider) -> None:
+        self.session.merge(
+            ModelProviderRow(id=provider.id, name=provider.name, fee_bps=provider.fee_bps)
+        )
+        self.session.flush()
+
+    def provider(self, id: str) -> ModelProvider | None:
+        row = self.session.get(ModelProviderRow, id)
+        return ModelProvider(row.id, row.name, row.fee_bps) if row is not None else None
+
+    def providers(self) -> list[ModelProvider]:
+        rows = self.session.scalars(select(ModelProviderRow).order_by(ModelProviderRow.id))
+        return [ModelProvider(r.id, r.name, r.fee_bps) for r in rows]
+
+    def subscribe(self, subscription: Subscription) -> None:
+        self.session.merge(
+            ModelSubscriptionRow(
+                provider_id=subscription.provider,
+                model_id=subscription.model,
+                start=subscription.start,
+                end=subscription.end,
+            )
+        )
+        self.session.flush()
+
+    def subscriptions(self) -> list[Subscription]:
+        rows = self.session.scalars(
+            select(ModelSubscriptionRow).order_by(
+                ModelSubscriptionRow.provider_id,
+                ModelSubscriptionRow.model_id,
+                ModelSubscriptionRow.start,
+            )
+        )
+        return [Subscription(r.provider_id, r.model_id, r.start, r.end) for r in rows]
+
+
+def _version(row: DefinitionVersionRow) -> Version[Definition]:
+    recorded = row.recorded_at
+    if recorded.tzinfo is None:
+        # SQLite keeps no zone; trimtab writes UTC, so a naive value read back is UTC.
+        recorded = recorded.replace(tzinfo=dt.UTC)
+    return Version(
+        row.number,
+        definition_from_json(row.kind, row.key, row.definition),
+        row.author,
+        recorded,
+        row.reason,
+        row.effective,
+    )

@@ -1,0 +1,107 @@
+"""The unit of work: one database transaction, and the repositories that work inside it.
+
+    with uow:
+        uow.accounts.add(account)
+        uow.commit()
+
+Leaving the `with` block rolls back whatever was not committed, so an exception (or a
+forgotten `commit()`) can never leave half a change behind. A unit of work can be
+entered again after it ends; each entry is a fresh session and transaction.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from trimtab.store.bulk import SqlBulkLoader
+from trimtab.store.model_repository import SqlModelBookRepository
+from trimtab.store.repositories import (
+    SqlAccountRepository,
+    SqlAssetClassRepository,
+    SqlCashRepository,
+    SqlHouseholdRepository,
+    SqlLotRepository,
+    SqlOrganizationRepository,
+    SqlPriceRepository,
+    SqlRestrictionRepository,
+    SqlSecurityRepository,
+    SqlTargetRepository,
+    SqlTradeHistoryRepository,
+)
+from trimtab.store.workflow_repositories import (
+    SqlAccountSelection,
+    SqlSavedFilterRepository,
+    SqlSettingsRepository,
+)
+
+__all__ = ["SqlUnitOfWork"]
+
+
+class SqlUnitOfWork:
+    organization: SqlOrganizationRepository
+    asset_classes: SqlAssetClassRepository
+    securities: SqlSecurityRepository
+    prices: SqlPriceRepository
+    households: SqlHouseholdRepository
+    accounts: SqlAccountRepository
+    lots: SqlLotRepository
+    cash: SqlCashRepository
+    restrictions: SqlRestrictionRepository
+    trades: SqlTradeHistoryRepository
+    targets: SqlTargetRepository
+    bulk: SqlBulkLoader
+    selection: SqlAccountSelection
+    filters: SqlSavedFilterRepository
+    settings: SqlSettingsRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The open session, for store code that adds its own repositories."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use it in a `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        session = self._session = self._session_factory()
+        self.organization = SqlOrganizationRepository(session)
+        self.asset_classes = SqlAssetClassRepository(session)
+        self.securities = SqlSecurityRepository(session)
+        self.prices = SqlPriceRepository(session)
+        self.households = SqlHouseholdRepository(session)
+        self.accounts = SqlAccountRepository(session)
+        self.lots = SqlLotRepository(session)
+        self.cash = SqlCashRepository(session)
+        self.restrictions = SqlRestrictionRepository(session)
+        self.trades = SqlTradeHistoryRepository(session)
+        self.targets = SqlTargetRepository(session)
+        self.selection = SqlAccountSelection(session)
+        self.filters = SqlSavedFilterRepository(session)
+        self.settings = SqlSettingsRepository(session)
+        self.model_book = SqlModelBookRepository(session)
+        self.bulk = SqlBulkLoader(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()

@@ -1,0 +1,304 @@
+"""A rebalance case read the plain way, straight from the contract's JSON.
+
+The contract (shared/spec/rebalance-case.md) is written for outside reviewers; this module
+is what such a reviewer would write: no engine code, only the spec's words turned into a
+few frozen values and the derived facts every rule needs (V, each lot's term and rate,
+which wash groups are blocked by the 30-day window).
+
+Readings of the spec that a second implementation could take differently are stated here
+once, so a disagreement with the engine points at a sentence:
+
+- the wash-sale window is the 30 days before `as_of` *and* `as_of` itself: a trade dated
+  `as_of - 30 days` is inside, one dated `as_of - 31 days` is outside;
+- a lot acquired inside the window counts as a buy of its wash group, also for the rule
+  (5b) that would block selling that same lot at a loss (the spec says "lots acquired in
+  the 30 days before as_of (both count as buys)" without an exception);
+- `no_sell` may be set on a security (all its lots) or on a single lot;
+- `gain_budget` (rule 9) applies whatever the account's tax status.
+
+Example: a lot of 10 shares bought at 120 on 2026-11-10, price 100, as_of 2026-11-20:
+its term is short, it is a loss lot, and its wash group counts as bought in the window,
+so in a taxable account rule 5b forbids selling it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+
+WASH_WINDOW_DAYS = 30
+PARAMETER_NAMES = (
+    "drift_weight",
+    "harvest_value",
+    "min_cash",
+    "max_cash",
+    "min_trade_value",
+    "whole_shares",
+    "max_turnover",
+    "gain_budget",
+    "withdrawal",
+)
+
+# parameters the engine adds to the spec's table; the reference solves the spec's problem,
+# which is theirs at 0
+NEUTRAL_WHEN_ZERO = ("harvest_min_loss", "harvest_min_loss_pct", "tracking_error_weight")
+
+
+@dataclass(frozen=True, slots=True)
+class Security:
+    id: str
+    price: float
+    cost_rate: float
+    wash_group: str
+    no_buy: bool
+    no_sell: bool
+    must_sell: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    id: str
+    security: str
+    quantity: float
+    basis: float  # per share, as in the contract
+    acquired: dt.date
+    no_sell: bool
+    term: str  # "short" or "long" on as_of
+    rate: float  # τ_l: the term's rate, 0 outside a taxable account
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: str
+    members: tuple[str, ...]
+    buy: str | None
+    target: float
+    band: float
+
+
+@dataclass(frozen=True, slots=True)
+class Parameters:
+    drift_weight: float
+    harvest_value: float
+    min_cash: float
+    max_cash: float
+    min_trade_value: float
+    whole_shares: bool
+    max_turnover: float | None
+    gain_budget: float | None
+    withdrawal: float
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    as_of: dt.date
+    taxable: bool
+    cash: float
+    securities: dict[str, Security]
+    lots: tuple[Lot, ...]
+    groups: tuple[Group, ...]  # the case's groups, then one per held security in none
+    parameters: Parameters
+    loss_sold_wash_groups: frozenset[str]  # rule 5a: sold at a loss in the window
+    bought_wash_groups: frozenset[str]  # rule 5b: bought in the window
+
+    @property
+    def market_value(self) -> float:
+        return sum(lot.quantity * self.price(lot.security) for lot in self.lots)
+
+    @property
+    def total_value(self) -> float:
+        """V = cash + market value of all lots − withdrawal (pre-trade prices)."""
+        return self.cash + self.market_value - self.parameters.withdrawal
+
+    def price(self, security: str) -> float:
+        return self.securities[security].price
+
+    def gain_per_share(self, lot: Lot) -> float:
+        return self.price(lot.security) - lot.basis
+
+    def is_loss(self, lot: Lot) -> bool:
+        return self.gain_per_share(lot) < 0
+
+    def buy_member_of_a_group(self, security: str) -> bool:
+        return any(group.buy == security for group in self.groups)
+
+    def may_buy(self, security: str) -> bool:
+        """Rules 1 and 5a: a group's buy member, not no_buy, wash group not loss-sold."""
+        sec = self.securities[security]
+        return (
+            self.buy_member_of_a_group(security)
+            and not sec.no_buy
+            and sec.wash_group not in self.loss_sold_wash_groups
+        )
+
+    def may_sell(self, lot: Lot) -> bool:
+        """Rules 2 and 5b (must_sell overrides 5b; no_sell wins, making a conflict)."""
+        sec = self.securities[lot.security]
+        if lot.no_sell or sec.no_sell:
+            return False
+        if sec.must_sell:
+            return True
+        return not (
+            self.taxable and self.is_loss(lot) and sec.wash_group in self.bought_wash_groups
+        )
+
+    def same_rebalance_conflicts(self) -> dict[str, tuple[list[str], list[str]]]:
+        """Rule 5c: wash group -> (buyable members, loss lots that may be sold).
+
+        Only groups where both lists are non-empty force a choice; must_sell lots are
+        exempt (they are sold whatever is bought).
+        """
+        if not self.taxable:
+            return {}
+        conflicts: dict[str, tuple[list[str], list[str]]] = {}
+        for wash_group in {sec.wash_group for sec in self.securities.values()}:
+            buyers = [
+                s.id
+                for s in self.securities.values()
+                if s.wash_group == wash_group and self.may_buy(s.id)
+            ]
+            losers = [
+                lot.id
+                for lot in self.lots
+                if self.securities[lot.security].wash_group == wash_group
+                and not self.securities[lot.security].must_sell
+                and self.is_loss(lot)
+                and self.may_sell(lot)
+            ]
+            if buyers and losers:
+                conflicts[wash_group] = (buyers, losers)
+        return conflicts
+
+    @property
+    def has_integer_rules(self) -> bool:
+        p = self.parameters
+        return p.min_trade_value > 0 or p.whole_shares or bool(self.same_rebalance_conflicts())
+
+
+def is_long_term(acquired: dt.date, sold_on: dt.date) -> bool:
+    """Held more than one year: bought 2024-03-15, long-term from 2025-03-16 (the
+    anniversary of 29 February in a common year is 28 February)."""
+    try:
+        anniversary = acquired.replace(year=acquired.year + 1)
+    except ValueError:
+        anniversary = dt.date(acquired.year + 1, 2, 28)
+    return sold_on > anniversary
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def read_parameters(raw: dict[str, Any]) -> Parameters:
+    """Every parameter must be explicit: the reference has no calibration of its own.
+
+    Parameters beyond the spec's table are accepted only at values that leave the spec's
+    problem unchanged (no harvest threshold, no tracking-error term).
+    """
+    missing = [name for name in PARAMETER_NAMES if name not in raw]
+    if missing:
+        raise KeyError(f"reference needs explicit parameters, missing: {missing}")
+    for name in NEUTRAL_WHEN_ZERO:
+        if raw.get(name):
+            raise ValueError(f"reference models {name} only at 0, got {raw[name]}")
+    return Parameters(
+        drift_weight=float(raw["drift_weight"]),
+        harvest_value=float(raw["harvest_value"]),
+        min_cash=float(raw["min_cash"]),
+        max_cash=float(raw["max_cash"]),
+        min_trade_value=float(raw["min_trade_value"] or 0.0),
+        whole_shares=bool(raw["whole_shares"]),
+        max_turnover=None if raw["max_turnover"] is None else float(raw["max_turnover"]),
+        gain_budget=None if raw["gain_budget"] is None else float(raw["gain_budget"]),
+        withdrawal=float(raw["withdrawal"] or 0.0),
+    )
+
+
+def read_case(data: dict[str, Any], parameters: dict[str, Any] | None = None) -> Case:
+    """The case dict as plain values; `parameters` (e.g. the engine's resolved ones)
+    take the place of the case's own."""
+    as_of = _date(data["as_of"])
+    account = data["account"]
+    taxable = account["tax_status"] == "taxable"
+    tax = data.get("tax") or {}
+    securities = {
+        s["id"]: Security(
+            id=s["id"],
+            price=float(s["price"]),
+            cost_rate=float(s.get("cost_rate", 0.0) or 0.0),
+            wash_group=s.get("wash_group") or s["id"],
+            no_buy=bool(s.get("no_buy", False)),
+            no_sell=bool(s.get("no_sell", False)),
+            must_sell=bool(s.get("must_sell", False)),
+        )
+        for s in data["securities"]
+    }
+
+    def wash_group_of(security: str, stated: str | None = None) -> str:
+        """A listed security's wash group; for an unlisted one the trade's, or its id."""
+        if security in securities:
+            return securities[security].wash_group
+        return stated or security
+
+    def in_window(day: dt.date) -> bool:
+        return 0 <= (as_of - day).days <= WASH_WINDOW_DAYS
+
+    lots = []
+    for raw in data.get("lots", []):
+        acquired = _date(raw["acquired"])
+        period_start = _date(raw.get("holding_period_start") or raw["acquired"])
+        term = "long" if is_long_term(period_start, as_of) else "short"
+        rate = float(tax[f"{term}_term_rate"]) if taxable else 0.0
+        lots.append(
+            Lot(
+                id=raw["id"],
+                security=raw["security"],
+                quantity=float(raw["quantity"]),
+                basis=float(raw["cost_basis"]),
+                acquired=acquired,
+                no_sell=bool(raw.get("no_sell", False)),
+                term=term,
+                rate=rate,
+            )
+        )
+
+    groups = [
+        Group(
+            id=g["id"],
+            members=tuple(g["members"]),
+            buy=g.get("buy"),
+            target=float(g["target"]),
+            band=float(g["band"]),  # explicit: the reference has no default band
+        )
+        for g in data.get("groups", [])
+    ]
+    grouped = {m for g in groups for m in g.members}
+    for security in dict.fromkeys(lot.security for lot in lots):
+        if security not in grouped:
+            groups.append(Group(security, (security,), None, 0.0, 0.0))
+
+    loss_sold: set[str] = set()
+    bought: set[str] = set()
+    for trade in data.get("recent_trades", []):
+        if not in_window(_date(trade["date"])):
+            continue
+        if trade["side"] == "buy":
+            bought.add(wash_group_of(trade["security"], trade.get("wash_group")))
+        elif trade.get("realized_gain") is None or float(trade["realized_gain"]) < 0:
+            # a sale whose gain is not given may have been at a loss: the safe reading
+            loss_sold.add(wash_group_of(trade["security"], trade.get("wash_group")))
+    bought.update(wash_group_of(lot.security) for lot in lots if in_window(lot.acquired))
+
+    return Case(
+        as_of=as_of,
+        taxable=taxable,
+        cash=float(account.get("cash", 0.0)),
+        securities=securities,
+        lots=tuple(lots),
+        groups=tuple(groups),
+        parameters=read_parameters(parameters if parameters is not None else data["parameters"]),
+        loss_sold_wash_groups=frozenset(loss_sold),
+        bought_wash_groups=frozenset(bought),
+    )
