@@ -19,7 +19,7 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/trimtab db upgrade
-	$(BIN)/trimtab demo load --accounts $(DEMO_ACCOUNTS)
+	$(BIN)/trimtab demo load --accounts $(DEMO_ACCOUNTS) --replace
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -67,7 +67,9 @@ def _lots(
     shares = rng.dirichlet(np.ones(count)) * value / price
     lots = []
     for k, quantity in enumerate(shares):
-        days = int(rng.choice([rng.integers(5, 30), rng.integers(31, 365), rng.integers(366, 3000)]))
+        days = int(
+            rng.choice([rng.integers(5, 30), rng.integers(31, 365), rng.integers(366, 3000)])
+        )
         lots.append(
             {
                 "id": f"{security}-{k}",
@@ -114,7 +116,9 @@ def _as_lp(case: dict[str, Any]) -> dict[str, Any]:
     return case
 
 
-def model_account(seed: int, *, integer_rules: bool = False, in_band: bool = False) -> dict[str, Any]:
+def model_account(
+    seed: int, *, integer_rules: bool = False, in_band: bool = False
+) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     n_securities, n_groups = 50, 20
     # each group: a preferred fund and substitutes in other wash groups

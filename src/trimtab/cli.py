@@ -153,6 +153,17 @@ def demo_load(
     if not result.loaded:
         raise _fail("; ".join(str(p) for p in result.problems))
     render_load_summary(result, Console(), target=db.display_url)
+    from trimtab.services.demo_models import seed_model_book
+
+    book = seed_model_book(
+        db.unit_of_work, as_of=day, actor=f"cli:{getpass.getuser()}", now=dt.datetime.now(dt.UTC)
+    )
+    typer.echo(
+        f"model book: {book.firm_targets} firm targets in {book.product_lines} product-line "
+        f"targets, {book.equivalence_sets} equivalence sets, {book.provider_models} provider "
+        f"models; {book.customized} of {book.accounts_assigned} accounts customized "
+        f"(see `trimtab models list`)"
+    )
 
 
 @app.command("optimize")

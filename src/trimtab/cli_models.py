@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -338,21 +338,26 @@ def hub_upload(
     actor: str | None = typer.Option(None, "--actor"),
 ) -> None:
     """Upload a provider's model file (CSV or JSON); validated, then versioned."""
+    from trimtab.feeds.model_files import parse_model_file
     from trimtab.services.model_hub import upload_model
 
     try:
         text = file.read_text()
     except OSError as error:
         raise _fail([f"{file}: {error.strerror or error}"]) from None
+    parsed, problems = parse_model_file(file.name, text)
+    if parsed is None:
+        raise _fail([f"{file.name}: {p}" for p in problems])
     result = upload_model(
         _database().unit_of_work,
         provider,
-        file.name,
-        text,
+        model or f"{provider}-{file.stem}".upper(),
+        parsed.lines,
         actor=actor or provider,
         now=dt.datetime.now(dt.UTC),
-        model_id=model,
-        asset_class=asset_class,
+        source=file.name,
+        name=parsed.name,
+        asset_class=asset_class or parsed.asset_class,
     )
     if not result.change.saved:
         raise _fail([f"{file.name}: {p}" for p in result.problems])

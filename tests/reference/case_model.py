@@ -14,7 +14,11 @@ once, so a disagreement with the engine points at a sentence:
   (5b) that would block selling that same lot at a loss (the spec says "lots acquired in
   the 30 days before as_of (both count as buys)" without an exception);
 - `no_sell` may be set on a security (all its lots) or on a single lot;
-- `gain_budget` (rule 9) applies whatever the account's tax status.
+- `gain_budget` (rule 9) applies whatever the account's tax status;
+- a `must_sell` security is never bought (rule 1 names only no_buy, but a must-sell
+  position bought back in the same rebalance is not "sold entirely", and the next
+  rebalance would sell it again: the account would never settle);
+- a `must_sell` security with a `no_sell` lot cannot meet rule 2: infeasible.
 
 Example: a lot of 10 shares bought at 120 on 2026-11-10, price 100, as_of 2026-11-20:
 its term is short, it is a loss lot, and its wash group counts as bought in the window,
@@ -125,11 +129,13 @@ class Case:
         return any(group.buy == security for group in self.groups)
 
     def may_buy(self, security: str) -> bool:
-        """Rules 1 and 5a: a group's buy member, not no_buy, wash group not loss-sold."""
+        """Rules 1 and 5a: a group's buy member, not no_buy (nor must_sell), wash group
+        not loss-sold."""
         sec = self.securities[security]
         return (
             self.buy_member_of_a_group(security)
             and not sec.no_buy
+            and not sec.must_sell
             and sec.wash_group not in self.loss_sold_wash_groups
         )
 

@@ -125,7 +125,10 @@ def rule_violations(case: Case, trades: Trades, *, tol: float = 1e-6) -> list[st
     for security, quantity in trades.bought.items():
         # rule 1 and 5a
         if quantity > tol and not case.may_buy(security):
-            found.append(f"rule 1/5a: bought {quantity} {security}, which may not be bought")
+            found.append(
+                f"rule 1/5a: bought {quantity} {security}, which is not a buy member, "
+                "is no_buy or must_sell, or was sold at a loss in the wash window"
+            )
         if quantity < -tol:
             found.append(f"rule 3: negative buy of {security}: {quantity}")
 
@@ -137,8 +140,10 @@ def rule_violations(case: Case, trades: Trades, *, tol: float = 1e-6) -> list[st
             found.append(f"rule 3: sold {x} of lot {lot.id} holding {lot.quantity}")
         if sec.must_sell and x < lot.quantity - share_tol:
             found.append(f"rule 2: must_sell lot {lot.id} sold {x} of {lot.quantity}")
-        if x > share_tol and not case.may_sell(lot):
-            found.append(f"rule 2/5b: lot {lot.id} sold ({x}) but may not be sold")
+        if x > share_tol and (lot.no_sell or sec.no_sell):
+            found.append(f"rule 2: no_sell lot {lot.id} sold ({x})")
+        elif x > share_tol and not case.may_sell(lot):
+            found.append(f"rule 5b: loss lot {lot.id} sold ({x}) with its wash group bought")
 
     cash = post_trade_cash(case, trades)
     if not (p.min_cash * v - money_tol <= cash <= p.max_cash * v + money_tol):
@@ -174,10 +179,7 @@ def rule_violations(case: Case, trades: Trades, *, tol: float = 1e-6) -> list[st
                 found.append(f"rule 6: buy of {security} worth {buy:.2f}")
             sell = _sale_value(case, trades, security)
             whole = sum(lot.quantity * sec.price for lot in case.lots if lot.security == security)
-            if (
-                money_tol < sell < p.min_trade_value - money_tol
-                and abs(sell - whole) > money_tol
-            ):
+            if money_tol < sell < p.min_trade_value - money_tol and abs(sell - whole) > money_tol:
                 found.append(f"rule 6: sale of {security} worth {sell:.2f} of {whole:.2f}")
 
     if p.whole_shares:  # rule 7

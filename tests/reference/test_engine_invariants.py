@@ -124,7 +124,15 @@ def test_the_post_trade_account_is_built_from_the_trades() -> None:
             {"id": "B", "price": 20.0, "cost_rate": 0.0},
         ],
         "groups": [],
-        "lots": [{"id": "L1", "security": "A", "quantity": 10, "cost_basis": 12.0, "acquired": "2020-01-02"}],
+        "lots": [
+            {
+                "id": "L1",
+                "security": "A",
+                "quantity": 10,
+                "cost_basis": 12.0,
+                "acquired": "2020-01-02",
+            }
+        ],
         "recent_trades": [],
         "settings": {},
         "parameters": {},

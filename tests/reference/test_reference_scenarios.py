@@ -67,7 +67,13 @@ def test_a_must_sell_position_is_sold_entirely_and_its_gain_taxed_long_term() ->
         securities=[{"id": "XOM", "price": 118.20, "cost_rate": 0.001, "must_sell": True}],
         groups=[{"id": "XOM", "members": ["XOM"], "buy": None, "target": 0.0, "band": 0.0}],
         lots=[
-            {"id": "L2", "security": "XOM", "quantity": 25, "cost_basis": 80.0, "acquired": "2019-05-02"}
+            {
+                "id": "L2",
+                "security": "XOM",
+                "quantity": 25,
+                "cost_basis": 80.0,
+                "acquired": "2019-05-02",
+            }
         ],
         cash=2500.0,
     )
@@ -81,7 +87,15 @@ def test_an_account_inside_its_band_with_nothing_to_harvest_trades_nothing() -> 
     case = account(
         securities=[{"id": "VOO", "price": 500.0, "cost_rate": 0.0005}],
         groups=[{"id": "US", "members": ["VOO"], "buy": "VOO", "target": 0.97, "band": 0.02}],
-        lots=[{"id": "L1", "security": "VOO", "quantity": 100, "cost_basis": 400.0, "acquired": "2020-01-02"}],
+        lots=[
+            {
+                "id": "L1",
+                "security": "VOO",
+                "quantity": 100,
+                "cost_basis": 400.0,
+                "acquired": "2020-01-02",
+            }
+        ],
         cash=1000.0,
     )
     solution = solve_reference(case)
@@ -89,9 +103,7 @@ def test_an_account_inside_its_band_with_nothing_to_harvest_trades_nothing() -> 
     assert solution.total == pytest.approx(0.0, abs=1e-9)
 
 
-@pytest.mark.parametrize(
-    ("days_since_loss_sale", "blocked"), [(10, True), (30, True), (31, False)]
-)
+@pytest.mark.parametrize(("days_since_loss_sale", "blocked"), [(10, True), (30, True), (31, False)])
 @pytest.mark.parametrize("tax_status", ["taxable", "tax_exempt"])
 def test_a_wash_group_sold_at_a_loss_within_30_days_is_not_bought_in_any_account(
     days_since_loss_sale: int, blocked: bool, tax_status: str
@@ -129,10 +141,16 @@ def loss_lot_and_cash(*, buy: str) -> dict[str, Any]:
             {"id": "VOO", "price": 500.0, "cost_rate": 0.0, "wash_group": "SP500"},
             {"id": "IVV", "price": 500.0, "cost_rate": 0.0, "wash_group": "SP500-ISH"},
         ],
-        groups=[
-            {"id": "US", "members": ["VOO", "IVV"], "buy": buy, "target": 0.95, "band": 0.0}
+        groups=[{"id": "US", "members": ["VOO", "IVV"], "buy": buy, "target": 0.95, "band": 0.0}],
+        lots=[
+            {
+                "id": "L1",
+                "security": "VOO",
+                "quantity": 10,
+                "cost_basis": 600.0,
+                "acquired": days_ago(100),
+            }
         ],
-        lots=[{"id": "L1", "security": "VOO", "quantity": 10, "cost_basis": 600.0, "acquired": days_ago(100)}],
         cash=5000.0,
     )
 
@@ -171,7 +189,15 @@ def test_a_position_worth_less_than_the_minimum_may_still_be_sold_whole() -> Non
     case = account(
         securities=[{"id": "OLD", "price": 100.0, "cost_rate": 0.0}],
         groups=[],
-        lots=[{"id": "L1", "security": "OLD", "quantity": 3, "cost_basis": 100.0, "acquired": "2020-01-02"}],
+        lots=[
+            {
+                "id": "L1",
+                "security": "OLD",
+                "quantity": 3,
+                "cost_basis": 100.0,
+                "acquired": "2020-01-02",
+            }
+        ],
         cash=10_000.0,
         tax_status="tax_deferred",
         min_trade_value=500.0,

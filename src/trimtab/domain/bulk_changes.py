@@ -206,7 +206,7 @@ def _pins(
     book: SettingsBook,
 ) -> tuple[list[ChangeRequest], list[Problem]]:
     pins: list[ChangeRequest] = []
-    problems: list[Problem] = []
+    nothing_to_keep: list[str] = []
     for p in members:
         if p.account not in exemptions:
             continue
@@ -215,17 +215,19 @@ def _pins(
         if source is not None and source.scope.level is Level.ACCOUNT:
             continue  # already decided for this account alone: nothing to pin
         if current.value is None:
-            problems.append(
-                Problem(
-                    f"exemptions.{p.account}",
-                    f"{p.account} has no {request.setting} to keep: set it for the account "
-                    "first, or do not exempt it",
-                )
-            )
+            nothing_to_keep.append(p.account)
             continue
         reason = f"exempt from bulk change ({request.reason}): {exemptions[p.account]}"
         pins.append(ChangeRequest(request.setting, p.scope(Level.ACCOUNT), current.value, reason))
-    return pins, problems
+    if not nothing_to_keep:
+        return pins, []
+    shown = ", ".join(nothing_to_keep[:5]) + (" ..." if len(nothing_to_keep) > 5 else "")
+    problem = Problem(
+        "exemptions",
+        f"{len(nothing_to_keep)} exempted account(s) ({shown}) have no {request.setting} "
+        "to keep: set it for them first, or use level account",
+    )
+    return pins, [problem]
 
 
 def _as_changes(writes: list[ChangeRequest], at: dt.datetime) -> list[SettingChange]:

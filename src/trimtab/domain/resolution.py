@@ -21,7 +21,9 @@ they leave the domain for the engine; the stored definitions stay Decimal):
    equivalent keeps its weight in its equivalence set instead.
 5. Legacy keeps take their weight; everything else shrinks pro rata to make room.
 6. Securities map to groups: an equivalence set's group (all its members) or the
-   security alone. The buy member is the first of preferred, alternates not restricted
+   security alone. When a target fills a class with one fund of a set, that fund leads
+   the set's order (a mutual-fund product line buys its fund, not the set's ETF). The
+   buy member is the first of preferred, alternates not restricted
    (no-buy), wash-blocked or excluded; a group made only of a kept legacy holding buys
    nothing. Cash classes become the target cash weight, not a group (engine contract).
 
@@ -54,7 +56,7 @@ groups are visited in sorted order.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
@@ -314,13 +316,14 @@ class Resolver:
     class layer once; per account only its own differences and today's blocks are new.
     """
 
-    __slots__ = ("_catalog", "_expansions", "_layers", "_members", "_model_shares")
+    __slots__ = ("_catalog", "_expansions", "_layers", "_members", "_model_shares", "_parents")
 
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
         self._layers: dict[str, tuple[ClassLayer | None, tuple[Problem, ...]]] = {}
         self._expansions: dict[str, tuple[_Expansion | None, tuple[Problem, ...]]] = {}
         self._model_shares: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._parents = frozenset(t.parent for t in catalog.targets.values() if t.parent)
         self._members = index_members(
             catalog.equivalence_sets[k] for k in sorted(catalog.equivalence_sets)
         )
@@ -619,8 +622,22 @@ class Resolver:
             return self._expansions[target_id]
         layer, problems = self.layer(target_id)
         result: tuple[_Expansion | None, tuple[Problem, ...]]
-        result = (None, tuple(problems)) if layer is None else self._expand_layer(target_id, layer)
-        self._expansions[target_id] = result
+        target = self._catalog.targets.get(target_id)
+        if layer is None:
+            result = (None, tuple(problems))
+        elif target is not None and target.parent is not None and not target.customizations:
+            # Most accounts follow a child with no differences yet: its securities and
+            # groups are its parent's, only the definitions used gain the child.
+            parent, parent_problems = self._expand(target.parent)
+            result = (
+                (None, parent_problems)
+                if parent is None
+                else (replace(parent, versions=self._versions_used(layer, parent.groups)), ())
+            )
+        else:
+            result = self._expand_layer(target_id, layer)
+        if target_id in self._parents:  # leaves are resolved once a night: keep memory flat
+            self._expansions[target_id] = result
         return result
 
     def _expand_layer(
@@ -703,6 +720,7 @@ class Resolver:
         )
         by_group: dict[str, list[Contribution]] = {}
         buyable: set[str] = set()
+        leads: dict[str, str] = {}  # group -> the fund a product chose for it
         cash_parts: list[Contribution] = []
         class_weights: dict[str, float] = {}
         product_weights: dict[Product, float] = {}
@@ -721,6 +739,8 @@ class Resolver:
                 gid = self._group_id(ticker)
                 by_group.setdefault(gid, []).append(contribution)
                 buyable.add(gid)
+                if layer.products[cid].kind is ProductKind.FUND:
+                    leads.setdefault(gid, ticker)
         for keep, step in layer.keeps:
             security = cat.securities[keep.security]
             cid = security.asset_class or "LEGACY"
@@ -733,7 +753,8 @@ class Resolver:
             if t not in {k.security for k, _ in layer.keeps}
         )
         groups = tuple(
-            self._group(gid, by_group[gid], gid in buyable, excluded) for gid in sorted(by_group)
+            self._group(gid, by_group[gid], gid in buyable, excluded, leads.get(gid))
+            for gid in sorted(by_group)
         )
         used = self._versions_used(layer, by_group)
         return (
@@ -764,10 +785,19 @@ class Resolver:
         return eq.id if eq is not None else ticker
 
     def _group(
-        self, gid: str, parts: list[Contribution], buyable: bool, excluded: frozenset[str]
+        self,
+        gid: str,
+        parts: list[Contribution],
+        buyable: bool,
+        excluded: frozenset[str],
+        lead: str | None,
     ) -> ResolvedGroup:
         eq = self._catalog.equivalence_sets.get(gid)
         members = tuple(m for m in eq.members if m not in excluded) if eq is not None else (gid,)
+        if lead is not None and lead in members:
+            # The fund a target chose for the class is its preferred buy; the set's own
+            # order ranks the alternates after it.
+            members = (lead, *(m for m in members if m != lead))
         return ResolvedGroup(
             id=gid,
             members=members,
@@ -802,7 +832,7 @@ class Resolver:
         return replace(group, buy=buy, buy_note=note)
 
     def _versions_used(
-        self, layer: ClassLayer, by_group: Mapping[str, list[Contribution]]
+        self, layer: ClassLayer, groups: Iterable[str] | Iterable[ResolvedGroup]
     ) -> tuple[str, ...]:
         numbers = self._catalog.versions
         keys = {f"target:{t}" for t in layer.chain}
@@ -812,7 +842,8 @@ class Resolver:
             for p in layer.products.values()
             if p.kind in (ProductKind.MODEL, ProductKind.DIRECT_INDEX)
         }
-        keys |= {f"equivalence_set:{g}" for g in by_group if g in self._catalog.equivalence_sets}
+        ids = {g if isinstance(g, str) else g.id for g in groups}
+        keys |= {f"equivalence_set:{g}" for g in ids if g in self._catalog.equivalence_sets}
         return tuple(f"{k}@{numbers[k]}" if k in numbers else k for k in sorted(keys))
 
 

@@ -7,9 +7,11 @@ and the accepted values. The rebalancing settings' vocabulary belongs to calibra
 `resolve_parameters` to read the one value and keeps the problems about that setting.
 Three families live here because the optimizer does not read them:
 
-- `commission_schedule`: the name of the schedule the firm bills trades with ("A", "B");
+- `commission_schedule`: the name of the schedule the firm bills trades with ("A", "B";
+  default "standard");
 - review thresholds: `review_above_value` ($), `review_above_turnover` (fraction or %),
-  `review_above_tax` ($): an account above any of them goes to the review queue;
+  `review_above_tax` ($), each `off` by default: an account whose proposal is above any
+  of them goes to the review queue;
 - restrictions: `restriction.<TICKER>` = `no_buy`, `no_sell` or `must_sell`. Unlike the
   others, restrictions from all levels combine (any level's no-buy blocks the buy), by
   the rule in `trimtab.domain.restrictions`.
@@ -51,6 +53,11 @@ REVIEW_THRESHOLDS = {
     "review_above_turnover": "fraction",
     "review_above_tax": "dollars",
 }
+OFF = "off"
+_OWN_DEFAULTS: dict[str, SettingValue] = {
+    COMMISSION_SCHEDULE: "standard",
+    **dict.fromkeys(REVIEW_THRESHOLDS, OFF),
+}
 _SCHEDULE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}")
 _TICKER = re.compile(r"[A-Z0-9][A-Z0-9./-]{0,14}")
 # Any account will do: a single setting's vocabulary does not depend on the account.
@@ -73,7 +80,7 @@ def default_value(name: str) -> SettingValue | None:
         if isinstance(default, str | int | float | bool):
             return default
         return None
-    return None
+    return _OWN_DEFAULTS.get(name)
 
 
 def validate_setting(name: str, value: object) -> list[Problem]:
@@ -105,10 +112,12 @@ def validate_setting(name: str, value: object) -> list[Problem]:
 
 
 def _validate_threshold(path: str, kind: str, value: object) -> list[Problem]:
+    if value == OFF:
+        return []
     number = _as_number(value)
     if number is None or number < 0:
         example = "25000" if kind == "dollars" else "0.05 or '5%'"
-        return [Problem(path, f"must be a {kind} amount ≥ 0 like {example}; got {value!r}")]
+        return [Problem(path, f"must be off, or a {kind} amount ≥ 0 like {example}; got {value!r}")]
     if kind == "fraction" and number > 1:
         return [Problem(path, f"must be a fraction between 0 and 1 (or a percent); got {value!r}")]
     return []

@@ -99,8 +99,11 @@ class Placement:
 
     def chain(self) -> list[Scope]:
         """Most specific first: account, household, program (if any), firm."""
-        levels = [Level.ACCOUNT, Level.HOUSEHOLD, Level.PROGRAM, Level.FIRM]
-        return [self.scope(lv) for lv in levels if lv is not Level.PROGRAM or self.program]
+        chain = [Scope(Level.ACCOUNT, self.account), Scope(Level.HOUSEHOLD, self.household)]
+        if self.program is not None:
+            chain.append(Scope(Level.PROGRAM, self.program))
+        chain.append(Scope(Level.FIRM, self.firm))
+        return chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +204,12 @@ class SettingsBook:
         self._timeline = dict(timeline)
         self._times = {key: [c.at for c in v] for key, v in self._timeline.items()}
         self._names = sorted({name for name, _ in self._timeline})
-        self._ever_set = frozenset(self._names)
+        # The same timelines grouped by scope: an account's resolution visits its four
+        # scopes and sees only the settings changed there, not every setting name.
+        self._by_scope: defaultdict[Scope, dict[str, list[SettingChange]]] = defaultdict(dict)
+        for (name, scope), versions in self._timeline.items():
+            self._by_scope[scope][name] = versions
+        self._defaults: dict[str, Effective] = {}
 
     def __iter__(self) -> Iterator[SettingChange]:
         return iter(self._by_id.values())
@@ -236,20 +244,7 @@ class SettingsBook:
     def resolve_one(
         self, placement: Placement, setting: str, as_of: dt.datetime | None = None
     ) -> Effective:
-        if setting not in self._ever_set:  # the common case: nobody ever changed it
-            if is_restriction(setting):
-                return Effective(setting, None, ())
-            return Effective(setting, default_value(setting), ())
-        set_here = [
-            c
-            for scope in placement.chain()
-            if (c := self.latest(setting, scope, as_of)) is not None and c.value is not None
-        ]
-        if is_restriction(setting):
-            return _combine_restriction(setting, placement, set_here)
-        if not set_here:
-            return Effective(setting, default_value(setting), ())
-        return Effective(setting, set_here[0].value, (set_here[0],), tuple(set_here[1:]))
+        return self.resolve(placement, as_of=as_of, settings=[setting])[setting]
 
     def resolve(
         self,
@@ -259,8 +254,29 @@ class SettingsBook:
         settings: Iterable[str] | None = None,
     ) -> dict[str, Effective]:
         """Every setting's effective value for one account (all known ones by default)."""
+        set_here: dict[str, list[SettingChange]] = {}
+        for scope in placement.chain():  # most specific first
+            for name, versions in self._by_scope.get(scope, {}).items():
+                change = _in_force(versions, as_of)
+                if change is not None and change.value is not None:
+                    set_here.setdefault(name, []).append(change)
         names = list(settings) if settings is not None else self.all_names()
-        return {name: self.resolve_one(placement, name, as_of) for name in names}
+        result: dict[str, Effective] = {}
+        for name in names:
+            found = set_here.get(name)
+            if found and is_restriction(name):
+                result[name] = _combine_restriction(name, placement, found)
+            elif found:
+                result[name] = Effective(name, found[0].value, (found[0],), tuple(found[1:]))
+            else:
+                result[name] = self._default(name)
+        return result
+
+    def _default(self, name: str) -> Effective:
+        effective = self._defaults.get(name)
+        if effective is None:
+            effective = self._defaults[name] = Effective(name, default_value(name), ())
+        return effective
 
     def all_names(self) -> list[str]:
         restrictions = [n for n in self._names if is_restriction(n)]
@@ -276,6 +292,16 @@ class SettingsBook:
             for c in versions
         ]
         return sorted(found, key=lambda c: (c.at, c.id))
+
+
+def _in_force(versions: list[SettingChange], as_of: dt.datetime | None) -> SettingChange | None:
+    if as_of is None:
+        return versions[-1]
+    # Few versions per scope: a backwards scan beats building bisect keys.
+    for change in reversed(versions):
+        if change.at <= as_of:
+            return change
+    return None
 
 
 def _combine_restriction(

@@ -6,7 +6,7 @@ so the spec's problem is written here once, vectorized, as `min cᵀx (+ ½xᵀQ
 
 Variables, in dollars (prices scale shares; dollars keep the matrix near ±1):
 - `s_l` sale of lot l, in [0, p·q_l] (0 when no_sell or wash-blocked (5b); fixed at p·q_l
-  when must_sell);
+  when must_sell; a must-sell lot that is also no-sell makes the model infeasible);
 - `u_b` buy of buyable security b, ≥ 0 (bound 0 when wash-blocked (5a));
 - `E_k` dollars of group k's drift beyond its band, ≥ 0;
 - with a factor model: `z_f` factor terms and `r_i` specific terms (free).
@@ -74,6 +74,7 @@ class LpModel:
     hessian: Floats | None = None  # diagonal of Q over all columns
     tracking: TrackingModel | None = None
     relaxed: frozenset[Rule] = field(default_factory=frozenset)
+    contradiction: bool = False  # a must-sell lot that a rule forbids selling
 
     @property
     def n_col(self) -> int:
@@ -112,8 +113,10 @@ def build_model(
     if Rule.WASH_SALE not in relaxed:
         blocked = blocked | a.lot_wash_blocked
     forced = a.lot_forced if Rule.MUST_SELL not in relaxed else np.zeros(n_l, dtype=bool)
-    sell_upper = np.where(blocked & ~forced, 0.0, lot_value)
-    sell_lower = np.where(forced, lot_value, 0.0)
+    # A must-sell lot that is also no-sell cannot be honoured: flagged, not silently fixed.
+    contradiction = bool((forced & blocked).any())
+    sell_upper = np.where(blocked, 0.0, lot_value)
+    sell_lower = np.where(forced & ~blocked, lot_value, 0.0)
     buy_upper = np.full(n_b, INF)
     if Rule.WASH_SALE not in relaxed:
         buy_upper[a.buy_wash_blocked] = 0.0
@@ -222,4 +225,5 @@ def build_model(
         hessian=hessian,
         tracking=tracking,
         relaxed=relaxed,
+        contradiction=contradiction,
     )

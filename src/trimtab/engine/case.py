@@ -174,6 +174,9 @@ class _Reader:
     def obj(self, value: object, path: str) -> Mapping[str, object] | None:
         if isinstance(value, Mapping):
             return value
+        if value is None and path:
+            self.add(path, "is required")
+            return None
         self.add(path, f"must be an object, got {_show(value)}")
         return None
 
@@ -425,9 +428,10 @@ def _read_lots(
         if ident is not None and ident in seen:
             r.add(f"{path}.id", f"duplicate lot id {ident!r}")
             continue
-        if None in (ident, security, quantity, basis, acquired):
+        if ident is None or security is None or quantity is None or basis is None:
             continue
-        assert ident and security and quantity and basis is not None and acquired
+        if acquired is None:
+            continue
         seen.add(ident)
         out.append(LotInput(ident, security, quantity, basis, acquired, no_sell, start))
     return out

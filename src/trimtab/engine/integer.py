@@ -253,7 +253,7 @@ def make_integer(a: AccountArrays, solver: LpSolver, x: Floats) -> Decision | No
     buy = out.x[model.buy] / a.price[a.buy_sec]
     buy = np.where(buy * a.price[a.buy_sec] <= _EPS, 0.0, buy)
     if not a.params.whole_shares:
-        return Decision(np.round(sell, 6), np.round(buy, 6))
+        return Decision(sell, buy)
     from trimtab.engine.rounding import round_shares
 
     return round_shares(a, Decision(sell, buy), solver.upper[: model.n_lot])

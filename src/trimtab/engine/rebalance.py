@@ -49,9 +49,6 @@ from trimtab.engine.zero_trade import proves_zero_trade_optimal
 
 __all__ = ["decision_from_lp", "optimize_json", "rebalance"]
 
-# Shares are reported to a millionth, as custodians do.
-_SHARE_PLACES = 6
-
 
 def rebalance(case: Case) -> Result:
     started = time.perf_counter()
@@ -115,11 +112,17 @@ def rebalance(case: Case) -> Result:
 
 
 def decision_from_lp(a: AccountArrays, n_lot: int, x: np.ndarray) -> Decision:
-    """LP dollars → shares, snapping whole lots and solver noise (1e-9 of a lot)."""
+    """LP dollars → shares, snapping whole lots and solver noise (1e-9 of a lot or $1e-9).
+
+    Shares are not rounded further: the LP answer is exact, and rounding to a custodian's
+    precision would move the objective off the optimum the result claims.
+    """
     lot_price = a.price[a.lot_sec]
     sell = x[:n_lot] / lot_price
-    sell = np.where(sell >= a.lot_qty * (1 - 1e-9), a.lot_qty, np.round(sell, _SHARE_PLACES))
-    buy = np.round(x[n_lot : n_lot + len(a.buy_sec)] / a.price[a.buy_sec], _SHARE_PLACES)
+    sell = np.where(sell >= a.lot_qty * (1 - 1e-9), a.lot_qty, sell)
+    sell = np.where(sell * lot_price < 1e-9, 0.0, sell)
+    buy = x[n_lot : n_lot + len(a.buy_sec)] / a.price[a.buy_sec]
+    buy = np.where(x[n_lot : n_lot + len(a.buy_sec)] < 1e-9, 0.0, buy)
     return Decision(np.clip(sell, 0.0, a.lot_qty), np.clip(buy, 0.0, None))
 
 
@@ -199,7 +202,7 @@ def _trades(
         picks.setdefault(lot_sec[j], []).append(LotPick(a.lot_ids[lot], qty[j], gain[j], term[j]))
     price = a.price.tolist()
     for i, lots in picks.items():
-        quantity = round(sum(pick.quantity for pick in lots), _SHARE_PLACES)
+        quantity = sum(pick.quantity for pick in lots)
         key = (i, "sell")
         out.append(
             Trade(

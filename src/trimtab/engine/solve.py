@@ -102,6 +102,8 @@ class LpSolver:
         self._highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
 
     def solve(self, *, time_limit: float | None = None) -> LpOutcome:
+        if self.model.contradiction:
+            return LpOutcome("infeasible", np.zeros(0), float("nan"))
         if time_limit is not None:
             self._highs.setOptionValue("time_limit", time_limit)
         self._highs.run()
@@ -114,6 +116,11 @@ class LpSolver:
             info = self._highs.getInfo()
             return LpOutcome("optimal", x, float(info.objective_function_value))
         empty = np.zeros(0)
+        if status == highspy.HighsModelStatus.kModelEmpty:
+            # No variables: every row's activity is 0, so feasibility is a bounds check.
+            m = self.model
+            ok = bool(np.all(m.row_lower <= 1e-9) and np.all(m.row_upper >= -1e-9))
+            return LpOutcome("optimal" if ok else "infeasible", empty, 0.0)
         if status == highspy.HighsModelStatus.kInfeasible:
             return LpOutcome("infeasible", empty, float("nan"))
         if status in (

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import gzip
 from dataclasses import dataclass
 from importlib import resources
@@ -81,6 +82,7 @@ class MarketHistory:
         return self.tickers.index(ticker)
 
 
+@functools.cache
 def _read_returns() -> tuple[list[str], list[str], Floats]:
     source = resources.files("trimtab.data").joinpath(RETURNS_FILE)
     with source.open("rb") as raw, gzip.open(raw, "rt", newline="") as text:
@@ -133,8 +135,8 @@ def market_history(
     """Closing prices of `securities` on the `days` business days ending at `as_of`."""
     if not 2 <= days <= FULL_HISTORY_DAYS:
         raise ValueError(f"days must be between 2 and {FULL_HISTORY_DAYS}, got {days}")
-    source_dates, columns, table = _read_returns()
-    table = table[-days:]
+    source_dates, columns, full = _read_returns()
+    table = full[-days:]
     stock_columns = columns[:-1]  # the last column is USDOLLAR, the cash return
     rng = np.random.default_rng(_MARKET_SEED)
     funds = _fund_returns(stock_columns, table[:, :-1], table[:, -1], rng)

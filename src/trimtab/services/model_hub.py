@@ -4,9 +4,10 @@ Problem: a provider's daily file must become a new version of its model only whe
 right (weights sum to 1, every security known, no duplicates), and the firm owes the
 provider a fee on the assets that follow its models.
 
-Rule: `upload_model` parses the file (`feeds.model_files`), validates it against the
-security master (`domain.models.model_from_lines`) and records a new version through
-`model_book.record_definitions`: the whole upload or nothing, with each bad line named.
+Rule: `upload_model` takes the file's lines (parsed by `feeds.model_files` at the
+entry point), validates them against the security master
+(`domain.models.model_from_lines`) and records a new version through
+`model_book.record_definitions`: the whole upload or nothing, each bad line named.
 `provider_fees` accrues, for every day of a month, `account value × weight of the
 provider's subscribed models in the account's resolved target × bps / 10,000 / days
 in year` and reports per provider (`domain.model_hub.monthly_fees`). Account values
@@ -20,10 +21,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import PurePath
 
 from trimtab.domain.model_hub import (
     ModelProvider,
@@ -36,7 +36,6 @@ from trimtab.domain.models import model_from_lines
 from trimtab.domain.problems import Problem
 from trimtab.domain.resolution import Resolver
 from trimtab.domain.targets import ProductKind
-from trimtab.feeds.model_files import parse_model_file
 from trimtab.services.model_book import ChangeResult, load_catalog, record_definitions
 from trimtab.services.model_ports import ModelUnitOfWork
 
@@ -100,46 +99,39 @@ def subscribe(new_uow: NewUnitOfWork, subscription: Subscription, *, actor: str)
 def upload_model(
     new_uow: NewUnitOfWork,
     provider: str,
-    filename: str,
-    text: str,
+    model_id: str,
+    lines: Sequence[tuple[str, Decimal]],
     *,
     actor: str,
     now: dt.datetime,
-    model_id: str | None = None,
+    source: str,
+    name: str | None = None,
     asset_class: str | None = None,
 ) -> UploadResult:
-    """Validate a provider file and record it as the next version of the provider's model."""
-    model_key = model_id or f"{provider}-{PurePath(filename).stem}".upper()
-    parsed, problems = parse_model_file(filename, text)
-    if parsed is None:
-        return UploadResult(model_key, ChangeResult(False, problems=tuple(problems)))
+    """Validate a provider's model lines (parsed from `source`) and record the next version."""
     with new_uow() as uow:
         if uow.model_book.provider(provider) is None:
-            return UploadResult(
-                model_key,
-                ChangeResult(
-                    False, problems=(Problem("provider", f"unknown provider {provider}"),)
-                ),
-            )
+            problem = Problem("provider", f"unknown provider {provider}")
+            return UploadResult(model_id, ChangeResult(False, problems=(problem,)))
         known = {s.ticker for s in uow.securities.list()}
-        previous = uow.model_book.history("model", model_key)
+        previous = uow.model_book.history("model", model_id)
     if previous and getattr(previous[-1].value, "provider", None) != provider:
-        problem = Problem("model", f"model {model_key} belongs to another provider")
-        return UploadResult(model_key, ChangeResult(False, problems=(problem,)))
+        problem = Problem("model", f"model {model_id} belongs to another provider")
+        return UploadResult(model_id, ChangeResult(False, problems=(problem,)))
     model, problems = model_from_lines(
-        model_key,
-        parsed.name or model_key,
-        parsed.lines,
+        model_id,
+        name or model_id,
+        lines,
         known=known,
-        asset_class=asset_class or parsed.asset_class,
+        asset_class=asset_class,
         provider=provider,
     )
     if model is None:
-        return UploadResult(model_key, ChangeResult(False, problems=tuple(problems)))
+        return UploadResult(model_id, ChangeResult(False, problems=tuple(problems)))
     change = record_definitions(
-        new_uow, [model], actor=actor, reason=f"upload of {filename} by {provider}", now=now
+        new_uow, [model], actor=actor, reason=f"upload of {source} by {provider}", now=now
     )
-    return UploadResult(model_key, change)
+    return UploadResult(model_id, change)
 
 
 def provider_fees(new_uow: NewUnitOfWork, month: dt.date) -> list[MonthlyFee]:

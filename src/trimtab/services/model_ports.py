@@ -26,6 +26,7 @@ from trimtab.services.ports import (
     PriceRepository,
     RestrictionRepository,
     SecurityRepository,
+    TargetRepository,
     TradeHistoryRepository,
 )
 
@@ -45,6 +46,10 @@ class ModelBookRepository(Protocol):
     def assign(self, account: str, target: str) -> None: ...
     def accounts_following(self, targets: Collection[str]) -> dict[str, str]:
         """Account → target, for the accounts that follow one of `targets`."""
+        ...
+
+    def account_allocations(self) -> dict[str, tuple[str | None, str | None]]:
+        """Every account → (the allocation it follows, its program)."""
         ...
 
     def add_provider(self, provider: ModelProvider) -> None: ...
@@ -76,6 +81,8 @@ class ModelUnitOfWork(Protocol):
     def restrictions(self) -> RestrictionRepository: ...
     @property
     def trades(self) -> TradeHistoryRepository: ...
+    @property
+    def targets(self) -> TargetRepository: ...
     def __enter__(self) -> Self: ...
     def __exit__(
         self,

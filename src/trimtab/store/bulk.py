@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Table, delete, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from trimtab.services.ports import Batch
@@ -138,13 +139,20 @@ class SqlBulkLoader:
         columns = list(rows[0])
         as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
         names = ", ".join(f'"{c}"' for c in columns)
-        driver = self.session.connection().connection.driver_connection
-        with (
-            driver.cursor() as cursor,  # type: ignore[union-attr]
-            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
-        ):
-            for row in rows:
-                copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+        statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+        connection = self.session.connection()
+        dbapi = connection.dialect.loaded_dbapi
+        driver = connection.connection.driver_connection
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                for row in rows:
+                    copy.write_row(
+                        [json.dumps(row[c]) if c in as_json else row[c] for c in columns]
+                    )
+        except dbapi.Error as error:
+            # Raise what an INSERT would have raised (IntegrityError, ...), so callers
+            # handle one kind of database error whichever path wrote the rows.
+            raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
 
     def counts(self) -> dict[str, int]:
         connection = self.session.connection()

@@ -34,6 +34,7 @@ from trimtab.store.model_tables import (
     TargetRow,
 )
 from trimtab.store.tables import (
+    AccountRow,
     AllocationWeightRow,
     AssetAllocationRow,
     ModelRow,
@@ -125,7 +126,15 @@ class SqlModelBookRepository:
             .where(AccountTargetRow.target_id.in_(list(targets)))
             .order_by(AccountTargetRow.account_id)
         )
-        return dict(rows.tuples().all())
+        return dict(rows.all())
+
+    def account_allocations(self) -> dict[str, tuple[str | None, str | None]]:
+        rows = self.session.execute(
+            select(AccountRow.id, AccountRow.target_id, AccountRow.program_id).order_by(
+                AccountRow.id
+            )
+        )
+        return {account: (allocation, program) for account, allocation, program in rows}
 
     def add_provider(self, provider: ModelProvider) -> None:
         self.session.merge(

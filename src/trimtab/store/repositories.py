@@ -75,19 +75,25 @@ class _Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def _add(self, row: object) -> None:
+        # Rows carry no ORM relationships, so the session cannot order INSERTs by foreign
+        # key on its own; flushing each add keeps the order the use case wrote them in.
+        self.session.add(row)
+        self.session.flush()
+
 
 class SqlOrganizationRepository(_Repository):
     def add_firm(self, firm: Firm) -> None:
-        self.session.add(FirmRow(**m.firm_to_row(firm)))
+        self._add(FirmRow(**m.firm_to_row(firm)))
 
     def add_program(self, program: Program) -> None:
-        self.session.add(ProgramRow(**m.program_to_row(program)))
+        self._add(ProgramRow(**m.program_to_row(program)))
 
     def add_branch(self, branch: Branch) -> None:
-        self.session.add(BranchRow(**m.branch_to_row(branch)))
+        self._add(BranchRow(**m.branch_to_row(branch)))
 
     def add_advisor(self, advisor: Advisor) -> None:
-        self.session.add(AdvisorRow(**m.advisor_to_row(advisor)))
+        self._add(AdvisorRow(**m.advisor_to_row(advisor)))
 
     def firms(self) -> list[Firm]:
         return [m.firm_from_row(r) for r in self.session.scalars(select(FirmRow).order_by("id"))]
@@ -107,7 +113,7 @@ class SqlOrganizationRepository(_Repository):
 
 class SqlAssetClassRepository(_Repository):
     def add(self, asset_class: AssetClass) -> None:
-        self.session.add(AssetClassRow(**m.asset_class_to_row(asset_class)))
+        self._add(AssetClassRow(**m.asset_class_to_row(asset_class)))
         # A child may be added right after its parent in one unit of work.
         self.session.flush()
 
@@ -122,7 +128,7 @@ class SqlAssetClassRepository(_Repository):
 
 class SqlSecurityRepository(_Repository):
     def add(self, security: Security) -> None:
-        self.session.add(SecurityRow(**m.security_to_row(security)))
+        self._add(SecurityRow(**m.security_to_row(security)))
 
     def get(self, ticker: str) -> Security | None:
         row = self.session.get(SecurityRow, ticker)
@@ -135,7 +141,7 @@ class SqlSecurityRepository(_Repository):
 
 class SqlPriceRepository(_Repository):
     def add(self, price: Price) -> None:
-        self.session.add(PriceRow(**m.price_to_row(price)))
+        self._add(PriceRow(**m.price_to_row(price)))
 
     def on(self, ticker: str, date: dt.date) -> Price | None:
         row = self.session.get(PriceRow, (ticker, date))
@@ -169,7 +175,7 @@ class SqlPriceRepository(_Repository):
 
 class SqlHouseholdRepository(_Repository):
     def add(self, household: Household) -> None:
-        self.session.add(HouseholdRow(**m.household_to_row(household)))
+        self._add(HouseholdRow(**m.household_to_row(household)))
 
     def get(self, id: str) -> Household | None:
         row = self.session.get(HouseholdRow, id)
@@ -177,6 +183,7 @@ class SqlHouseholdRepository(_Repository):
 
     def set_tax_profile(self, profile: TaxProfile) -> None:
         self.session.merge(TaxProfileRow(**m.tax_profile_to_row(profile)))
+        self.session.flush()
 
     def tax_profile(self, household: str) -> TaxProfile | None:
         row = self.session.get(TaxProfileRow, household)
@@ -185,7 +192,7 @@ class SqlHouseholdRepository(_Repository):
 
 class SqlAccountRepository(_Repository):
     def add(self, account: Account) -> None:
-        self.session.add(AccountRow(**m.account_to_row(account)))
+        self._add(AccountRow(**m.account_to_row(account)))
 
     def get(self, id: str) -> Account | None:
         row = self.session.get(AccountRow, id)
@@ -193,6 +200,7 @@ class SqlAccountRepository(_Repository):
 
     def save(self, account: Account) -> None:
         self.session.merge(AccountRow(**m.account_to_row(account)))
+        self.session.flush()
 
     def in_household(self, household: str) -> list[Account]:
         rows = self.session.scalars(
@@ -206,7 +214,7 @@ class SqlAccountRepository(_Repository):
 
 class SqlLotRepository(_Repository):
     def add(self, lot: TaxLot) -> None:
-        self.session.add(TaxLotRow(**m.lot_to_row(lot)))
+        self._add(TaxLotRow(**m.lot_to_row(lot)))
 
     def for_account(self, account: str) -> list[TaxLot]:
         rows = self.session.scalars(
@@ -223,6 +231,7 @@ class SqlLotRepository(_Repository):
 class SqlCashRepository(_Repository):
     def set(self, balance: CashBalance) -> None:
         self.session.merge(CashBalanceRow(**m.cash_to_row(balance)))
+        self.session.flush()
 
     def get(self, account: str) -> CashBalance | None:
         row = self.session.get(CashBalanceRow, account)
@@ -231,7 +240,7 @@ class SqlCashRepository(_Repository):
 
 class SqlRestrictionRepository(_Repository):
     def add(self, restriction: Restriction) -> None:
-        self.session.add(RestrictionRow(**m.restriction_to_row(restriction)))
+        self._add(RestrictionRow(**m.restriction_to_row(restriction)))
 
     def applicable(self, account: Account, *, firm: str) -> list[Restriction]:
         scopes = [("firm", firm), ("household", account.household), ("account", account.id)]
@@ -254,7 +263,7 @@ class SqlRestrictionRepository(_Repository):
 
 class SqlTradeHistoryRepository(_Repository):
     def add(self, trade: TradeRecord) -> None:
-        self.session.add(TransactionRow(**m.trade_to_row(trade)))
+        self._add(TransactionRow(**m.trade_to_row(trade)))
 
     def in_household_since(self, household: str, since: dt.date) -> list[TradeRecord]:
         rows = self.session.scalars(
@@ -268,10 +277,9 @@ class SqlTradeHistoryRepository(_Repository):
 
 class SqlTargetRepository(_Repository):
     def add_allocation(self, allocation: AssetAllocation) -> None:
-        self.session.add(AssetAllocationRow(id=allocation.id, name=allocation.name))
-        self.session.flush()
+        self._add(AssetAllocationRow(id=allocation.id, name=allocation.name))
         for values in m.allocation_weights_to_rows(allocation):
-            self.session.add(AllocationWeightRow(**values))
+            self._add(AllocationWeightRow(**values))
 
     def allocation(self, id: str) -> AssetAllocation | None:
         row = self.session.get(AssetAllocationRow, id)
@@ -282,10 +290,9 @@ class SqlTargetRepository(_Repository):
         return [m.allocation_from_row(r, self._allocation_weights(r.id)) for r in rows]
 
     def add_model(self, model: Model) -> None:
-        self.session.add(ModelRow(id=model.id, name=model.name))
-        self.session.flush()
+        self._add(ModelRow(id=model.id, name=model.name))
         for values in m.model_weights_to_rows(model):
-            self.session.add(ModelWeightRow(**values))
+            self._add(ModelWeightRow(**values))
 
     def model(self, id: str) -> Model | None:
         row = self.session.get(ModelRow, id)
@@ -296,7 +303,7 @@ class SqlTargetRepository(_Repository):
                 ModelWeightRow.model_id == id
             )
         )
-        return m.model_from_row(row, dict(weights.tuples().all()))
+        return m.model_from_row(row, dict(weights.all()))
 
     def _allocation_weights(self, id: str) -> dict[str, Decimal]:
         weights = self.session.execute(
@@ -304,4 +311,4 @@ class SqlTargetRepository(_Repository):
                 AllocationWeightRow.allocation_id == id
             )
         )
-        return dict(weights.tuples().all())
+        return dict(weights.all())

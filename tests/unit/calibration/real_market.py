@@ -115,7 +115,7 @@ def on_target(m: Market, start: int, *, value: float = 3_000_000.0) -> Account:
                 quantity = float(np.floor(dollars / m.price(start, ticker)))
                 lots.append(
                     {
-                        "id": f"{ticker}@{m.dates[bought]}",
+                        "id": f"{ticker}-{age}d",
                         "security": ticker,
                         "quantity": quantity,
                         "cost_basis": m.price(bought, ticker),

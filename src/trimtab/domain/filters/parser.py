@@ -75,13 +75,15 @@ NOT.2: /not\b/i
 IN.2: /in\b/i
 TRUE.2: /true\b/i
 FALSE.2: /false\b/i
-NAME: /[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?/
+NAME: /(?!(?i:and|or|not|in|true|false)\b)[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?/
 NUMBER: /-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?(%|[kKmM]\b)?/
 STRING: /"([^"\\\x00-\x1f\x7f]|\\["\\])*"/
 COMPARATOR: /!=|<=|>=|=|<|>/
 
 %ignore /[ \t\r\n]+/
 """
+# NAME refuses the keywords: the contextual lexer would otherwise read the second `and`
+# of `a and and` as a field named "and".
 
 # A filter is a human-written sentence; these bounds stop a pasted blob or a deeply
 # nested expression from exhausting the recursion of the compiler downstream.
