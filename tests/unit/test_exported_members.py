@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-PUBLIC_PACKAGES = ["trimtab", "trimtab.domain"]
+PUBLIC_PACKAGES = ["trimtab", "trimtab.domain", "trimtab.domain.filters"]
 
 
 @pytest.mark.parametrize("name", PUBLIC_PACKAGES)

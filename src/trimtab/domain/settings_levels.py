@@ -210,6 +210,7 @@ class SettingsBook:
         for (name, scope), versions in self._timeline.items():
             self._by_scope[scope][name] = versions
         self._defaults: dict[str, Effective] = {}
+        self._combined: dict[tuple[str, tuple[int, ...]], Effective] = {}
 
     def __iter__(self) -> Iterator[SettingChange]:
         return iter(self._by_id.values())
@@ -265,12 +266,23 @@ class SettingsBook:
         for name in names:
             found = set_here.get(name)
             if found and is_restriction(name):
-                result[name] = _combine_restriction(name, placement, found)
+                result[name] = self._restriction(name, placement, found)
             elif found:
                 result[name] = Effective(name, found[0].value, (found[0],), tuple(found[1:]))
             else:
                 result[name] = self._default(name)
         return result
+
+    def _restriction(
+        self, name: str, placement: Placement, found: list[SettingChange]
+    ) -> Effective:
+        # Firm-wide restrictions reach every account through the same changes: combine
+        # each distinct set of changes once.
+        key = (name, tuple(c.id for c in found))
+        effective = self._combined.get(key)
+        if effective is None:
+            effective = self._combined[key] = _combine_restriction(name, placement, found)
+        return effective
 
     def _default(self, name: str) -> Effective:
         effective = self._defaults.get(name)

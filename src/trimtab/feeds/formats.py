@@ -7,10 +7,8 @@ value, what was expected) — never an exception, never a guess.
 Rule: `COLUMNS[kind]` lists the canonical columns in order (what `docs/feeds.md` shows
 and what a canonical file's header must be); `*` marks a required one. A `Dialect`
 says how the source writes dates and numbers and which raw values it uses for a
-column (a custodian's "B"/"S" for buy/sell); `read_row` applies it. `KEYS[kind]` is
-what must be unique within one file (two prices of one security on one day are a
-duplicate, whatever their closes). Values may arrive as text (CSV) or already typed
-(Parquet: dates, numbers); both are accepted.
+column (a custodian's "B"/"S" for buy/sell); `read_row` applies it. Values may arrive
+as text (CSV) or already typed (Parquet: dates, numbers); both are accepted.
 
     >>> row = {"security": "xyz", "date": "2025-06-02", "close": "101.5"}
     >>> record, problems = read_row(FeedKind.PRICES, row, 2, "p.csv", Dialect())
@@ -50,7 +48,7 @@ from trimtab.domain.risk_model import FactorCovariance, FactorExposure, Specific
 from trimtab.domain.securities import Price, Security, SecurityType
 from trimtab.domain.trade_history import TradeRecord, TradeSide
 
-__all__ = ["COLUMNS", "KEYS", "Column", "Dialect", "read_row", "required_columns"]
+__all__ = ["COLUMNS", "Column", "Dialect", "read_row", "required_columns"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,23 +256,6 @@ COLUMNS: Mapping[FeedKind, tuple[Column, ...]] = MappingProxyType(
     }
 )
 
-KEYS: Mapping[FeedKind, tuple[str, ...]] = MappingProxyType(
-    {
-        FeedKind.SECURITIES: ("ticker",),
-        FeedKind.PRICES: ("security", "date"),
-        FeedKind.LOTS: ("lot_id",),
-        FeedKind.POSITIONS: ("account", "security"),
-        FeedKind.TRANSACTIONS: (),  # two identical fills on one day are legitimate
-        FeedKind.CASH: ("account",),
-        FeedKind.CORPORATE_ACTIONS: ("action_id",),
-        FeedKind.RESTRICTIONS: ("level", "scope", "security", "kind"),
-        FeedKind.MODEL_WEIGHTS: ("model", "security"),
-        FeedKind.RISK_EXPOSURES: ("model", "security", "factor"),
-        FeedKind.RISK_COVARIANCE: ("model", "factor", "other"),
-        FeedKind.SPECIFIC_RISK: ("model", "security"),
-    }
-)
-
 
 def required_columns(kind: FeedKind) -> list[str]:
     return [c.name for c in COLUMNS[kind] if c.required]
@@ -418,3 +399,82 @@ _BUILD: Mapping[FeedKind, Callable[[dict[str, Any], int, str], Built]] = Mapping
         ),
     }
 )
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def record_to_row(kind: FeedKind, record: FeedRecord) -> dict[str, str]:
+    """A record as canonical text columns: what `read_row` reads back to the same record."""
+    match record:
+        case ReportedLot(lot=lot):
+            values: dict[str, object] = {
+                "lot_id": lot.id,
+                "account": lot.account,
+                "security": lot.security,
+                "quantity": lot.quantity,
+                "cost_basis": lot.cost_basis if record.basis_known else None,
+                "acquired": lot.acquired,
+                "holding_period_start": lot.holding_period_start,
+                "wash_sale_adjustment": lot.wash_sale_adjustment or None,
+            }
+        case Price():
+            values = {"security": record.ticker, "date": record.date, "close": record.close}
+        case Security():
+            values = {
+                "ticker": record.ticker,
+                "cusip": record.cusip,
+                "name": record.name,
+                "type": record.type.value,
+                "asset_class": record.asset_class,
+                "sector": record.sector,
+                "wash_group": record.wash_group,
+            }
+        case TradeRecord():
+            values = {
+                "account": record.account,
+                "security": record.security,
+                "date": record.date,
+                "side": record.side.value,
+                "quantity": record.quantity,
+                "price": record.price,
+                "realized_gain": record.realized_gain,
+            }
+        case CorporateActionEvent():
+            values = {
+                "action_id": record.id,
+                "kind": record.kind.value,
+                "security": record.security,
+                "effective": record.effective,
+                "new_security": record.new_security,
+                "ratio": record.ratio or None,
+                "cash_per_share": record.cash_per_share or None,
+                "basis_allocation": record.basis_allocation,
+                "new_security_price": record.new_security_price,
+                "new_cusip": record.new_cusip,
+            }
+        case Restriction():
+            values = {
+                "level": record.level.name.lower(),
+                "scope": record.scope,
+                "security": record.security,
+                "kind": record.kind.value,
+                "reason": record.reason,
+            }
+        case CustodianPosition() | CashBalance() | ModelWeight():
+            values = {c.name: getattr(record, c.name) for c in COLUMNS[kind]}
+        case FactorExposure() | FactorCovariance() | SpecificRisk():
+            values = {
+                c.name: repr(getattr(record, c.name))
+                if isinstance(getattr(record, c.name), float)
+                else getattr(record, c.name)
+                for c in COLUMNS[kind]
+            }
+    return {c.name: _plain(values.get(c.name)) for c in COLUMNS[kind]}

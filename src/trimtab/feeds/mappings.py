@@ -61,7 +61,7 @@ class FeedLayout:
     deadline: dt.time | None = None
     encoding: str = "utf-8"
     delimiter: str = ","
-    dialect: Dialect = Dialect()
+    dialect: Dialect = field(default_factory=Dialect)
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     constants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     extra_columns: str = "reject"
@@ -118,7 +118,9 @@ def load_mapping(path: Path) -> tuple[SourceMapping | None, list[Problem]]:
     return parse_mapping(text, where=path.name)
 
 
-def parse_mapping(text: str, *, where: str = "mapping") -> tuple[SourceMapping | None, list[Problem]]:
+def parse_mapping(
+    text: str, *, where: str = "mapping"
+) -> tuple[SourceMapping | None, list[Problem]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -178,7 +180,9 @@ def _layout(
     canonical = {c.name for c in COLUMNS[kind]}
     columns = _strings(table.get("columns", {}), f"{path}.columns", problems)
     problems += [
-        Problem(f"{path}.columns.{c}", f"not a column of {kind}: one of {', '.join(sorted(canonical))}")
+        Problem(
+            f"{path}.columns.{c}", f"not a column of {kind}: one of {', '.join(sorted(canonical))}"
+        )
         for c in columns
         if c not in canonical
     ]
@@ -209,7 +213,9 @@ def _layout(
             values=MappingProxyType(values),
         ),
         columns=MappingProxyType(columns),
-        constants=MappingProxyType(_strings(table.get("constants", {}), f"{path}.constants", problems)),
+        constants=MappingProxyType(
+            _strings(table.get("constants", {}), f"{path}.constants", problems)
+        ),
         extra_columns=extra,
     )
 

@@ -22,7 +22,13 @@ from typing import Protocol
 
 from trimtab.domain.corporate_action_events import CorporateActionEvent
 from trimtab.domain.data_quality import DataError
-from trimtab.domain.feed_records import CustodianPosition, FeedKind, FeedRow, FileProblem, ReportedLot
+from trimtab.domain.feed_records import (
+    CustodianPosition,
+    FeedKind,
+    FeedRow,
+    FileProblem,
+    ReportedLot,
+)
 from trimtab.domain.file_transfers import ArrivalOutcome, ExpectedFile
 from trimtab.domain.holdings import CashBalance
 from trimtab.domain.restrictions import Restriction
@@ -191,10 +197,12 @@ class HoldRepository(Protocol):
     def unknown(self, *, include_classified: bool = False) -> list[UnknownSecurity]: ...
     def mark_classified(self, ticker: str, *, at: dt.datetime, actor: str) -> None: ...
     def hold(self, hold: AccountHold) -> bool:
-        """Hold the account (suspending it) unless the same cause and key already do; True if new."""
+        """Hold (suspend) the account unless the same cause and key do already; True if new."""
         ...
 
-    def release(self, cause: str, key: str, *, at: dt.datetime, accounts: Collection[str] | None = None) -> list[str]:
+    def release(
+        self, cause: str, key: str, *, at: dt.datetime, accounts: Collection[str] | None = None
+    ) -> list[str]:
         """Release the active holds of (cause, key) — of `accounts` only, if given; reopen
         an account when no other hold remains. The accounts released."""
         ...

@@ -97,7 +97,9 @@ class ExpectedFileRow(Base):
 
 class AlertRow(Base):
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("day", "kind", "subject", name="uq_alerts_day_kind_subject"),)
+    __table_args__ = (
+        UniqueConstraint("day", "kind", "subject", name="uq_alerts_day_kind_subject"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     day: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(24))
@@ -126,9 +128,7 @@ class LotBasisUnknownRow(Base):
 class CorporateActionEventRow(Base):
     __tablename__ = "corporate_action_events"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('split', 'spin_off', 'merger', 'rename')", name="kind"
-        ),
+        CheckConstraint("kind IN ('split', 'spin_off', 'merger', 'rename')", name="kind"),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))

@@ -17,6 +17,11 @@ from typing import Self
 from sqlalchemy.orm import Session, sessionmaker
 
 from trimtab.store.bulk import SqlBulkLoader
+from trimtab.store.data_repository import (
+    SqlFeedDataRepository,
+    SqlFeedLoadRepository,
+    SqlHoldRepository,
+)
 from trimtab.store.model_repository import SqlModelBookRepository
 from trimtab.store.repositories import (
     SqlAccountRepository,
@@ -56,6 +61,9 @@ class SqlUnitOfWork:
     selection: SqlAccountSelection
     filters: SqlSavedFilterRepository
     settings: SqlSettingsRepository
+    feed_loads: SqlFeedLoadRepository
+    feed_data: SqlFeedDataRepository
+    holds: SqlHoldRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -86,6 +94,9 @@ class SqlUnitOfWork:
         self.settings = SqlSettingsRepository(session)
         self.model_book = SqlModelBookRepository(session)
         self.bulk = SqlBulkLoader(session)
+        self.feed_loads = SqlFeedLoadRepository(session)
+        self.feed_data = SqlFeedDataRepository(session)
+        self.holds = SqlHoldRepository(session)
         return self
 
     def __exit__(
