@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from trimtab.cli_feeds import corporate_actions_app, feeds_app, securities_app
 from trimtab.cli_models import models_app
+from trimtab.cli_simulate import simulate
 from trimtab.cli_workflow import filters_app, settings_app
 
 if TYPE_CHECKING:
@@ -34,6 +36,10 @@ app.add_typer(lots_app, name="lots")
 app.add_typer(models_app, name="models")
 app.add_typer(filters_app, name="filters")
 app.add_typer(settings_app, name="settings")
+app.command("simulate")(simulate)
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(securities_app, name="securities")
+app.add_typer(corporate_actions_app, name="corporate-actions")
 
 
 @lots_app.command("replay")

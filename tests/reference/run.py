@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trimtab.engine.case import parse_case
-from trimtab.engine.rebalance import rebalance
+from trimtab.engine import parse_case, rebalance
 
 
 def engine_result(data: dict[str, Any]) -> dict[str, Any]:

@@ -8,59 +8,17 @@ recomputation in checks.py) agree and that its trades keep every hard rule.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.reference.accounts import account, days_ago
 from tests.reference.case_model import read_case
 from tests.reference.checks import rule_violations
 from tests.reference.cvxpy_reference import solve_reference
 from tests.strategies import rebalance_cases
-
-AS_OF = dt.date(2026, 11, 20)
-
-
-def days_ago(days: int) -> str:
-    return (AS_OF - dt.timedelta(days=days)).isoformat()
-
-
-def account(
-    *,
-    securities: list[dict[str, Any]],
-    groups: list[dict[str, Any]],
-    lots: Sequence[dict[str, Any]] = (),
-    cash: float,
-    tax_status: str = "taxable",
-    recent_trades: Sequence[dict[str, Any]] = (),
-    **parameters: Any,
-) -> dict[str, Any]:
-    return {
-        "as_of": AS_OF.isoformat(),
-        "account": {"id": "A-1", "tax_status": tax_status, "cash": cash},
-        "tax": {"short_term_rate": 0.4, "long_term_rate": 0.238},
-        "securities": securities,
-        "groups": groups,
-        "lots": list(lots),
-        "recent_trades": list(recent_trades),
-        "settings": {},
-        "parameters": {
-            "drift_weight": 0.1,
-            "harvest_value": 1.0,
-            "min_cash": 0.0,
-            "max_cash": 1.0,
-            "min_trade_value": 0.0,
-            "whole_shares": False,
-            "max_turnover": None,
-            "gain_budget": None,
-            "withdrawal": 0.0,
-            **parameters,
-        },
-    }
-
 
 def test_a_must_sell_position_is_sold_entirely_and_its_gain_taxed_long_term() -> None:
     case = account(

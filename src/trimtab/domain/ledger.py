@@ -68,7 +68,7 @@ from trimtab.domain.transactions import (
 )
 from trimtab.domain.wash_sales import WASH_SALE_WINDOW, PendingLoss, WashScope, disallow
 
-__all__ = ["History", "Ledger", "RealizedGain", "replay"]
+__all__ = ["History", "Ledger", "LedgerBook", "RealizedGain", "replay"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +120,61 @@ def replay(history: History) -> tuple[Ledger, tuple[Problem, ...]]:
     for index, transaction in dated:
         book.apply(index, transaction)
     return book.ledger(), tuple(book.problems)
+
+
+class LedgerBook:
+    """`replay` one transaction at a time, for a caller that lives through the days.
+
+    A shadow run (trimtab.simulate) trades every day and needs the lots after each day;
+    replaying the whole history each time would cost O(days²). Recording the transactions
+    here, in date order, gives exactly what `replay` gives on the same history: the same
+    lots (ids included), the same realized gains and wash-sale adjustments.
+
+        >>> import datetime as dt
+        >>> from trimtab.domain.accounts import Account, TaxStatus
+        >>> from trimtab.domain.transactions import Buy, ReliefMethod, Sell
+        >>> book = LedgerBook(ReliefMethod.FIFO, (Account("T1", "H1", TaxStatus.TAXABLE),))
+        >>> book.record(Buy(dt.date(2025, 1, 2), "T1", "X", Decimal(100), Decimal(10)))
+        ()
+        >>> book.record(Sell(dt.date(2025, 6, 2), "T1", "X", Decimal(100), Decimal(8)))
+        ()
+        >>> book.ledger().realized[0].gain
+        Decimal('-200')
+    """
+
+    def __init__(
+        self,
+        method: ReliefMethod,
+        accounts: tuple[Account, ...],
+        wash_groups: Mapping[str, str] | None = None,
+    ) -> None:
+        self._book = _Book(History(method, accounts, MappingProxyType(dict(wash_groups or {}))))
+        self._count = 0
+        self._last: dt.date | None = None
+
+    def record(self, transaction: Transaction) -> tuple[Problem, ...]:
+        """Apply one transaction; its problems (paths `transactions[i]...`), if any.
+
+        Raises ValueError for a transaction dated before the last one: replay order is
+        date order, so an earlier date would be a caller's bug, not a rule finding.
+        """
+        if self._last is not None and transaction.date < self._last:
+            raise ValueError(
+                f"LedgerBook records in date order: {transaction.date} after {self._last}"
+            )
+        self._last = transaction.date
+        before = len(self._book.problems)
+        self._book.apply(self._count, transaction)
+        self._count += 1
+        return tuple(self._book.problems[before:])
+
+    def ledger(self) -> Ledger:
+        return self._book.ledger()
+
+    @property
+    def realized_count(self) -> int:
+        """How many realized gains so far: `ledger().realized[n:]` are the newer ones."""
+        return len(self._book.realized)
 
 
 @dataclass(frozen=True, slots=True)

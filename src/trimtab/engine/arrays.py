@@ -7,6 +7,7 @@ windows and restriction flags are resolved here, once, into arrays indexed by se
 Rules applied here (shared/spec/rebalance-case.md):
 - a security held but in no group becomes its own group, target 0, band 0;
 - a group's band defaults to the resolved `default_band`;
+- a group's `buy` member is bought only when it is neither no_buy nor must_sell;
 - a lot's tax rate τ_l is the short- or long-term rate by its term on `as_of` (0 when the
   account is not taxable); its gain fraction is γ_l = (p − c_l) / p per dollar sold;
 - wash-sale window: trades and lot acquisitions dated in [as_of − 30 days, as_of];
@@ -203,7 +204,7 @@ def build_arrays(case: Case) -> AccountArrays:
         if i < 0:
             continue
         sec = case.securities[i]
-        if sec.no_buy:
+        if sec.no_buy or sec.must_sell:  # buying what must be sold would be a round trip
             blocked_no_buy.append(sec.id)
         else:
             buy_sec.append(i)

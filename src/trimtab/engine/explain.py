@@ -7,9 +7,10 @@ per case would lie the first time the rules changed, so they are generated from 
 Rule: for each trade (one security, one side), its *effect* on each objective term is the
 term with the trade minus the term without it (the rest of the decision unchanged).
 Its drivers, in this order, each adding a sentence when it applies:
-- mandate: a must-sell security ("restricted (must sell)"), or a sale without which cash
-  falls below the floor (the withdrawal, or min_cash) — these are `mandated`;
-- cash ceiling: a buy without which cash exceeds max_cash;
+- mandate: a must-sell security ("restricted (must sell)"), or, when the account starts
+  (after the withdrawal) below its cash floor, a sale without which cash stays below it;
+  or, when it starts above its cash ceiling, a buy without which cash stays above it —
+  these are `mandated`;
 - drift: the trade lowers the drift term: its group's weight before and after, target
   and band, and the dollars of penalty removed;
 - harvest: the sale realizes harvestable losses: their size and the value counted, and
@@ -123,8 +124,11 @@ def explain(
     tol = 1e-7 * max(1.0, v)
     is_sell = np.arange(len(secs)) < len(sell_secs)
     must = is_sell & a.must_sell[secs]
-    raises_cash = is_sell & (cash_without < floor - tol)
-    uses_cash = ~is_sell & (cash_without > ceiling + tol)
+    # Only a cash mandate counts: the account starts (after the withdrawal) outside its
+    # cash bounds, and without this trade it would end outside them.
+    start = a.cash - a.withdrawal
+    raises_cash = is_sell & (start < floor - tol) & (cash_without < floor - tol)
+    uses_cash = ~is_sell & (start > ceiling + tol) & (cash_without > ceiling + tol)
     mandated_flags = must | raises_cash | uses_cash
 
     group_harvest = np.bincount(

@@ -169,13 +169,20 @@ def _min_trade(search: _Search, out: LpOutcome) -> LpOutcome | None:
             return out
         last = round_no == _ROUNDS
         lift_buys = small_buys[(u[small_buys] >= m / 2) & (not last)]
-        drop_buys = np.setdiff1d(small_buys, lift_buys)
+        # Idle securities stay idle: re-solves only adjust trades already decided, so the
+        # rounds converge instead of moving small trades from one security to the next.
+        idle_buys = np.flatnonzero(u <= _EPS)
+        drop_buys = np.union1d(np.setdiff1d(small_buys, lift_buys), idle_buys)
         target = np.where(sellable_value >= m, m, whole)
         can_lift = (sellable_value >= m) | (np.abs(sellable_value - whole) <= tol)
         lift_sells = small_sells[
             (sold[small_sells] >= target[small_sells] / 2) & can_lift[small_sells] & (not last)
         ]
-        drop_sells = np.setdiff1d(small_sells, lift_sells)
+        idle_sells = np.flatnonzero((sold <= _EPS) & ~exempt)
+        drop_sells = np.union1d(np.setdiff1d(small_sells, lift_sells), idle_sells)
+        if last:  # keep every remaining trade at or above the minimum while re-solving
+            lift_buys = np.flatnonzero(u >= m - tol)
+            lift_sells = np.flatnonzero((sold >= m - tol) & ~exempt & (sellable_value >= m))
         changed = _apply_min_trade(search, lift_buys, drop_buys, lift_sells, drop_sells, m, whole)
         trial = solver.solve()
         if not trial.ok:

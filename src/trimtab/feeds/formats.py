@@ -468,13 +468,6 @@ def record_to_row(kind: FeedKind, record: FeedRecord) -> dict[str, str]:
                 "kind": record.kind.value,
                 "reason": record.reason,
             }
-        case CustodianPosition() | CashBalance() | ModelWeight():
+        case _:  # the rest have a field per column, named as the column
             values = {c.name: getattr(record, c.name) for c in COLUMNS[kind]}
-        case FactorExposure() | FactorCovariance() | SpecificRisk():
-            values = {
-                c.name: repr(getattr(record, c.name))
-                if isinstance(getattr(record, c.name), float)
-                else getattr(record, c.name)
-                for c in COLUMNS[kind]
-            }
     return {c.name: _plain(values.get(c.name)) for c in COLUMNS[kind]}

@@ -15,6 +15,7 @@ out, as the source's own files would. Parquet files carry the same text columns.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -29,8 +30,6 @@ _DATE_COLUMNS = {"date", "acquired", "holding_period_start", "as_of", "effective
 
 
 def _in_layout(row: dict[str, str], layout: FeedLayout) -> dict[str, str]:
-    import datetime as dt
-
     out: dict[str, str] = {}
     for column in COLUMNS[layout.kind]:
         if column.name in layout.constants:

@@ -73,8 +73,8 @@ def _table(row: type[Any]) -> Table:
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    """Stored times are UTC (SQLite keeps no offset): in as UTC, out as aware UTC."""
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _slices(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -129,7 +129,7 @@ class SqlFeedLoadRepository(_Sql):
             filename=load.filename,
             checksum=load.checksum,
             outcome=load.outcome.value,
-            received_at=load.received_at,
+            received_at=_utc(load.received_at),
             actor=load.actor,
             rows=load.rows,
             report={
@@ -144,7 +144,7 @@ class SqlFeedLoadRepository(_Sql):
     def received_between(self, start: dt.datetime, end: dt.datetime) -> list[FeedLoad]:
         rows = self.session.scalars(
             select(FeedLoadRow)
-            .where(FeedLoadRow.received_at >= start, FeedLoadRow.received_at < end)
+            .where(FeedLoadRow.received_at >= _utc(start), FeedLoadRow.received_at < _utc(end))
             .order_by(FeedLoadRow.received_at, FeedLoadRow.id)
         )
         return [_load(r) for r in rows]
@@ -185,7 +185,7 @@ class SqlFeedLoadRepository(_Sql):
                 kind=alert.kind,
                 subject=alert.subject,
                 message=alert.message,
-                raised_at=alert.raised_at,
+                raised_at=_utc(alert.raised_at),
             )
         )
         self.session.flush()
@@ -349,7 +349,7 @@ class SqlFeedDataRepository(_Sql):
         self.session.execute(
             update(CorporateActionEventRow)
             .where(CorporateActionEventRow.id == action)
-            .values(applied_at=at, applied_by=actor)
+            .values(applied_at=_utc(at), applied_by=actor)
         )
 
     def remove_risk_models(self, names: Collection[str], kind: FeedKind) -> None:
@@ -483,7 +483,7 @@ class SqlHoldRepository(_Sql):
         self.session.execute(
             update(UnknownSecurityRow)
             .where(UnknownSecurityRow.ticker == ticker)
-            .values(classified_at=at, classified_by=actor)
+            .values(classified_at=_utc(at), classified_by=actor)
         )
 
     def hold(self, hold: AccountHold) -> bool:
@@ -507,7 +507,7 @@ class SqlHoldRepository(_Sql):
                 cause=hold.cause,
                 key=hold.key,
                 reason=hold.reason[:500],
-                since=hold.since,
+                since=_utc(hold.since),
                 prior_status=prior,
             )
         )
@@ -538,7 +538,7 @@ class SqlHoldRepository(_Sql):
             query = query.where(AccountHoldRow.account_id.in_(sorted(accounts)))
         released: list[str] = []
         for row in self.session.scalars(query).all():
-            row.released_at = at
+            row.released_at = _utc(at)
             released.append(row.account_id)
             self.session.flush()
             still = self.session.scalar(

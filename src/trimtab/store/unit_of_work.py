@@ -23,6 +23,7 @@ from trimtab.store.data_repository import (
     SqlHoldRepository,
 )
 from trimtab.store.model_repository import SqlModelBookRepository
+from trimtab.store.nightly_repository import SqlNightlyRepository
 from trimtab.store.repositories import (
     SqlAccountRepository,
     SqlAssetClassRepository,
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
     feed_loads: SqlFeedLoadRepository
     feed_data: SqlFeedDataRepository
     holds: SqlHoldRepository
+    nightly: SqlNightlyRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -97,6 +99,7 @@ class SqlUnitOfWork:
         self.feed_loads = SqlFeedLoadRepository(session)
         self.feed_data = SqlFeedDataRepository(session)
         self.holds = SqlHoldRepository(session)
+        self.nightly = SqlNightlyRepository(session)
         return self
 
     def __exit__(

@@ -1,0 +1,144 @@
+"""Use cases of the routing policy: show it, replace it, and the demo firm's default.
+
+Problem: the firm decides which accounts trade on their own, which wait for a person
+and which are held back; that decision must be the firm's editable policy (saved
+filters in an order), versioned with who changed it and why, and checked before it is
+saved so a typo never reaches the nightly run.
+
+Rule: `set_policy` reads `stage filter` lines (`domain.routing.parse_policy`), checks
+that every filter is a saved firm filter whose expression still checks, and records a
+new version (append-only); the run uses the latest. `install_demo_policy` saves the demo
+firm's filters (`DEMO_FILTERS`) and its policy (`DEMO_POLICY`):
+
+    suspend    held, bad_data, closing, large_pending_flow, paperwork_incomplete,
+               compliance_hold
+    auto_trade auto_trade      (turnover and tax limits that tighten as value rises)
+    review     review_not_discretionary, review_large_account, review_high_tax,
+               review_high_turnover
+    flag       compliance_no_ips, should_have_traded
+
+    >>> # version, problems = set_policy(db.unit_of_work, text, actor="ops", reason="...")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from trimtab.domain.filters import SavedFilter, read_filter
+from trimtab.domain.problems import Problem
+from trimtab.domain.routing import RoutingPolicy, parse_policy
+from trimtab.services.nightly_ports import NightlyUnitOfWork
+
+__all__ = [
+    "DEMO_FILTERS",
+    "DEMO_POLICY",
+    "install_demo_policy",
+    "set_policy",
+    "show_policy",
+]
+
+NewUnitOfWork = Callable[[], NightlyUnitOfWork]
+
+# (name, expression, what it means)
+DEMO_FILTERS: tuple[tuple[str, str, str], ...] = (
+    ("held", 'status = "suspended"', "held out of trading (unknown security, corporate action, ops)"),
+    ("bad_data", "data_errors", "tonight's data-quality check found errors"),
+    ("closing", 'field.closing = "yes"', "the client is closing the account"),
+    ("large_pending_flow", 'field.pending_flow = "large"', "a large deposit or withdrawal is pending"),
+    (
+        "paperwork_incomplete",
+        'field.paperwork in ("incomplete", "pending_signature")',
+        "account paperwork is not complete",
+    ),
+    ("compliance_hold", 'field.compliance_hold = "yes"', "compliance asked to hold trading"),
+    (
+        "auto_trade",
+        "discretionary and approved and (mandate or cost_benefit >= 1 or estimated_tax <= 0) and "
+        "((value < 250,000 and turnover < 0.10 and estimated_tax < 2,500) or "
+        "(value >= 250,000 and value < 1,000,000 and turnover < 0.05 and estimated_tax < 5,000) or "
+        "(value >= 1,000,000 and value < 5,000,000 and turnover < 0.02 and estimated_tax < 10,000))",
+        "trade without review: worth it, and turnover limits tighten as the account grows",
+    ),
+    ("review_not_discretionary", "not discretionary or not approved", "the client must approve"),
+    ("review_large_account", "value >= 1,000,000", "a large account above its trading limits"),
+    ("review_high_tax", "estimated_tax >= 2,500", "the trades realize a large tax"),
+    ("review_high_turnover", "turnover >= 0.05", "the trades turn over much of the account"),
+    ("compliance_no_ips", 'field.ips_on_file = "no" and trades', "trading with no IPS on file"),
+    ("should_have_traded", "drift > 0.05 and not trades", "far off target, yet no trade proposed"),
+)
+
+DEMO_POLICY = """\
+# stage       filter (a saved firm filter; `trimtab filters show NAME`)
+suspend     held
+suspend     bad_data
+suspend     closing
+suspend     large_pending_flow
+suspend     paperwork_incomplete
+suspend     compliance_hold
+auto_trade  auto_trade
+review      review_not_discretionary
+review      review_large_account
+review      review_high_tax
+review      review_high_turnover
+flag        compliance_no_ips
+flag        should_have_traded
+"""
+
+
+def show_policy(new_uow: NewUnitOfWork) -> tuple[RoutingPolicy | None, dict[str, str]]:
+    """The policy in force and the expression of each filter it names."""
+    with new_uow() as uow:
+        policy = uow.nightly.policy()
+        texts = uow.nightly.firm_filters(policy.filters if policy else ())
+    return policy, texts
+
+
+def set_policy(
+    new_uow: NewUnitOfWork,
+    text: str,
+    *,
+    actor: str,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> tuple[int | None, list[Problem]]:
+    """Check and record a new version of the policy; its version number, or problems."""
+    if not reason.strip():
+        return None, [Problem("reason", "say why the routing policy changes")]
+    with new_uow() as uow:
+        known = uow.nightly.firm_filters()
+        policy, problems = parse_policy(text, known_filters=known)
+        if policy is None:
+            return None, problems
+        for name in policy.filters:
+            if read_filter(known[name])[0] is None:
+                problems.append(Problem(name, "the saved filter no longer checks: fix it first"))
+        if problems:
+            return None, problems
+        version = uow.nightly.record_policy(
+            policy, actor=actor, at=now or dt.datetime.now(dt.UTC), reason=reason
+        )
+        uow.commit()
+    return version, []
+
+
+def install_demo_policy(
+    new_uow: NewUnitOfWork, *, actor: str, now: dt.datetime | None = None
+) -> int:
+    """Save the demo firm's routing filters and policy (a new policy version)."""
+    at = now or dt.datetime.now(dt.UTC)
+    saved = []
+    for name, expression, description in DEMO_FILTERS:
+        f, errors = read_filter(expression)
+        if f is None:  # pragma: no cover - the shipped filters are tested
+            raise AssertionError(f"demo filter {name}: {errors}")
+        saved.append(SavedFilter(name, f.text, description, None, actor, at))
+    with new_uow() as uow:
+        uow.nightly.save_firm_filters(saved)
+        uow.commit()
+    version, problems = set_policy(
+        new_uow, DEMO_POLICY, actor=actor, reason="the demo firm's default policy", now=at
+    )
+    if version is None:  # pragma: no cover - the shipped policy is tested
+        raise AssertionError(f"demo policy: {problems}")
+    return version

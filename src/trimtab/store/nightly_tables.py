@@ -1,0 +1,173 @@
+"""Tables of the nightly run: runs, per-account outcomes, analysis records, proposals,
+review decisions, the routing policy and orders.
+
+    runs                 one per nightly run: as-of day, start, end, counts by outcome
+    run_outcomes         (run, account) UNIQUE: the account's outcome, the filter that
+      → runs, accounts   put it there, flags; written in the same transaction as the
+                         account's analysis, so "has an outcome" means "done, once"
+    analysis_records     (run, account): the inputs snapshot (the engine case: holdings,
+      → runs, accounts   prices, restrictions), target versions, effective settings with
+                         their sources, resolved parameters, the result and the reasons
+    proposals            (run, account): the trades proposed (or edited) and where they
+      → runs, accounts   stand in the review queue: pending, approved, rejected, auto
+    review_decisions     append-only: who approved, edited or rejected what, when, why
+    routing_policies     append-only versions of the firm's ordered routing rules
+    orders               one per account, security and side of an approved or auto-traded
+      → runs, accounts   proposal; a block order is every order of one run, security and
+                         side (its allocations), so blocks need no table of their own
+
+`analyses` (workflow_tables.py) keeps the few numbers filters read; the record here keeps
+everything needed to re-run the analysis to the same result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from trimtab.store.tables import ID, MONEY, QUANTITY, TICKER, Base
+
+__all__ = [
+    "AnalysisRecordRow",
+    "OrderRow",
+    "ProposalRow",
+    "ReviewDecisionRow",
+    "RoutingPolicyRow",
+    "RunOutcomeRow",
+    "RunRow",
+]
+
+USER = String(80)
+REASON = String(500)
+OUTCOMES = "outcome IN ('auto_trade', 'review', 'suspended', 'no_trade')"
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        CheckConstraint("state IN ('running', 'finished')", name="state"),
+        Index("ix_runs_as_of", "as_of"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(12))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(USER)
+    executor: Mapped[str] = mapped_column(String(200))
+    accounts: Mapped[int] = mapped_column(Integer)  # the run's population at its start
+    policy_version: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer)  # 1 + how many times it was resumed
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)  # outcome -> accounts
+    trades: Mapped[int] = mapped_column(Integer)
+    estimated_tax: Mapped[Decimal] = mapped_column(MONEY)
+    seconds: Mapped[float | None] = mapped_column()
+
+
+class RunOutcomeRow(Base):
+    __tablename__ = "run_outcomes"
+    __table_args__ = (
+        CheckConstraint(OUTCOMES, name="outcome"),
+        Index("ix_run_outcomes_account", "account_id"),
+    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(12))
+    rule: Mapped[str] = mapped_column(String(100))  # the filter (or built-in rule) that decided
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))  # the analysis status (optimal, failed...)
+    failure: Mapped[str | None] = mapped_column(Text)  # why the analysis failed, if it did
+    trades: Mapped[int] = mapped_column(Integer)
+    estimated_tax: Mapped[Decimal | None] = mapped_column(MONEY)
+    chunk: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AnalysisRecordRow(Base):
+    __tablename__ = "analysis_records"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    case: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the inputs, as an engine case
+    versions: Mapped[list[str]] = mapped_column(JSON)
+    settings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # effective, with sources
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # parameters, trades, reasons
+    reasons: Mapped[list[str]] = mapped_column(JSON)  # data errors, holds, failures
+
+
+class ProposalRow(Base):
+    __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'approved', 'rejected', 'auto')", name="state"),
+        Index("ix_proposals_state", "state"),
+    )
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(12))
+    value: Mapped[Decimal] = mapped_column(MONEY)
+    trades: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    estimated_tax: Mapped[Decimal] = mapped_column(MONEY)
+    turnover: Mapped[Decimal] = mapped_column(MONEY)
+    rule: Mapped[str] = mapped_column(String(100))
+    edited: Mapped[bool] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(USER)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewDecisionRow(Base):
+    __tablename__ = "review_decisions"
+    __table_args__ = (
+        CheckConstraint("action IN ('approve', 'edit', 'reject')", name="action"),
+        Index("ix_review_decisions_proposal", "run_id", "account_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ID)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    action: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(USER)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(REASON)
+    before: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    after: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class RoutingPolicyRow(Base):
+    __tablename__ = "routing_policies"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"stage", "filter"}] in order
+    actor: Mapped[str] = mapped_column(USER)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(REASON)
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("side IN ('buy', 'sell')", name="side"),
+        Index("ix_orders_block", "run_id", "security", "side"),
+    )
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # run:account:security:side
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"))
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    security: Mapped[str] = mapped_column(TICKER)
+    side: Mapped[str] = mapped_column(String(4))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    price: Mapped[Decimal] = mapped_column(MONEY)  # the analysis price: a limit reference
+    lots: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(USER)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
