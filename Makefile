@@ -20,6 +20,8 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/trimtab db upgrade
 	$(BIN)/trimtab demo load --accounts $(DEMO_ACCOUNTS) --replace
+	$(BIN)/trimtab run
+	$(BIN)/trimtab run status
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

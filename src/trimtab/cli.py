@@ -12,6 +12,7 @@ import typer
 
 from trimtab.cli_feeds import corporate_actions_app, feeds_app, securities_app
 from trimtab.cli_models import models_app
+from trimtab.cli_nightly import orders_app, review_app, routing_app, run_app
 from trimtab.cli_simulate import simulate
 from trimtab.cli_workflow import filters_app, settings_app
 
@@ -36,6 +37,10 @@ app.add_typer(lots_app, name="lots")
 app.add_typer(models_app, name="models")
 app.add_typer(filters_app, name="filters")
 app.add_typer(settings_app, name="settings")
+app.add_typer(run_app, name="run")
+app.add_typer(routing_app, name="routing")
+app.add_typer(review_app, name="review")
+app.add_typer(orders_app, name="orders")
 app.command("simulate")(simulate)
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(securities_app, name="securities")
@@ -170,6 +175,10 @@ def demo_load(
         f"models; {book.customized} of {book.accounts_assigned} accounts customized "
         f"(see `trimtab models list`)"
     )
+    from trimtab.services.routing import install_demo_policy
+
+    version = install_demo_policy(db.unit_of_work, actor=f"cli:{getpass.getuser()}")
+    typer.echo(f"routing policy version {version} (see `trimtab routing show`)")
 
 
 @app.command("optimize")

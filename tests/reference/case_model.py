@@ -106,6 +106,7 @@ class Case:
     parameters: Parameters
     loss_sold_wash_groups: frozenset[str]  # rule 5a: sold at a loss in the window
     bought_wash_groups: frozenset[str]  # rule 5b: bought in the window
+    buy_members: frozenset[str]  # each group's `buy`
 
     @property
     def market_value(self) -> float:
@@ -126,7 +127,7 @@ class Case:
         return self.gain_per_share(lot) < 0
 
     def buy_member_of_a_group(self, security: str) -> bool:
-        return any(group.buy == security for group in self.groups)
+        return security in self.buy_members
 
     def may_buy(self, security: str) -> bool:
         """Rules 1 and 5a: a group's buy member, not no_buy (nor must_sell), wash group
@@ -158,24 +159,16 @@ class Case:
         """
         if not self.taxable:
             return {}
-        conflicts: dict[str, tuple[list[str], list[str]]] = {}
-        for wash_group in {sec.wash_group for sec in self.securities.values()}:
-            buyers = [
-                s.id
-                for s in self.securities.values()
-                if s.wash_group == wash_group and self.may_buy(s.id)
-            ]
-            losers = [
-                lot.id
-                for lot in self.lots
-                if self.securities[lot.security].wash_group == wash_group
-                and not self.securities[lot.security].must_sell
-                and self.is_loss(lot)
-                and self.may_sell(lot)
-            ]
-            if buyers and losers:
-                conflicts[wash_group] = (buyers, losers)
-        return conflicts
+        buyers: dict[str, list[str]] = {}
+        for s in self.securities.values():
+            if self.may_buy(s.id):
+                buyers.setdefault(s.wash_group, []).append(s.id)
+        losers: dict[str, list[str]] = {}
+        for lot in self.lots:
+            sec = self.securities[lot.security]
+            if not sec.must_sell and self.is_loss(lot) and self.may_sell(lot):
+                losers.setdefault(sec.wash_group, []).append(lot.id)
+        return {g: (buyers[g], losers[g]) for g in buyers.keys() & losers.keys()}
 
     @property
     def has_integer_rules(self) -> bool:
@@ -307,4 +300,5 @@ def read_case(data: dict[str, Any], parameters: dict[str, Any] | None = None) ->
         parameters=read_parameters(parameters if parameters is not None else data["parameters"]),
         loss_sold_wash_groups=frozenset(loss_sold),
         bought_wash_groups=frozenset(bought),
+        buy_members=frozenset(g.buy for g in groups if g.buy is not None),
     )

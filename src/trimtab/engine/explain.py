@@ -68,6 +68,8 @@ def explain(
     case: Case, a: AccountArrays, d: Decision, tracking: TrackingModel | None
 ) -> Explanation:
     p = a.params
+    if not (d.sell.any() or d.buy.any()):  # nothing traded: nothing to explain
+        return Explanation({}, {}, {}, CostBenefit(0.0, 0.0))
     v = a.value
     n_s = len(a.sec_ids)
     lot_price = a.price[a.lot_sec]

@@ -49,7 +49,7 @@ from trimtab.engine.case import (
     SecurityInput,
     TaxRates,
 )
-from trimtab.simulate.account import ACCOUNT_ID, SimulatedAccount
+from trimtab.simulate.account import ACCOUNT_ID, SimulatedAccount, TradeRecord
 from trimtab.simulate.market import Floats, MarketHistory
 from trimtab.simulate.profiles import CashFlow, Profile, Schedule, scan_days
 from trimtab.simulate.taxes import TaxModel, net_gains_by_year, taxes_by_year
@@ -116,6 +116,7 @@ class RunRecord:
     realized: tuple[RealizedGain, ...]
     lots: tuple[TaxLot, ...]
     final_prices: Mapping[str, float]
+    trades: tuple[TradeRecord, ...]
     engine: EngineStats | None
     seconds: float
 
@@ -254,6 +255,7 @@ class _Run:
             final_prices=MappingProxyType(
                 {t: float(p) for t, p in zip(self.universe.tickers, last, strict=True)}
             ),
+            trades=tuple(self.account.trades),
             engine=engine,
             seconds=time.perf_counter() - started,
         )

@@ -149,7 +149,7 @@ class SqlNightlyRepository:
                 .outerjoin(AccountTargetRow, AccountTargetRow.account_id == AccountRow.id)
                 .where(AccountRow.id.in_(part))
             )
-            for row, target in rows.tuples():
+            for row, target in rows:
                 accounts[row.id] = m.account_from_row(row)
                 if target is not None:
                     targets[row.id] = target
@@ -170,19 +170,19 @@ class SqlNightlyRepository:
                     CustodianPositionRow.security,
                     CustodianPositionRow.quantity,
                 ).where(CustodianPositionRow.account_id.in_(part))
-            ).tuples():
+            ):
                 positions[account][security] = quantity
             for account, lot_id in s.execute(
                 select(TaxLotRow.account_id, LotBasisUnknownRow.lot_id)
                 .join(TaxLotRow, TaxLotRow.id == LotBasisUnknownRow.lot_id)
                 .where(TaxLotRow.account_id.in_(part))
-            ).tuples():
+            ):
                 unknown[account].add(lot_id)
             for account, reason in s.execute(
                 select(AccountHoldRow.account_id, AccountHoldRow.reason)
                 .where(AccountHoldRow.account_id.in_(part), AccountHoldRow.released_at.is_(None))
                 .order_by(AccountHoldRow.id)
-            ).tuples():
+            ):
                 holds[account].append(reason)
         households = sorted({a.household for a in accounts.values()})
         programs = sorted({a.program for a in accounts.values() if a.program})
@@ -204,7 +204,7 @@ class SqlNightlyRepository:
                     TransactionRow.trade_date <= as_of,
                 )
                 .order_by(TransactionRow.id)
-            ).tuples():
+            ):
                 trades[household].append(m.trade_from_row(trade))
         scopes = or_(
             RestrictionRow.level == "firm",
@@ -453,7 +453,7 @@ class SqlNightlyRepository:
             .order_by(RunOutcomeRow.account_id)
             .limit(limit)
         )
-        return [(a, s, f or "") for a, s, f in rows.tuples()]
+        return [(a, s, f or "") for a, s, f in rows]
 
     def outcomes(self, run_id: str) -> dict[str, tuple[str, str, tuple[str, ...]]]:
         rows = self.session.execute(
@@ -464,7 +464,7 @@ class SqlNightlyRepository:
                 RunOutcomeRow.flags,
             ).where(RunOutcomeRow.run_id == run_id)
         )
-        return {a: (o, r, tuple(f or ())) for a, o, r, f in rows.tuples()}
+        return {a: (o, r, tuple(f or ())) for a, o, r, f in rows}
 
     # -- routing policy ----------------------------------------------------------------
 

@@ -26,7 +26,8 @@ PLAIN_PARAMETERS: dict[str, Any] = {
 def two_fund_case(**parameters: Any) -> dict[str, Any]:
     """$100,000: 70% stocks (target 60%), 28% bonds (target 38%), 2% cash.
 
-    STK has a long-term gain lot and a short-term loss lot; BND a small gain.
+    STK has a long-term gain lot and a short-term loss lot; BND a small gain. Stocks are
+    bought through STK2, in another wash group than STK, so harvesting STK is allowed.
     """
     return {
         "as_of": "2026-11-20",
@@ -38,17 +39,37 @@ def two_fund_case(**parameters: Any) -> dict[str, Any]:
             {"id": "BND", "price": 50.0, "cost_rate": 0.001},
         ],
         "groups": [
-            {"id": "STOCKS", "members": ["STK", "STK2"], "buy": "STK", "target": 0.60,
-             "band": 0.02},
+            {
+                "id": "STOCKS",
+                "members": ["STK", "STK2"],
+                "buy": "STK2",
+                "target": 0.60,
+                "band": 0.02,
+            },
             {"id": "BONDS", "members": ["BND"], "buy": "BND", "target": 0.38, "band": 0.02},
         ],
         "lots": [
-            {"id": "G1", "security": "STK", "quantity": 500, "cost_basis": 60.0,
-             "acquired": "2020-01-02"},
-            {"id": "S1", "security": "STK", "quantity": 200, "cost_basis": 120.0,
-             "acquired": "2026-06-01"},
-            {"id": "B1", "security": "BND", "quantity": 560, "cost_basis": 49.0,
-             "acquired": "2021-03-04"},
+            {
+                "id": "G1",
+                "security": "STK",
+                "quantity": 500,
+                "cost_basis": 60.0,
+                "acquired": "2020-01-02",
+            },
+            {
+                "id": "S1",
+                "security": "STK",
+                "quantity": 200,
+                "cost_basis": 120.0,
+                "acquired": "2026-06-01",
+            },
+            {
+                "id": "B1",
+                "security": "BND",
+                "quantity": 560,
+                "cost_basis": 49.0,
+                "acquired": "2021-03-04",
+            },
         ],
         "recent_trades": [],
         "settings": {},
