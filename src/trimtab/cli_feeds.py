@@ -92,7 +92,7 @@ def _loader(
     db: Database, mappings: dict[str, SourceMapping], source: str | None, kind: FeedKind | None
 ) -> Callable[[Path], LoadResult]:
     from trimtab.bootstrap import DATABASE_ERRORS
-    from trimtab.domain.feed_records import FeedKind, FileProblem
+    from trimtab.domain.feed_records import FileProblem
     from trimtab.domain.file_transfers import ArrivalOutcome
     from trimtab.feeds.readers import open_feed
     from trimtab.services.load_feed import LoadResult, load_feed
@@ -109,7 +109,7 @@ def _loader(
         if feed is None:
             return LoadResult(
                 path.name,
-                FeedKind.SECURITIES,
+                None,
                 source or "",
                 ArrivalOutcome.REJECTED,
                 0,
@@ -135,7 +135,8 @@ def _loader(
 
 
 def _echo_result(path: Path, result: LoadResult) -> None:
-    typer.echo(f"{path.name}: {result.outcome.value} ({result.kind}, {result.rows} rows)")
+    kind = result.kind or "kind unknown"
+    typer.echo(f"{path.name}: {result.outcome.value} ({kind}, {result.rows} rows)")
     for problem in result.problems[:50]:
         typer.echo(f"  {problem}")
     if len(result.problems) > 50:

@@ -25,9 +25,15 @@ run_app = typer.Typer(
     help="The nightly run: analyze every account, route it, record why.",
     invoke_without_command=True,
 )
-routing_app = typer.Typer(help="The firm's routing policy (ordered saved filters).", no_args_is_help=True)
-review_app = typer.Typer(help="The review queue: approve, edit or reject proposals.", no_args_is_help=True)
-orders_app = typer.Typer(help="Orders from approved and auto-traded proposals.", no_args_is_help=True)
+routing_app = typer.Typer(
+    help="The firm's routing policy (ordered saved filters).", no_args_is_help=True
+)
+review_app = typer.Typer(
+    help="The review queue: approve, edit or reject proposals.", no_args_is_help=True
+)
+orders_app = typer.Typer(
+    help="Orders from approved and auto-traded proposals.", no_args_is_help=True
+)
 
 
 def _url() -> str:
@@ -116,13 +122,26 @@ def run(
                     bar.update(task, completed=done, total=total)
 
                 summary = run_nightly(
-                    _url(), as_of=day, actor=_actor(), kind=executor, workers=workers,
-                    scheduler=scheduler, chunk_size=chunk_size, resume=resume, progress=progress,
+                    _url(),
+                    as_of=day,
+                    actor=_actor(),
+                    kind=executor,
+                    workers=workers,
+                    scheduler=scheduler,
+                    chunk_size=chunk_size,
+                    resume=resume,
+                    progress=progress,
                 )
         else:
             summary = run_nightly(
-                _url(), as_of=day, actor=_actor(), kind=executor, workers=workers,
-                scheduler=scheduler, chunk_size=chunk_size, resume=resume,
+                _url(),
+                as_of=day,
+                actor=_actor(),
+                kind=executor,
+                workers=workers,
+                scheduler=scheduler,
+                chunk_size=chunk_size,
+                resume=resume,
             )
     except DATABASE_ERRORS as error:
         raise _fail(f"the database failed: {error.__class__.__name__}: {error}", 1) from None
@@ -176,7 +195,9 @@ def routing_show() -> None:
 
 @routing_app.command("set")
 def routing_set(
-    policy_file: str = typer.Argument(..., metavar="POLICY.txt", help="`stage filter` lines; - for stdin."),
+    policy_file: str = typer.Argument(
+        ..., metavar="POLICY.txt", help="`stage filter` lines; - for stdin."
+    ),
     reason: str = typer.Option(..., help="Why the policy changes (recorded)."),
 ) -> None:
     """Replace the routing policy (a new version; every filter must be a saved firm filter)."""
@@ -244,22 +265,40 @@ def review_show(account: str, as_json: bool = typer.Option(False, "--json")) -> 
         raise _problems(problems)
     p = detail.proposal
     if as_json:
-        typer.echo(json.dumps({
-            "account": p.account, "run": p.run_id, "state": p.state, "rule": p.rule,
-            "value": float(p.value), "trades": list(p.trades),
-            "settings": detail.record.get("settings"), "versions": detail.record.get("versions"),
-            "reasons": detail.record.get("reasons"),
-            "decisions": [
-                {"action": d.action, "actor": d.actor, "at": d.at.isoformat(), "reason": d.reason}
-                for d in detail.decisions
-            ],
-        }))
+        typer.echo(
+            json.dumps(
+                {
+                    "account": p.account,
+                    "run": p.run_id,
+                    "state": p.state,
+                    "rule": p.rule,
+                    "value": float(p.value),
+                    "trades": list(p.trades),
+                    "settings": detail.record.get("settings"),
+                    "versions": detail.record.get("versions"),
+                    "reasons": detail.record.get("reasons"),
+                    "decisions": [
+                        {
+                            "action": d.action,
+                            "actor": d.actor,
+                            "at": d.at.isoformat(),
+                            "reason": d.reason,
+                        }
+                        for d in detail.decisions
+                    ],
+                }
+            )
+        )
         return
-    typer.echo(f"{p.account}  run {p.run_id}  {p.state}  (routed by {p.rule})  value ${p.value:,.2f}")
+    typer.echo(
+        f"{p.account}  run {p.run_id}  {p.state}  (routed by {p.rule})  value ${p.value:,.2f}"
+    )
     for t in p.trades:
         lots = ", ".join(f"{x['lot']}×{x['quantity']:g}" for x in t.get("lots", []))
-        typer.echo(f"  {t['side']:<4} {t['quantity']:>12,.4f} {t['security']:<8} ${t.get('value', 0):>12,.2f}"
-                   + (f"  lots {lots}" if lots else ""))
+        typer.echo(
+            f"  {t['side']:<4} {t['quantity']:>12,.4f} {t['security']:<8} "
+            f"${t.get('value', 0):>12,.2f}" + (f"  lots {lots}" if lots else "")
+        )
         if t.get("reason"):
             typer.echo(f"       {t['reason']}")
     for d in detail.decisions:
@@ -295,11 +334,13 @@ def review_reject(account: str, reason: str = typer.Option(..., help="Why (recor
 @review_app.command("edit")
 def review_edit(
     account: str,
-    set_: list[str] = typer.Option([], "--set", metavar="SIDE:SECURITY=QTY", help="buy:VOO=10; 0 removes."),
+    set_: list[str] = typer.Option(
+        [], "--set", metavar="SIDE:SECURITY=QTY", help="buy:VOO=10; 0 removes."
+    ),
     lot: list[str] = typer.Option([], "--lot", metavar="LOT=QTY", help="Sell QTY from this lot."),
     reason: str = typer.Option(..., help="Why (recorded)."),
 ) -> None:
-    """Change quantities or lots; every hard rule is re-checked and nothing is saved if one breaks."""
+    """Change quantities or lots; every hard rule is re-checked, nothing saved if one breaks."""
     from trimtab.services.review import edit
 
     quantities: dict[tuple[str, str], float] = {}
@@ -320,7 +361,9 @@ def review_edit(
         raise _fail("nothing to change: give --set or --lot")
     db = _database()
     _ready(db)
-    problems = edit(db.unit_of_work, account, quantities=quantities, lots=lots, actor=_actor(), reason=reason)
+    problems = edit(
+        db.unit_of_work, account, quantities=quantities, lots=lots, actor=_actor(), reason=reason
+    )
     if problems:
         raise _problems(problems)
     typer.echo(f"{account}: edited (every rule holds); approve it to trade")

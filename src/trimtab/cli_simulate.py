@@ -14,6 +14,9 @@ from pathlib import Path
 
 import typer
 
+from trimtab.simulate.profiles import CashFlow
+from trimtab.simulate.shadow_run import InitialLot
+
 __all__ = ["simulate"]
 
 
@@ -37,13 +40,21 @@ def simulate(
     ),
     initial_cash: float = typer.Option(1_000_000.0, "--initial-cash", min=0.0),
     holdings: Path | None = typer.Option(
-        None, "--holdings", help='JSON {"cash": X, "lots": [{security, quantity, cost_basis, acquired}]}'
+        None,
+        "--holdings",
+        help='JSON {"cash": X, "lots": [{security, quantity, cost_basis, acquired}]}',
     ),
-    contribution: list[str] = typer.Option([], "--contribution", help="AMOUNT[/monthly|quarterly|yearly]"),
-    withdrawal: list[str] = typer.Option([], "--withdrawal", help="AMOUNT[/monthly|quarterly|yearly]"),
+    contribution: list[str] = typer.Option(
+        [], "--contribution", help="AMOUNT[/monthly|quarterly|yearly]"
+    ),
+    withdrawal: list[str] = typer.Option(
+        [], "--withdrawal", help="AMOUNT[/monthly|quarterly|yearly]"
+    ),
     stocks: int = typer.Option(0, "--stocks", min=0, help="Use only the first N stocks (0 = all)."),
     sectors: int = typer.Option(11, "--sectors", min=1, help="Statistical sectors."),
-    set_size: int = typer.Option(3, "--set-size", min=1, help="Stocks per swap set (1 = no swaps)."),
+    set_size: int = typer.Option(
+        3, "--set-size", min=1, help="Stocks per swap set (1 = no swaps)."
+    ),
     weighting: str = typer.Option("cap_like", "--weighting", help="cap_like or equal."),
     band_share: float = typer.Option(0.25, "--band-share", min=0.0, max=1.0),
     cost_rate: float = typer.Option(0.0005, "--cost-rate", min=0.0, max=0.1),
@@ -62,7 +73,7 @@ def simulate(
     from trimtab.feeds.returns_file import DEFAULT_RETURNS, read_returns
     from trimtab.reports.simulation import render_table, write_report
     from trimtab.simulate.profiles import Schedule, parse_cash_flow, parse_profile
-    from trimtab.simulate.shadow_run import InitialLot, StudyConfig
+    from trimtab.simulate.shadow_run import StudyConfig
     from trimtab.simulate.study import run_study
     from trimtab.simulate.taxes import LossUse, TaxModel
     from trimtab.simulate.universe import Weighting, build_universe
@@ -86,7 +97,7 @@ def simulate(
         errors += [str(p) for p in problems]
     if len({p.name for p in profiles}) != len(profiles):
         errors.append("--profile: two profiles have the same name")
-    flows = {"--contribution": [], "--withdrawal": []}  # type: dict[str, list]
+    flows: dict[str, list[CashFlow]] = {"--contribution": [], "--withdrawal": []}
     for option, texts in (("--contribution", contribution), ("--withdrawal", withdrawal)):
         for text in texts:
             flow, problems = parse_cash_flow(text, option=option)
@@ -100,10 +111,12 @@ def simulate(
     }
     for option, (value, kind) in choices.items():
         if value not in {k.value for k in kind}:
-            errors.append(f"{option}: must be one of {', '.join(k.value for k in kind)}; got {value!r}")
+            errors.append(
+                f"{option}: must be one of {', '.join(k.value for k in kind)}; got {value!r}"
+            )
     market, problems = read_returns(returns or DEFAULT_RETURNS)
     errors += [str(p) for p in problems]
-    cash, lots = initial_cash, []
+    cash, lots = initial_cash, list[InitialLot]()
     if holdings is not None:
         cash, lots = _read_holdings(holdings, errors)
     if errors or market is None:
@@ -118,9 +131,12 @@ def simulate(
         raise _fail(["--start/--end: the window holds fewer than two trading days of the file"])
     late = [lot for lot in lots if lot.acquired > window.dates[0]]
     if late:
-        raise _fail([f"--holdings: lot of {late[0].security} acquired after the first day {window.dates[0]}"])
+        first_day = window.dates[0]
+        raise _fail([f"--holdings: a lot of {late[0].security} is acquired after {first_day}"])
 
-    tax = TaxModel(short_term_rate, long_term_rate, ordinary_rate, ordinary_offset, LossUse(loss_use))
+    tax = TaxModel(
+        short_term_rate, long_term_rate, ordinary_rate, ordinary_offset, LossUse(loss_use)
+    )
     config = StudyConfig(
         initial_cash=cash,
         initial_lots=tuple(lots),
@@ -137,8 +153,12 @@ def simulate(
     )
     names = ["buy-and-hold", *(p.name for p in profiles)]
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} days"),
-        TimeElapsedColumn(), console=console, transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} days"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as bar:
         tasks = {n: bar.add_task(n, total=len(window.dates)) for n in names}
 
@@ -152,7 +172,9 @@ def simulate(
 
             executor = ProcessPoolExecutor(max_workers=workers)
         try:
-            study = run_study(window, universe, profiles, config, progress=progress, executor=executor)
+            study = run_study(
+                window, universe, profiles, config, progress=progress, executor=executor
+            )
         except (ValueError, RuntimeError) as error:
             raise _fail([f"the simulation stopped: {error}"]) from None
         finally:
@@ -163,9 +185,7 @@ def simulate(
     typer.echo(f"wrote {json_path} and {html_path}")
 
 
-def _read_holdings(path: Path, errors: list[str]) -> tuple[float, list]:
-    from trimtab.simulate.shadow_run import InitialLot
-
+def _read_holdings(path: Path, errors: list[str]) -> tuple[float, list[InitialLot]]:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as error:

@@ -111,7 +111,11 @@ def run_nightly(
             problems = []
             for name in policy.filters if policy else ():
                 if name not in texts:
-                    problems.append(Problem(f"routing.{name}", "the policy names a filter that no longer exists"))
+                    problems.append(
+                        Problem(
+                            f"routing.{name}", "the policy names a filter that no longer exists"
+                        )
+                    )
                 elif read_filter(texts[name])[0] is None:
                     problems.append(Problem(f"routing.{name}", "the saved filter does not check"))
             if problems:

@@ -39,6 +39,7 @@ from trimtab.engine.arrays import AccountArrays, Bools, Floats, Ints
 from trimtab.engine.build import INF, LpModel
 from trimtab.engine.evaluate import Decision
 from trimtab.engine.solve import LpOutcome, LpSolver
+from trimtab.engine.tiebreak import tie_break
 
 __all__ = ["EXACT_WASH_GROUPS", "integer_rules_on", "make_integer", "wash_conflicts"]
 
@@ -108,9 +109,8 @@ def _side_losses(a: AccountArrays, model: LpModel, x: Floats, w: int) -> tuple[f
     return max(0.0, harvest_given_up), drift_given_up
 
 
-def _resolve_wash(search: _Search, x: Floats) -> LpOutcome | None:
+def _resolve_wash(search: _Search, out: LpOutcome) -> LpOutcome | None:
     a, model = search.a, search.model
-    out = LpOutcome("optimal", x, float("nan"))
     for _ in range(_ROUNDS):
         conflicts = [int(w) for w in wash_conflicts(a, model, out.x)]
         if not conflicts:
@@ -244,15 +244,16 @@ def _restore(search: _Search, saved: _Saved) -> None:
         search.solver.set_row_bounds(row, lo, hi)
 
 
-def make_integer(a: AccountArrays, solver: LpSolver, x: Floats) -> Decision | None:
+def make_integer(a: AccountArrays, solver: LpSolver, relaxed: LpOutcome) -> Decision | None:
     """A decision meeting rules 5(c), 6 and 7, built from the relaxation's solution x."""
     search = _Search(a, solver)
-    out = _resolve_wash(search, x)
+    out = _resolve_wash(search, tie_break(a, solver, relaxed))
     if out is None:
         return None
     out = _min_trade(search, out)
     if out is None:
         return None
+    out = tie_break(a, solver, out)
     model = search.model
     sell = out.x[: model.n_lot] / a.price[a.lot_sec]
     sell = np.where(sell >= a.lot_qty * (1 - 1e-9), a.lot_qty, sell)

@@ -44,6 +44,7 @@ from trimtab.engine.result import (
     Trade,
 )
 from trimtab.engine.solve import LpSolver
+from trimtab.engine.tiebreak import tie_break
 from trimtab.engine.tracking import TrackingModel
 from trimtab.engine.zero_trade import proves_zero_trade_optimal
 
@@ -87,7 +88,7 @@ def rebalance(case: Case) -> Result:
     bound = relaxed.objective
     name = _solver_name(tracking)
     if integer or wash_conflicts(a, solver.model, relaxed.x).size:
-        decision = make_integer(a, solver, relaxed.x)
+        decision = make_integer(a, solver, relaxed)
         name += " + integer heuristic"
         if decision is None:
             return Result(
@@ -104,7 +105,7 @@ def rebalance(case: Case) -> Result:
                 ),
             )
     else:
-        decision = decision_from_lp(a, solver.model.n_lot, relaxed.x)
+        decision = decision_from_lp(a, solver.model.n_lot, tie_break(a, solver, relaxed).x)
     total = objective_terms(a, decision, tracking).total
     gap = max(0.0, total - bound) / max(1.0, abs(total))
     stats = SolverStats(name, time.perf_counter() - started, bound, gap, solver.solves)

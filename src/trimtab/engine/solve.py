@@ -15,15 +15,20 @@ Example: `LpSolver(build_model(arrays)).solve()` → `LpOutcome(status="optimal"
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
+from scipy import sparse
 
 from trimtab.engine.arrays import Floats, Ints
 from trimtab.engine.build import LpModel
 
 __all__ = ["LpOutcome", "LpSolver"]
+
+# A reduced cost or dual below this (relative to the largest cost) counts as zero when the
+# optimal face is fixed: the objective can then move by at most this per dollar traded.
+_FACE_TOL = 1e-9
 
 _OPTIONS: dict[str, object] = {
     "output_flag": False,
@@ -43,6 +48,9 @@ class LpOutcome:
     status: str  # "optimal", "infeasible", "unbounded" or "error: <HiGHS status>"
     x: Floats
     objective: float
+    # Optimal duals (HiGHS convention: reduced cost = c − Aᵀ·row_dual); empty when not read.
+    col_dual: Floats = field(default_factory=lambda: np.zeros(0))
+    row_dual: Floats = field(default_factory=lambda: np.zeros(0))
 
     @property
     def ok(self) -> bool:
@@ -84,6 +92,9 @@ class LpSolver:
             )
         self.lower = model.lower.copy()
         self.upper = model.upper.copy()
+        self._row_lower = model.row_lower.copy()
+        self._row_upper = model.row_upper.copy()
+        self._cost = model.cost.copy()
 
     def set_columns(self, cols: Ints, lower: Floats, upper: Floats) -> None:
         if len(cols) == 0:
@@ -95,11 +106,14 @@ class LpSolver:
         )
 
     def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
+        self._row_lower[row] = lower
+        self._row_upper[row] = upper
         self._highs.changeRowBounds(row, lower, upper)
 
     def set_cost(self, cost: Floats) -> None:
         n = len(cost)
-        self._highs.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        self._cost = np.asarray(cost, dtype=float).copy()
+        self._highs.changeColsCost(n, np.arange(n, dtype=np.int32), self._cost)
 
     def solve(self, *, time_limit: float | None = None) -> LpOutcome:
         if self.model.contradiction:
@@ -110,11 +124,18 @@ class LpSolver:
         self.solves += 1
         status = self._highs.getModelStatus()
         if status == highspy.HighsModelStatus.kOptimal:
-            x = np.asarray(self._highs.getSolution().col_value, dtype=float)
+            solution = self._highs.getSolution()
+            x = np.asarray(solution.col_value, dtype=float)
             # Clip solver tolerance noise back into the bounds we promised.
             x = np.minimum(np.maximum(x, self.lower), self.upper)
             info = self._highs.getInfo()
-            return LpOutcome("optimal", x, float(info.objective_function_value))
+            return LpOutcome(
+                "optimal",
+                x,
+                float(info.objective_function_value),
+                np.asarray(solution.col_dual, dtype=float),
+                np.asarray(solution.row_dual, dtype=float),
+            )
         empty = np.zeros(0)
         if status == highspy.HighsModelStatus.kModelEmpty:
             # No variables: every row's activity is 0, so feasibility is a bounds check.
@@ -129,3 +150,70 @@ class LpSolver:
         ):
             return LpOutcome("unbounded_or_infeasible", empty, float("nan"))
         return LpOutcome(f"error: {self._highs.modelStatusToString(status)}", empty, float("nan"))
+
+    def row_bounds(self) -> tuple[Floats, Floats]:
+        """The rows' current bounds (the model's, with every change since applied)."""
+        return self._row_lower.copy(), self._row_upper.copy()
+
+    def optimize_on_face(
+        self,
+        out: LpOutcome,
+        cost: Floats,
+        extra_cost: Floats,
+        extra_rows: sparse.csr_array,
+        extra_lower: Floats,
+        extra_upper: Floats,
+    ) -> LpOutcome | None:
+        """Lexicographic second stage: minimize `cost·x + extra_cost·y` over the optimal face.
+
+        The face of `out` (an optimal outcome of this model as it stands) is fixed by
+        complementary slackness: every column with a nonzero reduced cost stays at its value,
+        every row with a nonzero dual stays at its activity; any point meeting those and the
+        model's rules has the same first-stage objective. `y` are new columns (≥ 0) and
+        `extra_rows` new rows over [x, y]. The model is restored afterwards; None when the
+        second stage fails or drifts off the first optimum by more than solver tolerance.
+        """
+        n, n_y = self.model.n_col, len(extra_cost)
+        if len(out.col_dual) != n or n_y == 0:
+            return None
+        scale = max(1.0, float(np.abs(self.model.cost).max()))
+        fixed_cols = np.flatnonzero(np.abs(out.col_dual) > _FACE_TOL * scale).astype(np.int32)
+        fixed_rows = np.flatnonzero(np.abs(out.row_dual) > _FACE_TOL * scale).astype(np.int32)
+        activity = self.model.matrix @ out.x
+        saved_cols = (self.lower[fixed_cols].copy(), self.upper[fixed_cols].copy())
+        saved_rows = (self._row_lower[fixed_rows].copy(), self._row_upper[fixed_rows].copy())
+        h = self._highs
+        h.changeColsBounds(len(fixed_cols), fixed_cols, out.x[fixed_cols], out.x[fixed_cols])
+        row_at = activity[fixed_rows]
+        h.changeRowsBounds(len(fixed_rows), fixed_rows, row_at, row_at)
+        all_cols = np.arange(n, dtype=np.int32)
+        h.changeColsCost(n, all_cols, np.asarray(cost, dtype=float))
+        empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0)
+        h.addCols(n_y, extra_cost, np.zeros(n_y), np.full(n_y, np.inf), 0, empty_i, empty_i, empty_f)
+        n_row = self.model.matrix.shape[0]
+        n_new = extra_rows.shape[0]
+        h.addRows(
+            n_new,
+            extra_lower,
+            extra_upper,
+            extra_rows.nnz,
+            extra_rows.indptr[:-1].astype(np.int32),
+            extra_rows.indices.astype(np.int32),
+            extra_rows.data.astype(float),
+        )
+        h.run()
+        self.solves += 1
+        second: LpOutcome | None = None
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            x = np.asarray(h.getSolution().col_value, dtype=float)[:n]
+            x = np.minimum(np.maximum(x, self.lower), self.upper)
+            first = float(self.model.cost @ x)
+            slack = 1e-9 * max(1.0, abs(out.objective), float(np.abs(x).sum()))
+            if first <= out.objective + slack:
+                second = LpOutcome("optimal", x, out.objective, out.col_dual, out.row_dual)
+        h.deleteRows(n_new, np.arange(n_row, n_row + n_new, dtype=np.int32))
+        h.deleteCols(n_y, np.arange(n, n + n_y, dtype=np.int32))
+        h.changeColsCost(n, all_cols, self._cost)
+        h.changeColsBounds(len(fixed_cols), fixed_cols, *saved_cols)
+        h.changeRowsBounds(len(fixed_rows), fixed_rows, *saved_rows)
+        return second

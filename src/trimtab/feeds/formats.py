@@ -51,11 +51,14 @@ from trimtab.domain.trade_history import TradeRecord, TradeSide
 __all__ = ["COLUMNS", "Column", "Dialect", "read_row", "required_columns"]
 
 
+ISO_DATE = "%Y-%m-%d"
+
+
 @dataclass(frozen=True, slots=True)
 class Dialect:
     """How one source writes values; the canonical dialect is ISO dates and plain numbers."""
 
-    date_format: str = "%Y-%m-%d"
+    date_format: str = ISO_DATE
     decimal_separator: str = "."
     thousands_separator: str = ""
     # canonical column -> {raw value as the source writes it: canonical value}
@@ -138,8 +141,11 @@ def _date(raw: Any, dialect: Dialect) -> dt.date:
         return raw.date()
     if isinstance(raw, dt.date):
         return raw
+    text = str(raw).strip()
     try:
-        return dt.datetime.strptime(str(raw).strip(), dialect.date_format).date()  # noqa: DTZ007
+        if dialect.date_format == ISO_DATE and len(text) == 10 and text[4] == text[7] == "-":
+            return dt.date.fromisoformat(text)  # the common case, ten times faster
+        return dt.datetime.strptime(text, dialect.date_format).date()  # noqa: DTZ007
     except ValueError:
         example = dt.date(2025, 6, 30).strftime(dialect.date_format)
         raise _Bad(f"a date like {example} ({dialect.date_format})") from None

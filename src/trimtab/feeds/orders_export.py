@@ -52,14 +52,30 @@ def write_csv(blocks: Sequence[BlockOrder], out: Path, *, run_id: str) -> list[P
     with allocations_path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(
-            ["client_order_id", "allocation_id", "account", "security", "side", "quantity",
-             "reference_price", "lots"]
+            [
+                "client_order_id",
+                "allocation_id",
+                "account",
+                "security",
+                "side",
+                "quantity",
+                "reference_price",
+                "lots",
+            ]
         )
         for b in blocks:
             for a in b.allocations:
                 w.writerow(
-                    [b.id, client_order_id(a.id), a.account, a.security, a.side, _qty(a.quantity),
-                     _qty(a.price), json.dumps(list(a.lots), sort_keys=True)]
+                    [
+                        b.id,
+                        client_order_id(a.id),
+                        a.account,
+                        a.security,
+                        a.side,
+                        _qty(a.quantity),
+                        _qty(a.price),
+                        json.dumps(list(a.lots), sort_keys=True),
+                    ]
                 )
     return [blocks_path, allocations_path]
 

@@ -25,6 +25,7 @@ import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
@@ -109,7 +110,7 @@ class LocalFeedFile:
                 digest.update(block)
         return digest.hexdigest()
 
-    @property
+    @cached_property
     def layout(self) -> FeedLayout:
         return self.mapping.layout(self.kind)
 

@@ -68,7 +68,9 @@ def read_returns(path: Path) -> tuple[MarketHistory | None, list[Problem]]:
         except ValueError:
             problems.append(Problem(where, "every return must be a number (a fraction)"))
             continue
-        bad = next((header[i + 1] for i, x in enumerate(numbers) if not math.isfinite(x) or x <= -1), None)
+        bad = next(
+            (header[i + 1] for i, x in enumerate(numbers) if not math.isfinite(x) or x <= -1), None
+        )
         if bad is not None:
             problems.append(Problem(f"{where}:{bad}", "a return must be finite and above -1"))
             continue

@@ -5,44 +5,33 @@ vendor files. Estimating one and writing it in the canonical risk-model format m
 demo loads it through exactly the feed a firm would use, so that path is exercised.
 
 Rule: `estimate_demo_model` reads the daily returns shipped in `trimtab/data` (431 S&P
-500 stocks, 2007–2016; provenance in the README beside them), keeps the last `window`
-days, and estimates a `factors`-factor PCA model (`domain.risk_model`). `write_model`
-writes `risk_exposures_<name>.csv`, `risk_covariance_<name>.csv` and
-`specific_risk_<name>.csv` in the canonical layout.
+500 stocks, 2007–2016; provenance in the README beside them) with the simulator's reader
+(`feeds.returns_file`, which sets the cash column apart), keeps the last `window` days,
+and estimates a `factors`-factor PCA model (`domain.risk_model`). `write_model` writes
+`risk_exposures_<name>.csv`, `risk_covariance_<name>.csv` and `specific_risk_<name>.csv`
+in the canonical layout.
 
     >>> # paths = write_model(estimate_demo_model(factors=10), Path("inbox"))
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-from importlib import resources
 from pathlib import Path
-
-import numpy as np
 
 from trimtab.domain.feed_records import FeedKind
 from trimtab.domain.risk_model import RiskModel, estimate_statistical_model
+from trimtab.feeds.returns_file import DEFAULT_RETURNS, read_returns
 from trimtab.feeds.writers import write_feed
 
-__all__ = ["RETURNS_FILE", "estimate_demo_model", "write_model"]
-
-RETURNS_FILE = "sp500_daily_returns_2007_2016.csv.gz"
-NOT_A_STOCK = "USDOLLAR"  # the cash return column
+__all__ = ["estimate_demo_model", "write_model"]
 
 
 def estimate_demo_model(*, factors: int = 10, window: int = 756, name: str = "STAT") -> RiskModel:
-    source = resources.files("trimtab.data").joinpath(RETURNS_FILE)
-    with source.open("rb") as raw, gzip.open(raw, "rt", newline="") as text:
-        rows = csv.reader(text)
-        header = next(rows)
-        values = [[float(v) for v in row[1:]] for row in rows]
-    tickers = header[1:]
-    returns = np.array(values)[-window:]
-    keep = [i for i, t in enumerate(tickers) if t != NOT_A_STOCK]
+    history, problems = read_returns(DEFAULT_RETURNS)
+    if history is None:
+        raise RuntimeError(f"the shipped returns file is unreadable: {problems}")
     return estimate_statistical_model(
-        returns[:, keep], [tickers[i] for i in keep], factors=factors, name=name
+        history.returns[-window:], history.tickers, factors=factors, name=name
     )
 
 

@@ -71,7 +71,8 @@ def run_status_report(
                 "estimated_tax": float(tax),
                 "seconds": run.seconds,
                 "failures": [
-                    {"account": a, "status": s, "reason": why} for a, s, why in repo.failures(run.id, 20)
+                    {"account": a, "status": s, "reason": why}
+                    for a, s, why in repo.failures(run.id, 20)
                 ],
             }
             if i == 0:
@@ -92,8 +93,14 @@ def render_status(report: dict[str, Any], console: Console) -> None:
         table.add_column(column, justify="right" if column in OUTCOMES else "left")
     for r in runs:
         table.add_row(
-            r["run"], r["as_of"], r["state"], r["started_at"][:19], (r["finished_at"] or "-")[:19],
-            str(r["attempts"]), *(f"{r['outcomes'].get(o, 0):,}" for o in OUTCOMES), f"{r['trades']:,}",
+            r["run"],
+            r["as_of"],
+            r["state"],
+            r["started_at"][:19],
+            (r["finished_at"] or "-")[:19],
+            str(r["attempts"]),
+            *(f"{r['outcomes'].get(o, 0):,}" for o in OUTCOMES),
+            f"{r['trades']:,}",
         )
     console.print(table)
     latest = runs[0]

@@ -55,7 +55,6 @@ def caveats(study: Study) -> tuple[str, ...]:
     )
 
 
-
 def _pct(x: float | None, places: int = 2) -> str:
     return "–" if x is None else f"{x * 100:.{places}f}%"
 
@@ -75,6 +74,7 @@ def _run_dict(r: RunMetrics) -> dict[str, object]:
         "after_tax_return_annual_liquidated": r.after_tax_liquidated_annual,
         "tax_alpha_vs_buy_and_hold": _alpha(r.tax_alpha_vs_benchmark),
         "tax_alpha_vs_reference": _alpha(r.tax_alpha_vs_reference),
+        "tax_effect_vs_buy_and_hold": _alpha(r.tax_effect_vs_benchmark),
         "final_value": round(r.final_value, 2),
         "after_tax_value": round(r.after_tax_value, 2),
         "after_tax_value_liquidated": round(r.after_tax_liquidated_value, 2),
@@ -185,7 +185,12 @@ def render_table(study: Study, console: Console) -> None:
         ("after-tax, liquidated", [_pct(r.after_tax_liquidated_annual) for r in runs]),
         ("tax alpha vs buy-and-hold", [alpha(r.tax_alpha_vs_benchmark, 0) for r in runs]),
         ("  liquidated", [alpha(r.tax_alpha_vs_benchmark, 1) for r in runs]),
-        (f"tax alpha vs {study.reference or '-'}", [alpha(r.tax_alpha_vs_reference, 0) for r in runs]),
+        ("tax effect vs buy-and-hold", [alpha(r.tax_effect_vs_benchmark, 0) for r in runs]),
+        ("  liquidated", [alpha(r.tax_effect_vs_benchmark, 1) for r in runs]),
+        (
+            f"tax alpha vs {study.reference or '-'}",
+            [alpha(r.tax_alpha_vs_reference, 0) for r in runs],
+        ),
         ("  liquidated", [alpha(r.tax_alpha_vs_reference, 1) for r in runs]),
         ("losses harvested (total)", [_usd(r.losses_harvested) for r in runs]),
         ("taxes, years (total)", [_usd(r.taxes) for r in runs]),
@@ -244,6 +249,7 @@ def render_html(study: Study) -> str:
                 _pct(r.after_tax_liquidated_annual),
                 "–" if r.tax_alpha_vs_benchmark is None else _pct(r.tax_alpha_vs_benchmark[0]),
                 "–" if r.tax_alpha_vs_benchmark is None else _pct(r.tax_alpha_vs_benchmark[1]),
+                "–" if r.tax_effect_vs_benchmark is None else _pct(r.tax_effect_vs_benchmark[1]),
                 "–" if r.tax_alpha_vs_reference is None else _pct(r.tax_alpha_vs_reference[1]),
                 _usd(r.losses_harvested),
                 _usd(r.taxes),
@@ -261,10 +267,22 @@ def render_html(study: Study) -> str:
     header = "".join(
         f"<th>{h}</th>"
         for h in (
-            "run", "pre-tax / yr", "after-tax / yr", "after-tax liquidated / yr",
-            "tax alpha vs buy-and-hold", "… liquidated", f"vs {escape(study.reference or '-')} (liq.)",
-            "losses harvested", "taxes (years)", "tax on liquidation", "turnover / yr",
-            "trading cost", "tracking error", "active share (mean)", "wash-sale events",
+            "run",
+            "pre-tax / yr",
+            "after-tax / yr",
+            "after-tax liquidated / yr",
+            "tax alpha vs buy-and-hold",
+            "… liquidated",
+            "tax effect (liq.)",
+            f"vs {escape(study.reference or '-')} (liq.)",
+            "losses harvested",
+            "taxes (years)",
+            "tax on liquidation",
+            "turnover / yr",
+            "trading cost",
+            "tracking error",
+            "active share (mean)",
+            "wash-sale events",
         )
     )
     year_tables = "".join(_year_table(r) for r in runs)
@@ -272,13 +290,15 @@ def render_html(study: Study) -> str:
     published = "".join(f"<li>{escape(p)}</li>" for p in PUBLISHED)
     profiles = "".join(f"<li><b>{escape(r.name)}</b>: {escape(r.description)}</li>" for r in runs)
     u = study.universe
+    weighting = u.weighting.value.replace("_", "-")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>trimtab shadow run</title>
 <style>body{{font:14px sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}
+table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}
 td:first-child,th:first-child{{text-align:left}}</style></head><body>
 <h1>Shadow run: {dates[0]} to {dates[-1]}</h1>
-<p>{len(u.tickers)} stocks, {u.weighting.value.replace('_', '-')} weights, {u.n_sectors} statistical sectors,
+<p>{len(u.tickers)} stocks, {weighting} weights, {u.n_sectors} statistical sectors,
 {len(u.sets)} swap sets; {len(dates)} trading days; run time {study.seconds:.1f} s.</p>
 <ul>{profiles}</ul>
 <table><tr>{header}</tr>{rows}</table>
@@ -299,8 +319,18 @@ def _year_table(r: RunMetrics) -> str:
     head = "".join(
         f"<th>{h}</th>"
         for h in (
-            "year", "pre-tax", "after-tax", "short-term net", "long-term net", "losses harvested",
-            "tax", "turnover", "trading cost", "tracking error", "wash sales", "end value",
+            "year",
+            "pre-tax",
+            "after-tax",
+            "short-term net",
+            "long-term net",
+            "losses harvested",
+            "tax",
+            "turnover",
+            "trading cost",
+            "tracking error",
+            "wash sales",
+            "end value",
         )
     )
     body = "".join(
@@ -308,10 +338,17 @@ def _year_table(r: RunMetrics) -> str:
         + "".join(
             f"<td>{escape(v)}</td>"
             for v in (
-                str(y.year), _pct(y.pre_tax_return), _pct(y.after_tax_return),
-                _usd(y.realized_short_term), _usd(y.realized_long_term),
-                _usd(y.losses_harvested), _usd(y.tax), _pct(y.turnover, 1),
-                _usd(y.trading_cost), _pct(y.tracking_error), str(y.wash_sale_events),
+                str(y.year),
+                _pct(y.pre_tax_return),
+                _pct(y.after_tax_return),
+                _usd(y.realized_short_term),
+                _usd(y.realized_long_term),
+                _usd(y.losses_harvested),
+                _usd(y.tax),
+                _pct(y.turnover, 1),
+                _usd(y.trading_cost),
+                _pct(y.tracking_error),
+                str(y.wash_sale_events),
                 _usd(y.end_value),
             )
         )

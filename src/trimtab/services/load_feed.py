@@ -99,7 +99,7 @@ _DETECTS_UNKNOWN = {
 @dataclass(frozen=True)
 class LoadResult:
     file: str
-    kind: FeedKind
+    kind: FeedKind | None  # None: the file's kind could not be told from its name
     source: str
     outcome: ArrivalOutcome
     rows: int = 0
@@ -115,7 +115,7 @@ class LoadResult:
         """The report written beside the file (JSON)."""
         return {
             "file": self.file,
-            "kind": self.kind.value,
+            "kind": self.kind.value if self.kind else None,
             "source": self.source,
             "outcome": self.outcome.value,
             "rows": self.rows,

@@ -317,12 +317,11 @@ def _analyze(snapshot: AccountSnapshot, ctx: NightContext) -> AccountAnalysis:
         unknown_basis=snapshot.unknown_basis,
         actions=explained,
     )
-    kwargs = (
-        {}
+    errors = tuple(
+        check_account(inputs, day=day)
         if ctx.business_days_between is None
-        else {"business_days_between": ctx.business_days_between}
+        else check_account(inputs, day=day, business_days_between=ctx.business_days_between)
     )
-    errors = tuple(check_account(inputs, day=day, **kwargs))
     cash = snapshot.cash or Decimal(0)
     holdings = _closes_value(snapshot.lots, ctx)
     value = None if holdings is None else _q(holdings + cash, MONEY_QUANTUM)

@@ -20,6 +20,7 @@ Tolerances are a cent for dollars and 1e-9 for shares and fractions.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -81,8 +82,15 @@ def check_trades(
             elif security.no_buy:
                 problems.append(Problem(path, f"rule 1: {ticker} is no-buy (restricted)"))
             buy_value[ticker] += quantity * price
-            out.append({"security": ticker, "side": "buy", "quantity": quantity,
-                        "value": round(quantity * price, 2), "lots": []})
+            out.append(
+                {
+                    "security": ticker,
+                    "side": "buy",
+                    "quantity": quantity,
+                    "value": round(quantity * price, 2),
+                    "lots": [],
+                }
+            )
             continue
         picks = list(t.get("lots") or ())
         if abs(sum(float(x.get("quantity") or 0) for x in picks) - quantity) > TINY:
@@ -103,17 +111,32 @@ def check_trades(
             if taxable:
                 rate = case.tax.long_term_rate if long else case.tax.short_term_rate
                 tax += gain * rate
-            rows.append({"lot": lot.id, "quantity": q, "realized_gain": round(gain, 2),
-                         "term": "long" if long else "short"})
+            rows.append(
+                {
+                    "lot": lot.id,
+                    "quantity": q,
+                    "realized_gain": round(gain, 2),
+                    "term": "long" if long else "short",
+                }
+            )
         sell_value[ticker] += quantity * price
-        out.append({"security": ticker, "side": "sell", "quantity": quantity,
-                    "value": round(quantity * price, 2), "lots": rows})
+        out.append(
+            {
+                "security": ticker,
+                "side": "sell",
+                "quantity": quantity,
+                "value": round(quantity * price, 2),
+                "lots": rows,
+            }
+        )
 
     for lot_id, q in sold.items():
         lot = lots[lot_id]
         s = securities[lot.security]
         if q > lot.quantity + TINY:
-            problems.append(Problem(f"lots.{lot_id}", f"rule 3: sells {q:g} of {lot.quantity:g} held"))
+            problems.append(
+                Problem(f"lots.{lot_id}", f"rule 3: sells {q:g} of {lot.quantity:g} held")
+            )
         if q > TINY and (lot.no_sell or s.no_sell):
             problems.append(Problem(f"lots.{lot_id}", f"rule 2: {lot.security} is no-sell"))
     for s in case.securities:
@@ -127,30 +150,54 @@ def check_trades(
     cash = case.account.cash + sum(sell_value.values()) - sum(buy_value.values()) - cost
     cash -= p.withdrawal
     if cash < p.min_cash * value - CENT or cash > p.max_cash * value + CENT:
-        problems.append(Problem("cash", f"rule 4: post-trade cash ${cash:,.2f} is outside "
-                                f"[${p.min_cash * value:,.2f}, ${p.max_cash * value:,.2f}]"))
+        problems.append(
+            Problem(
+                "cash",
+                f"rule 4: post-trade cash ${cash:,.2f} is outside "
+                f"[${p.min_cash * value:,.2f}, ${p.max_cash * value:,.2f}]",
+            )
+        )
 
     since = case.as_of - WASH_WINDOW
-    loss_sold = {t.wash_group or wash(t.security) for t in case.recent_trades
-                 if t.side == "sell" and since <= t.date <= case.as_of
-                 and (t.realized_gain is None or t.realized_gain < 0)}
-    bought = {t.wash_group or wash(t.security) for t in case.recent_trades
-              if t.side == "buy" and since <= t.date <= case.as_of}
+    loss_sold = {
+        t.wash_group or wash(t.security)
+        for t in case.recent_trades
+        if t.side == "sell"
+        and since <= t.date <= case.as_of
+        and (t.realized_gain is None or t.realized_gain < 0)
+    }
+    bought = {
+        t.wash_group or wash(t.security)
+        for t in case.recent_trades
+        if t.side == "buy" and since <= t.date <= case.as_of
+    }
     bought |= {wash(lot.security) for lot in case.lots if since <= lot.acquired <= case.as_of}
-    loss_now = {wash(lots[lot_id].security) for lot_id, q in sold.items()
-                if q > TINY and securities[lots[lot_id].security].price < lots[lot_id].cost_basis
-                and not securities[lots[lot_id].security].must_sell}
+    loss_now = {
+        wash(lots[lot_id].security)
+        for lot_id, q in sold.items()
+        if q > TINY
+        and securities[lots[lot_id].security].price < lots[lot_id].cost_basis
+        and not securities[lots[lot_id].security].must_sell
+    }
     for ticker in buy_value:
         if wash(ticker) in loss_sold:
-            problems.append(Problem(f"buy {ticker}", "rule 5a: its wash group was sold at a "
-                                    "loss in the last 30 days"))
+            problems.append(
+                Problem(
+                    f"buy {ticker}",
+                    "rule 5a: its wash group was sold at a loss in the last 30 days",
+                )
+            )
         if taxable and wash(ticker) in loss_now:
-            problems.append(Problem(f"buy {ticker}", "rule 5c: bought with a loss sale in its "
-                                    "wash group"))
+            problems.append(
+                Problem(f"buy {ticker}", "rule 5c: bought with a loss sale in its wash group")
+            )
     if taxable:
         for group in sorted(loss_now & bought):
-            problems.append(Problem(f"wash group {group}", "rule 5b: a loss sale after a buy in "
-                                    "the last 30 days"))
+            problems.append(
+                Problem(
+                    f"wash group {group}", "rule 5b: a loss sale after a buy in the last 30 days"
+                )
+            )
 
     m = p.min_trade_value
     if m > 0:
@@ -163,15 +210,19 @@ def check_trades(
             if 0 < v < m - CENT and not whole and not securities[ticker].must_sell:
                 problems.append(Problem(f"sell {ticker}", f"rule 6: ${v:,.2f} is under ${m:,.2f}"))
     if p.whole_shares:
+        # A lot that holds a fractional share count may still be sold whole.
         for i, t in enumerate(out):
-            quantities = [t["quantity"], *(x["quantity"] for x in t["lots"])]
-            if any(abs(q - round(q)) > TINY for q in quantities):
+            parts = [(x["quantity"], lots[x["lot"]].quantity) for x in t["lots"]]
+            if t["side"] == "buy":
+                parts = [(t["quantity"], math.inf)]
+            if any(abs(q - round(q)) > TINY and abs(q - whole) > TINY for q, whole in parts):
                 problems.append(Problem(f"trades[{i}]", "rule 7: whole shares only"))
     turnover = (sum(buy_value.values()) + sum(sell_value.values())) / (2 * value) if value else 0.0
     if p.max_turnover is not None and turnover > p.max_turnover + TINY:
         problems.append(Problem("turnover", f"rule 8: {turnover:.2%} is over {p.max_turnover:.2%}"))
     gains = sum(x["realized_gain"] for t in out for x in t["lots"])
     if p.gain_budget is not None and gains > p.gain_budget + CENT:
-        problems.append(Problem("gains", f"rule 9: ${gains:,.2f} is over the budget "
-                                f"${p.gain_budget:,.2f}"))
+        problems.append(
+            Problem("gains", f"rule 9: ${gains:,.2f} is over the budget ${p.gain_budget:,.2f}")
+        )
     return CheckedTrades(tuple(out), round(tax, 2), turnover), problems

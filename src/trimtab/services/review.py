@@ -57,7 +57,7 @@ def review_queue(new_uow: NewUnitOfWork, *, sort: str = "value") -> list[Proposa
     with new_uow() as uow:
         run = _latest_run(uow)
         items = uow.nightly.proposals(run, states=["pending"]) if run else []
-    return sorted(items, key=SORTS.get(sort, SORTS["value"]))  # type: ignore[arg-type]
+    return sorted(items, key=SORTS.get(sort, SORTS["value"]))
 
 
 def open_proposal(
@@ -92,9 +92,16 @@ def _decide(
             return [Problem("account", f"{account} has no proposal in the latest run")]
         if proposal.state != "pending":
             return [Problem("account", f"{account}'s proposal is {proposal.state}, not pending")]
-        after, tax, turnover, edited = proposal.trades, proposal.estimated_tax, proposal.turnover, False
+        after, tax, turnover, edited = (
+            proposal.trades,
+            proposal.estimated_tax,
+            proposal.turnover,
+            False,
+        )
         if change is not None:
-            checked, problems = change(proposal, uow.nightly.record_of(proposal.run_id, account) or {})
+            checked, problems = change(
+                proposal, uow.nightly.record_of(proposal.run_id, account) or {}
+            )
             if problems:
                 return problems
             after, edited = checked.trades, True
@@ -142,7 +149,7 @@ def edit(
     """Change quantities and sale lots, re-check every hard rule, save only if all hold."""
 
     def change(proposal: ProposalView, record: dict[str, Any]) -> tuple[Any, list[Problem]]:
-        case, problems = parse_case(record.get("case"))
+        case, _problems = parse_case(record.get("case"))
         if case is None:
             return None, [Problem("case", "the analysis has no usable case to check against")]
         trades = _edited(proposal.trades, case, quantities or {}, lots or {})
@@ -162,7 +169,9 @@ def _edited(
             "security": t["security"],
             "side": t["side"],
             "quantity": float(t["quantity"]),
-            "lots": [{"lot": x["lot"], "quantity": float(x["quantity"])} for x in t.get("lots", [])],
+            "lots": [
+                {"lot": x["lot"], "quantity": float(x["quantity"])} for x in t.get("lots", [])
+            ],
         }
         for t in trades
     }
@@ -193,7 +202,9 @@ def _edited(
     return list(current.values())
 
 
-def _pick_lots(case: Any, ticker: str, quantity: float, preferred: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _pick_lots(
+    case: Any, ticker: str, quantity: float, preferred: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Lots for a sale: the proposal's own lots first, then highest cost per share first."""
     order = [x["lot"] for x in preferred]
     others = sorted(

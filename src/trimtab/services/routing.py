@@ -42,10 +42,18 @@ NewUnitOfWork = Callable[[], NightlyUnitOfWork]
 
 # (name, expression, what it means)
 DEMO_FILTERS: tuple[tuple[str, str, str], ...] = (
-    ("held", 'status = "suspended"', "held out of trading (unknown security, corporate action, ops)"),
+    (
+        "held",
+        'status = "suspended"',
+        "held out of trading (unknown security, corporate action, ops)",
+    ),
     ("bad_data", "data_errors", "tonight's data-quality check found errors"),
     ("closing", 'field.closing = "yes"', "the client is closing the account"),
-    ("large_pending_flow", 'field.pending_flow = "large"', "a large deposit or withdrawal is pending"),
+    (
+        "large_pending_flow",
+        'field.pending_flow = "large"',
+        "a large deposit or withdrawal is pending",
+    ),
     (
         "paperwork_incomplete",
         'field.paperwork in ("incomplete", "pending_signature")',
@@ -55,9 +63,9 @@ DEMO_FILTERS: tuple[tuple[str, str, str], ...] = (
     (
         "auto_trade",
         "discretionary and approved and (mandate or cost_benefit >= 1 or estimated_tax <= 0) and "
-        "((value < 250,000 and turnover < 0.10 and estimated_tax < 2,500) or "
-        "(value >= 250,000 and value < 1,000,000 and turnover < 0.05 and estimated_tax < 5,000) or "
-        "(value >= 1,000,000 and value < 5,000,000 and turnover < 0.02 and estimated_tax < 10,000))",
+        "((value < 250k and turnover < 0.10 and estimated_tax < 2,500) or "
+        "(value >= 250k and value < 1m and turnover < 0.05 and estimated_tax < 5,000) or "
+        "(value >= 1m and value < 5m and turnover < 0.02 and estimated_tax < 10,000))",
         "trade without review: worth it, and turnover limits tighten as the account grows",
     ),
     ("review_not_discretionary", "not discretionary or not approved", "the client must approve"),

@@ -16,6 +16,9 @@ Definitions (V = account value at the close; F = external flow that day, contrib
 - Annualized: the product of daily returns, to the power 365.25 / calendar days.
 - Tax alpha: a profile's annualized after-tax return minus the benchmark's (buy-and-hold
   of the same target) or the reference profile's (tax-naive), liquidated and not.
+  Tax effect: the tax alpha less the pre-tax return difference, i.e. (after-tax −
+  pre-tax) of the profile minus the same of the benchmark: what taxes did, apart from
+  the profile's different holdings earning a different pre-tax return.
 - Tracking error: the standard deviation of the daily pre-tax return minus the target's
   (the index at yesterday's target weights, plus the cash weight at the cash return),
   × √252. Drift: active share ½ Σ |w − t| over stocks and cash, at the close.
@@ -102,6 +105,9 @@ class RunMetrics:
     seconds: float
     tax_alpha_vs_benchmark: tuple[float, float] | None = None  # (not liquidated, liquidated)
     tax_alpha_vs_reference: tuple[float, float] | None = None
+    # Tax alpha less the pre-tax difference: the part of the alpha the taxes made, apart
+    # from the profile simply holding different stocks (not liquidated, liquidated).
+    tax_effect_vs_benchmark: tuple[float, float] | None = None
 
 
 def annualized(daily: Floats, days: int) -> float:
@@ -109,7 +115,7 @@ def annualized(daily: Floats, days: int) -> float:
     growth = float(np.prod(1.0 + daily))
     if days <= 0 or growth <= 0:
         return 0.0 if days <= 0 else -1.0
-    return growth ** (365.25 / days) - 1.0
+    return float(growth ** (365.25 / days) - 1.0)
 
 
 def target_returns(market: MarketHistory, universe: Universe) -> Floats:

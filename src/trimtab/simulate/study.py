@@ -94,6 +94,7 @@ def run_study(
             m,
             tax_alpha_vs_benchmark=_alpha(m, benchmark),
             tax_alpha_vs_reference=None if ref is None or ref is m else _alpha(m, ref),
+            tax_effect_vs_benchmark=_tax_effect(m, benchmark),
         )
         for m in measured
     )
@@ -114,3 +115,9 @@ def _alpha(run: RunMetrics, base: RunMetrics) -> tuple[float, float]:
         run.after_tax_annual - base.after_tax_annual,
         run.after_tax_liquidated_annual - base.after_tax_liquidated_annual,
     )
+
+
+def _tax_effect(run: RunMetrics, base: RunMetrics) -> tuple[float, float]:
+    pre = run.pre_tax_annual - base.pre_tax_annual
+    alpha = _alpha(run, base)
+    return alpha[0] - pre, alpha[1] - pre

@@ -117,8 +117,9 @@ def statistical_sectors(returns: Floats, n: int) -> Ints:
 
 def swap_sets(returns: Floats, sectors: Ints, set_size: int) -> tuple[tuple[int, ...], ...]:
     """Stocks grouped into sets of `set_size` within each sector (see the module rules)."""
-    corr = np.corrcoef(returns.T) if returns.shape[1] > 1 else np.ones((1, 1))
-    corr = np.nan_to_num(corr, nan=0.0)
+    corr: Floats = np.ones((1, 1))
+    if returns.shape[1] > 1:
+        corr = np.nan_to_num(np.atleast_2d(np.corrcoef(returns.T)), nan=0.0)
     out: list[tuple[int, ...]] = []
     for sector in range(int(sectors.max()) + 1 if len(sectors) else 0):
         free = [int(i) for i in np.flatnonzero(sectors == sector)]

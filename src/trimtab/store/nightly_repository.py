@@ -116,7 +116,7 @@ class SqlNightlyRepository:
             .where(CorporateActionEventRow.effective <= as_of)
             .group_by(CorporateActionEventRow.security)
         )
-        return {security: effective for security, effective in rows}
+        return dict(rows.all())
 
     def names(self) -> tuple[dict[str, str], dict[str, str]]:
         advisors = dict(self.session.execute(select(AdvisorRow.id, AdvisorRow.name)).all())
@@ -212,8 +212,10 @@ class SqlNightlyRepository:
             and_(RestrictionRow.level == "household", RestrictionRow.scope.in_(households)),
             and_(RestrictionRow.level == "account", RestrictionRow.scope.in_(list(accounts))),
         )
-        for row in s.scalars(select(RestrictionRow).where(scopes).order_by(RestrictionRow.id)):
-            restrictions.append(m.restriction_from_row(row))
+        for restriction in s.scalars(
+            select(RestrictionRow).where(scopes).order_by(RestrictionRow.id)
+        ):
+            restrictions.append(m.restriction_from_row(restriction))
         by_scope: defaultdict[str, list[Restriction]] = defaultdict(list)
         for r in restrictions:
             by_scope[r.scope].append(r)
@@ -516,7 +518,7 @@ class SqlNightlyRepository:
             row.description = f.description
             row.expression = f.expression
             row.created_by = f.created_by
-            row.updated_at = f.updated_at
+            row.updated_at = f.updated_at or dt.datetime.now(dt.UTC)
         self.session.flush()
 
     # -- proposals and review ------------------------------------------------------------

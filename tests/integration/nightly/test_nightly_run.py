@@ -38,7 +38,9 @@ def test_every_account_is_analyzed_once_and_routed_by_the_filter_sql_agrees_with
         uow.cash.set(CashBalance(second, Decimal("-100.00"), AS_OF))  # a data error
         uow.commit()
     summary = run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=15)
-    assert summary.finished and summary.missing == 0 and not summary.chunk_errors
+    assert summary.finished
+    assert summary.missing == 0
+    assert not summary.chunk_errors
     with db.unit_of_work() as uow:
         population = uow.nightly.population()
         session = uow.session
@@ -50,18 +52,23 @@ def test_every_account_is_analyzed_once_and_routed_by_the_filter_sql_agrees_with
             ).all()
         )
         records = session.scalar(
-            select(func.count()).select_from(AnalysisRecordRow).where(
-                AnalysisRecordRow.run_id == summary.run_id, AnalysisRecordRow.case.is_not(None)
-            )
+            select(func.count())
+            .select_from(AnalysisRecordRow)
+            .where(AnalysisRecordRow.run_id == summary.run_id, AnalysisRecordRow.case.is_not(None))
         )
         policy = uow.nightly.policy()
         texts = uow.nightly.firm_filters()
-        selected = {name: set(uow.selection.matching(read_filter(texts[name])[0])) for name in texts}
+        selected = {
+            name: set(uow.selection.matching(read_filter(texts[name])[0])) for name in texts
+        }
         proposals = session.scalar(
-            select(func.count()).select_from(ProposalRow).where(ProposalRow.run_id == summary.run_id)
+            select(func.count())
+            .select_from(ProposalRow)
+            .where(ProposalRow.run_id == summary.run_id)
         )
     assert per_account == dict.fromkeys(population, 1)
-    assert records and records >= summary.counts.get("auto_trade", 0)
+    assert records
+    assert records >= summary.counts.get("auto_trade", 0)
     outcomes = _outcomes(db, summary.run_id)
     assert set(outcomes) == set(population)
     assert sum(summary.counts.values()) == len(population)
@@ -82,16 +89,6 @@ def test_every_account_is_analyzed_once_and_routed_by_the_filter_sql_agrees_with
     assert {o for o, _r in outcomes.values()} >= {"auto_trade", "review", "suspended"}
 
 
-def test_a_run_of_a_finished_day_is_a_new_run_with_the_same_proposals(
-    firm: tuple[str, Database],
-) -> None:
-    url, db = firm
-    first = run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=40)
-    second = run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=40)
-    assert (first.run_id, second.run_id) == ("2025-06-30.1", "2025-06-30.2")
-    assert _proposals(db, first.run_id) == _proposals(db, second.run_id)
-
-
 def _proposals(db: Database, run_id: str) -> dict[str, object]:
     with db.unit_of_work() as uow:
         return {
@@ -109,7 +106,8 @@ def test_dask_local_cluster_gives_the_same_proposals_as_the_local_pool(
     url, db = firm
     local = run_nightly(url, as_of=AS_OF, actor="test", kind="local", workers=2, chunk_size=10)
     dask = run_nightly(url, as_of=AS_OF, actor="test", kind="dask", workers=2, chunk_size=10)
-    assert dask.finished and "LocalCluster" in dask.executor
+    assert dask.finished
+    assert "LocalCluster" in dask.executor
     assert local.counts == dask.counts
     assert _outcomes(db, local.run_id) == _outcomes(db, dask.run_id)
     assert _proposals(db, local.run_id) == _proposals(db, dask.run_id)

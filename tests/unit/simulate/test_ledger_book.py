@@ -18,7 +18,8 @@ from trimtab.services.ledger_contract import read_history
 @given(ledger_histories())
 def test_a_growing_book_matches_the_replay_of_the_same_history(document: dict) -> None:
     history, problems = read_history(document)
-    assert history is not None and not problems
+    assert history is not None
+    assert not problems
     book = LedgerBook(history.method, history.accounts, history.wash_groups)
     for transaction in sorted(history.transactions, key=lambda t: t.date):
         assert book.record(transaction) == ()

@@ -22,8 +22,21 @@ MODEL = TaxModel(short_term_rate=0.4, long_term_rate=0.2)
 def record(value: list[float], flow: list[float], realized=(), lots=()) -> RunRecord:
     zeros = np.zeros(3)
     return RunRecord(
-        "r", "", DATES, np.array(value), np.array(flow), zeros, zeros, zeros, zeros,
-        tuple(realized), tuple(lots), MappingProxyType({"X": 120.0}), (), None, 0.0,
+        "r",
+        "",
+        DATES,
+        np.array(value),
+        np.array(flow),
+        zeros,
+        zeros,
+        zeros,
+        zeros,
+        tuple(realized),
+        tuple(lots),
+        MappingProxyType({"X": 120.0}),
+        (),
+        None,
+        0.0,
     )
 
 
@@ -36,8 +49,15 @@ def test_a_contribution_is_not_a_return() -> None:
 
 def test_tax_owed_at_the_year_end_is_an_after_tax_loss_that_year() -> None:
     gain = RealizedGain(
-        DATES[1], "SIM", "X", Decimal(1), Decimal(110), Decimal(100), dt.date(2021, 1, 1),
-        Term.SHORT, 0,
+        DATES[1],
+        "SIM",
+        "X",
+        Decimal(1),
+        Decimal(110),
+        Decimal(100),
+        dt.date(2021, 1, 1),
+        Term.SHORT,
+        0,
     )
     m = measure(record([100.0, 110.0, 110.0], [0.0, 0.0, 0.0], [gain]), MODEL, np.zeros(3))
     assert m.years[0].tax == pytest.approx(4.0)  # 10 × 40%

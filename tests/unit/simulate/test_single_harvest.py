@@ -49,9 +49,11 @@ def test_the_money_moves_to_the_other_member_and_a_is_not_bought_back(harvested)
     assert {t.security for t in buys_after} == {"B"}
     assert all(t.date == DROP for t in buys_after)
     # Cash ends within the profile's range (1%–5%): most of the $39,120 went into B.
-    cash_weight = 1 - sum(
-        float(lot.quantity) * harvested.final_prices[lot.security] for lot in harvested.lots
-    ) / harvested.value[-1]
+    cash_weight = (
+        1
+        - sum(float(lot.quantity) * harvested.final_prices[lot.security] for lot in harvested.lots)
+        / harvested.value[-1]
+    )
     assert 0.01 <= cash_weight <= 0.05
 
 
