@@ -1,5 +1,5 @@
 """Benchmarks: workloads, timing harnesses and the results table in bench/README.md.
 
 Run one with `.venv/bin/python -m bench.<name>` (e.g. `bench.engine`); `python -m bench`
-runs them all.
+(`make bench`) runs the engine benchmark.
 """

@@ -28,7 +28,6 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-
 from tests.reference.case_model import read_case
 
 AS_OF = dt.date(2026, 11, 20)

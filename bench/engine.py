@@ -39,10 +39,10 @@ from typing import Any
 
 import highspy
 import numpy as np
-
-from bench.cases import direct_index_account, in_band_account, model_account
 from tests.reference.case_model import read_case
 from tests.reference.cvxpy_reference import ReferenceSolution, solve_reference
+
+from bench.cases import direct_index_account, in_band_account, model_account
 from trimtab.engine import parse_case, rebalance
 
 README = Path(__file__).with_name("README.md")

@@ -31,7 +31,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-
 WASH_WINDOW_DAYS = 30
 PARAMETER_NAMES = (
     "drift_weight",

@@ -236,7 +236,8 @@ def after_trades(data: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
     """The case as it stands once the result's trades are done, for re-running it.
 
     Remaining lot quantities, each buy as a new lot dated `as_of` at the price, the trades
-    themselves added to `recent_trades` (so the wash-sale window sees them), cash after
+    themselves added to `recent_trades` (so the wash-sale window sees them, as it still sees
+    the purchase of a lot bought inside the window and sold now), cash after
     trading cost and withdrawal, the withdrawal done, and the gain budget reduced by what
     was realized. Parameters are the result's resolved ones.
     """
@@ -251,6 +252,18 @@ def after_trades(data: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
         if remaining > 1e-9 * max(1.0, float(raw["quantity"])):
             new["lots"].append({**raw, "quantity": remaining})
     recent = list(data.get("recent_trades", []))
+    # a lot bought inside the wash window stays a buy of its wash group after it is sold:
+    # the household's recent trades would show the purchase
+    for lot in case.lots:
+        if lot.id in trades.sold and 0 <= (case.as_of - lot.acquired).days <= 30:
+            recent.append(
+                {
+                    "security": lot.security,
+                    "side": "buy",
+                    "date": lot.acquired.isoformat(),
+                    "quantity": lot.quantity,
+                }
+            )
     for trade in result.get("trades", []):
         if trade["side"] == "buy":
             new["lots"].append(

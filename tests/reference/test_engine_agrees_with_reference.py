@@ -28,6 +28,7 @@ from tests.strategies import rebalance_cases
 
 # HiGHS's own tolerances are ~1e-7 relative; the spec's agreement bar is 1e-6 of V
 AGREEMENT = 1e-6
+REFERENCE_TIME_LIMIT = 5.0  # seconds
 
 
 def tolerance(model: Case) -> float:
@@ -76,7 +77,13 @@ def test_with_integer_rules_the_engine_is_within_its_reported_gap_of_the_referen
 ) -> None:
     result = engine_result(case)
     assert_explicit_parameters_are_reported_back(case, result)
-    reference = solve_reference(case, result["parameters"])
+    # branch-and-bound on the big-M model can take minutes on an unlucky small case
+    reference = solve_reference(case, result["parameters"], time_limit=REFERENCE_TIME_LIMIT)
+    if reference.status not in ("optimal", "infeasible"):
+        # stopped without proof: a decision exists when it found one, nothing more is known
+        if reference.total is not None:
+            assert result["status"] == "optimal"
+        return
 
     # the spec: with integer rules "the result is feasible" whenever a decision exists
     assert result["status"] == reference.status

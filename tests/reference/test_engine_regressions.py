@@ -10,7 +10,8 @@ import contextlib
 import io
 
 from tests.reference.accounts import account
-from tests.reference.checks import after_trades
+from tests.reference.case_model import read_case
+from tests.reference.checks import Trades, after_trades, rule_violations
 from tests.reference.cvxpy_reference import solve_reference
 from tests.reference.run import engine_result
 
@@ -22,9 +23,7 @@ def quiet_reference_status(case: dict[str, object]) -> str:
 
 def test_cash_above_its_maximum_with_nothing_to_buy_is_infeasible_not_a_solver_error() -> None:
     # $1,000 of cash, max cash 2%, no security to buy or sell: the solver has no columns
-    case = account(
-        securities=[{"id": "S0", "price": 5.0}], groups=[], cash=1000.0, max_cash=0.02
-    )
+    case = account(securities=[{"id": "S0", "price": 5.0}], groups=[], cash=1000.0, max_cash=0.02)
     result = engine_result(case)
     assert quiet_reference_status(case) == "infeasible"
     assert result["status"] == "infeasible"
@@ -37,10 +36,21 @@ def test_a_no_sell_lot_of_a_must_sell_security_makes_the_case_infeasible() -> No
         securities=[{"id": "XOM", "price": 100.0, "must_sell": True}],
         groups=[],
         lots=[
-            {"id": "L1", "security": "XOM", "quantity": 5, "cost_basis": 90.0,
-             "acquired": "2020-01-02", "no_sell": True},
-            {"id": "L2", "security": "XOM", "quantity": 5, "cost_basis": 90.0,
-             "acquired": "2020-01-02"},
+            {
+                "id": "L1",
+                "security": "XOM",
+                "quantity": 5,
+                "cost_basis": 90.0,
+                "acquired": "2020-01-02",
+                "no_sell": True,
+            },
+            {
+                "id": "L2",
+                "security": "XOM",
+                "quantity": 5,
+                "cost_basis": 90.0,
+                "acquired": "2020-01-02",
+            },
         ],
         cash=100.0,
     )
@@ -54,8 +64,18 @@ def test_a_must_sell_security_is_not_bought_back_so_the_next_rebalance_has_nothi
     # and tomorrow's rebalance sells it again
     case = account(
         securities=[{"id": "XOM", "price": 100.0, "must_sell": True}, {"id": "CVX", "price": 50.0}],
-        groups=[{"id": "ENERGY", "members": ["XOM", "CVX"], "buy": "XOM", "target": 0.5, "band": 0.0}],
-        lots=[{"id": "L1", "security": "XOM", "quantity": 10, "cost_basis": 90.0, "acquired": "2020-01-02"}],
+        groups=[
+            {"id": "ENERGY", "members": ["XOM", "CVX"], "buy": "XOM", "target": 0.5, "band": 0.0}
+        ],
+        lots=[
+            {
+                "id": "L1",
+                "security": "XOM",
+                "quantity": 10,
+                "cost_basis": 90.0,
+                "acquired": "2020-01-02",
+            }
+        ],
         cash=1000.0,
     )
     first = engine_result(case)
@@ -72,9 +92,28 @@ def test_with_integer_rules_a_feasible_no_trade_decision_is_never_called_infeasi
         securities=[{"id": f"S{i}", "price": 5.0} for i in range(3)],
         groups=[],
         lots=[
-            {"id": "L0", "security": "S0", "quantity": 31, "cost_basis": 5.0, "acquired": "2024-01-01"},
-            {"id": "L1", "security": "S1", "quantity": 1, "cost_basis": 5.0, "acquired": "2024-01-01", "no_sell": True},
-            {"id": "L2", "security": "S2", "quantity": 16, "cost_basis": 5.0, "acquired": "2024-01-01"},
+            {
+                "id": "L0",
+                "security": "S0",
+                "quantity": 31,
+                "cost_basis": 5.0,
+                "acquired": "2024-01-01",
+            },
+            {
+                "id": "L1",
+                "security": "S1",
+                "quantity": 1,
+                "cost_basis": 5.0,
+                "acquired": "2024-01-01",
+                "no_sell": True,
+            },
+            {
+                "id": "L2",
+                "security": "S2",
+                "quantity": 16,
+                "cost_basis": 5.0,
+                "acquired": "2024-01-01",
+            },
         ],
         cash=0.0,
         max_cash=0.02,
@@ -84,3 +123,142 @@ def test_with_integer_rules_a_feasible_no_trade_decision_is_never_called_infeasi
     result = engine_result(case)
     assert quiet_reference_status(case) == "optimal"
     assert result["status"] == "optimal"
+
+
+def test_whole_shares_with_a_zero_gain_budget_and_a_narrow_cash_range_still_has_a_decision() -> (
+    None
+):
+    # found by hypothesis; the reference's MILP needs ~5 minutes to prove its optimum, so
+    # the decision it found is kept here as the witness that a decision exists
+    case = {
+        "as_of": "2025-06-22",
+        "account": {"id": "A-1", "tax_status": "tax_deferred", "cash": 79167.44},
+        "tax": {"short_term_rate": 0.5, "long_term_rate": 0.1746},
+        "securities": [
+            {"id": "S0", "price": 100.0, "cost_rate": 0.0},
+            {"id": "S1", "price": 250.83, "cost_rate": 0.0},
+            {"id": "S2", "price": 374.97, "cost_rate": 0.003},
+            {"id": "S3", "price": 227.57, "cost_rate": 0.0},
+            {"id": "S4", "price": 401.27, "cost_rate": 0.0, "must_sell": True},
+            {"id": "S5", "price": 100.0, "cost_rate": 0.0, "must_sell": True},
+        ],
+        "groups": [
+            {
+                "id": "G0",
+                "members": ["S4", "S5", "S3"],
+                "buy": "S4",
+                "target": 0.573883,
+                "band": 0.05,
+            },
+            {"id": "G1", "members": ["S0", "S1"], "buy": "S0", "target": 0.235292, "band": 0.005},
+            {"id": "G2", "members": ["S2"], "buy": None, "target": 0.154948, "band": 0.005},
+        ],
+        "lots": [
+            {
+                "id": "L0",
+                "security": "S0",
+                "quantity": 230,
+                "cost_basis": 52.72,
+                "acquired": "2024-06-23",
+            },
+            {
+                "id": "L1",
+                "security": "S1",
+                "quantity": 364,
+                "cost_basis": 222.14,
+                "acquired": "2021-04-23",
+            },
+            {
+                "id": "L2",
+                "security": "S1",
+                "quantity": 277,
+                "cost_basis": 347.62,
+                "acquired": "2025-06-22",
+            },
+            {
+                "id": "L3",
+                "security": "S1",
+                "quantity": 57,
+                "cost_basis": 280.98,
+                "acquired": "2025-05-31",
+            },
+            {
+                "id": "L4",
+                "security": "S2",
+                "quantity": 363,
+                "cost_basis": 572.93,
+                "acquired": "2025-05-22",
+            },
+            {
+                "id": "L5",
+                "security": "S2",
+                "quantity": 118,
+                "cost_basis": 408.61,
+                "acquired": "2025-05-06",
+            },
+            {
+                "id": "L6",
+                "security": "S2",
+                "quantity": 11,
+                "cost_basis": 374.6,
+                "acquired": "2025-05-08",
+            },
+            {
+                "id": "L7",
+                "security": "S3",
+                "quantity": 376,
+                "cost_basis": 276.72,
+                "acquired": "2025-06-09",
+            },
+            {
+                "id": "L8",
+                "security": "S5",
+                "quantity": 177,
+                "cost_basis": 132.43,
+                "acquired": "2020-08-06",
+            },
+            {
+                "id": "L9",
+                "security": "S5",
+                "quantity": 213,
+                "cost_basis": 59.76,
+                "acquired": "2019-11-02",
+            },
+        ],
+        "recent_trades": [
+            {"security": "S0", "side": "buy", "date": "2025-05-30", "quantity": 36},
+            {
+                "security": "S5",
+                "side": "sell",
+                "date": "2025-06-04",
+                "quantity": 30,
+                "realized_gain": -8.23,
+            },
+            {
+                "security": "S3",
+                "side": "sell",
+                "date": "2025-06-04",
+                "quantity": 100,
+                "realized_gain": -499.0,
+            },
+        ],
+        "settings": {},
+        "parameters": {
+            "drift_weight": 0.5,
+            "harvest_value": 0.2,
+            "min_cash": 0.05,
+            "max_cash": 0.07,
+            "min_trade_value": 0.0,
+            "whole_shares": True,
+            "max_turnover": None,
+            "gain_budget": 0.0,
+            "withdrawal": 0.0,
+            "default_band": 0.02,
+            "harvest_min_loss": 0.0,
+            "harvest_min_loss_pct": 0.0,
+            "tracking_error_weight": 0.0,
+        },
+    }
+    witness = Trades(sold={"L1": 2, "L2": 267, "L8": 177, "L9": 213}, bought={"S0": 1446})
+    assert rule_violations(read_case(case), witness) == []
+    assert engine_result(case)["status"] == "optimal"

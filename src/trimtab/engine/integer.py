@@ -35,15 +35,17 @@ import itertools
 
 import numpy as np
 
-from trimtab.engine.arrays import AccountArrays, Bools, Floats, Ints
+from trimtab.engine.arrays import AccountArrays, Floats, Ints
 from trimtab.engine.build import INF, LpModel
 from trimtab.engine.evaluate import Decision
+from trimtab.engine.lagrange import loss_lots, wash_bound
+from trimtab.engine.rounding import improve, round_shares
 from trimtab.engine.solve import LpOutcome, LpSolver
 from trimtab.engine.tiebreak import tie_break
 
 __all__ = ["EXACT_WASH_GROUPS", "integer_rules_on", "make_integer", "wash_conflicts"]
 
-EXACT_WASH_GROUPS = 3
+EXACT_WASH_GROUPS = 4
 _FLIP_TRIES = 6
 _ROUNDS = 4
 _EPS = 1e-6  # dollars: below this a trade is solver noise
@@ -53,10 +55,7 @@ def integer_rules_on(a: AccountArrays) -> bool:
     return a.params.whole_shares or a.params.min_trade_value > 0
 
 
-def _loss_lots(a: AccountArrays) -> Bools:
-    """Lots whose sale is a loss sale for rule 5(c) (must-sell lots are exempt)."""
-    mask: Bools = (a.lot_gain < 0) & ~a.lot_forced
-    return mask
+_loss_lots = loss_lots
 
 
 def wash_conflicts(a: AccountArrays, model: LpModel, x: Floats) -> Ints:
@@ -109,12 +108,19 @@ def _side_losses(a: AccountArrays, model: LpModel, x: Floats, w: int) -> tuple[f
     return max(0.0, harvest_given_up), drift_given_up
 
 
-def _resolve_wash(search: _Search, out: LpOutcome) -> LpOutcome | None:
+def _resolve_wash(search: _Search, out: LpOutcome) -> tuple[LpOutcome | None, float]:
+    """A decision free of rule-5(c) conflicts, and the best valid bound learned on the way.
+
+    `out` is the relaxation (with its duals). The bound starts at its value, is raised by
+    the Lagrangian bound (lagrange.py) and, when every side combination of the root's
+    conflicts is enumerated, by the least of their LP values (each bounds its branch).
+    """
     a, model = search.a, search.model
-    for _ in range(_ROUNDS):
+    bound = out.objective
+    for round_no in range(_ROUNDS):
         conflicts = [int(w) for w in wash_conflicts(a, model, out.x)]
         if not conflicts:
-            return out
+            return out, bound
         if len(conflicts) <= EXACT_WASH_GROUPS:
             best: tuple[float, dict[int, str], LpOutcome] | None = None
             for combo in itertools.product(("buy", "sell"), repeat=len(conflicts)):
@@ -123,18 +129,25 @@ def _resolve_wash(search: _Search, out: LpOutcome) -> LpOutcome | None:
                 if trial.ok and (best is None or trial.objective < best[0]):
                     best = (trial.objective, sides, trial)
             if best is None:
-                return None
+                return None, bound
+            if round_no == 0:
+                bound = max(bound, best[0])
             search.fix_sides(best[1])
             out = best[2]
             continue
+        guided = wash_bound(a, search.solver, out, np.array(conflicts)) if round_no == 0 else None
+        if guided is not None:
+            bound = max(bound, guided.bound)
         margins = {w: _side_losses(a, model, out.x, w) for w in conflicts}
         sides = {w: ("buy" if h <= dft else "sell") for w, (h, dft) in margins.items()}
+        if guided is not None:
+            sides.update({w: s for w, s in guided.sides.items() if w in sides})
         trial = search.with_sides(sides)
         if not trial.ok:
             sides = dict.fromkeys(conflicts, "buy")  # keeping buys rarely breaks cash rules
             trial = search.with_sides(sides)
             if not trial.ok:
-                return None
+                return None, bound
         closest = sorted(conflicts, key=lambda w: abs(margins[w][0] - margins[w][1]))
         for w in closest[:_FLIP_TRIES]:
             flipped = dict(sides)
@@ -144,7 +157,7 @@ def _resolve_wash(search: _Search, out: LpOutcome) -> LpOutcome | None:
                 sides, trial = flipped, alt
         search.fix_sides(sides)
         out = trial
-    return out if not wash_conflicts(a, model, out.x).size else None
+    return (out if not wash_conflicts(a, model, out.x).size else None), bound
 
 
 def _min_trade(search: _Search, out: LpOutcome) -> LpOutcome | None:
@@ -157,7 +170,8 @@ def _min_trade(search: _Search, out: LpOutcome) -> LpOutcome | None:
     sellable_value = np.bincount(a.lot_sec, weights=cap, minlength=len(a.sec_ids))
     whole = np.bincount(a.lot_sec, weights=a.lot_value, minlength=len(a.sec_ids)).astype(float)
     exempt = a.must_sell
-    for round_no in range(_ROUNDS + 1):
+    none = np.zeros(0, np.intp)
+    for _ in range(_ROUNDS):
         x = out.x
         u = x[model.buy]
         sold = np.bincount(a.lot_sec, weights=x[: model.n_lot], minlength=len(a.sec_ids))
@@ -167,39 +181,51 @@ def _min_trade(search: _Search, out: LpOutcome) -> LpOutcome | None:
         )
         if not small_buys.size and not small_sells.size:
             return out
-        last = round_no == _ROUNDS
-        lift_buys = small_buys[(u[small_buys] >= m / 2) & (not last)]
-        # Idle securities stay idle: re-solves only adjust trades already decided, so the
-        # rounds converge instead of moving small trades from one security to the next.
-        idle_buys = np.flatnonzero(u <= _EPS)
-        drop_buys = np.union1d(np.setdiff1d(small_buys, lift_buys), idle_buys)
+        # Trades at or above the minimum are kept there, so a re-solve cannot shrink them
+        # below it: each pass only decides the small ones, and the passes terminate.
+        big_buys = np.flatnonzero(u >= m - tol)
+        big_sells = np.flatnonzero((sold >= m - tol) & ~exempt & (sellable_value >= m))
+        lift_buys = small_buys[u[small_buys] >= m / 2]
         target = np.where(sellable_value >= m, m, whole)
         can_lift = (sellable_value >= m) | (np.abs(sellable_value - whole) <= tol)
         lift_sells = small_sells[
-            (sold[small_sells] >= target[small_sells] / 2) & can_lift[small_sells] & (not last)
+            (sold[small_sells] >= target[small_sells] / 2) & can_lift[small_sells]
         ]
+        # Idle securities stay idle at first: re-solves then only adjust trades already
+        # decided, instead of moving small trades from one security to the next.
+        idle_buys = np.flatnonzero(u <= _EPS)
         idle_sells = np.flatnonzero((sold <= _EPS) & ~exempt)
-        drop_sells = np.union1d(np.setdiff1d(small_sells, lift_sells), idle_sells)
-        if last:  # keep every remaining trade at or above the minimum while re-solving
-            lift_buys = np.flatnonzero(u >= m - tol)
-            lift_sells = np.flatnonzero((sold >= m - tol) & ~exempt & (sellable_value >= m))
-        changed = _apply_min_trade(search, lift_buys, drop_buys, lift_sells, drop_sells, m, whole)
-        trial = solver.solve()
-        if not trial.ok:
-            # Lifting cost cash the rules did not have: drop those trades instead.
-            _restore(search, changed)
-            _apply_min_trade(
+        liftable = small_sells[can_lift[small_sells]]
+        attempts = [
+            (
+                lift_buys,
+                np.setdiff1d(small_buys, lift_buys),
+                lift_sells,
+                np.setdiff1d(small_sells, lift_sells),
+                True,
+            ),
+            (none, small_buys, none, small_sells, True),
+            (small_buys, none, liftable, np.setdiff1d(small_sells, liftable), True),
+            (none, small_buys, none, small_sells, False),
+        ]
+        trial: LpOutcome | None = None
+        for lifts_b, drops_b, lifts_s, drops_s, idle_closed in attempts:
+            changed = _apply_min_trade(
                 search,
-                np.zeros(0, np.intp),
-                small_buys,
-                np.zeros(0, np.intp),
-                small_sells,
+                np.union1d(lifts_b, big_buys),
+                np.union1d(drops_b, idle_buys) if idle_closed else drops_b,
+                np.union1d(lifts_s, big_sells),
+                np.union1d(drops_s, idle_sells) if idle_closed else drops_s,
                 m,
                 whole,
             )
-            trial = solver.solve()
-            if not trial.ok:
-                return None
+            attempt = solver.solve()
+            if attempt.ok:
+                trial = attempt
+                break
+            _restore(search, changed)
+        if trial is None:
+            return None
         out = trial
     return None
 
@@ -244,15 +270,17 @@ def _restore(search: _Search, saved: _Saved) -> None:
         search.solver.set_row_bounds(row, lo, hi)
 
 
-def make_integer(a: AccountArrays, solver: LpSolver, relaxed: LpOutcome) -> Decision | None:
-    """A decision meeting rules 5(c), 6 and 7, built from the relaxation's solution x."""
+def make_integer(
+    a: AccountArrays, solver: LpSolver, relaxed: LpOutcome
+) -> tuple[Decision | None, float]:
+    """A decision meeting rules 5(c), 6 and 7 (None if none is found), and a valid bound."""
     search = _Search(a, solver)
-    out = _resolve_wash(search, tie_break(a, solver, relaxed))
+    out, bound = _resolve_wash(search, tie_break(a, solver, relaxed))
     if out is None:
-        return None
-    out = _min_trade(search, out)
+        return None, bound
+    out = _min_trade(search, tie_break(a, solver, out))
     if out is None:
-        return None
+        return None, bound
     out = tie_break(a, solver, out)
     model = search.model
     sell = out.x[: model.n_lot] / a.price[a.lot_sec]
@@ -261,7 +289,6 @@ def make_integer(a: AccountArrays, solver: LpSolver, relaxed: LpOutcome) -> Deci
     buy = out.x[model.buy] / a.price[a.buy_sec]
     buy = np.where(buy * a.price[a.buy_sec] <= _EPS, 0.0, buy)
     if not a.params.whole_shares:
-        return Decision(sell, buy)
-    from trimtab.engine.rounding import round_shares
-
-    return round_shares(a, Decision(sell, buy), solver.upper[: model.n_lot])
+        return improve(a, Decision(sell, buy)), bound
+    rounded = round_shares(a, Decision(sell, buy), solver.upper[: model.n_lot])
+    return (None if rounded is None else improve(a, rounded)), bound

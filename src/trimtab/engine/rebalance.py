@@ -88,7 +88,8 @@ def rebalance(case: Case) -> Result:
     bound = relaxed.objective
     name = _solver_name(tracking)
     if integer or wash_conflicts(a, solver.model, relaxed.x).size:
-        decision = make_integer(a, solver, relaxed)
+        decision, bound = make_integer(a, solver, relaxed)
+        bound = max(bound, relaxed.objective)
         name += " + integer heuristic"
         if decision is None:
             return Result(

@@ -29,7 +29,7 @@ import numpy as np
 from trimtab.engine.arrays import AccountArrays, Floats, Ints
 from trimtab.engine.evaluate import Decision, group_values, post_trade_cash
 
-__all__ = ["round_shares"]
+__all__ = ["improve", "round_shares"]
 
 _BIG = 1e6  # weight of one dollar of rule violation against one dollar of objective
 
@@ -151,3 +151,70 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
     final = Decision(sell, buy)
     cash = post_trade_cash(a, final)
     return final if lo - tol <= cash <= hi + tol else None
+
+
+def improve(a: AccountArrays, d: Decision) -> Decision:
+    """Drop whole trades that cost more than they earn, while every rule keeps holding.
+
+    The rounding and the minimum-trade lifts decide trade by trade from LP values; a trade
+    lifted to the minimum, or rounded, can end up costing more (tax, trading) than the
+    drift or harvest it buys. Each candidate — one security's sale (all its lots, never a
+    must-sell) or one buy — has its exact effect on the spec's objective computed
+    (vectorized: its linear cost and its group's dead-zone drift change); the best removal
+    that lowers the objective and keeps cash, the gain budget and the turnover cap within
+    bounds is taken, until none helps (removing a trade cannot break rules 1–3, 5, 6, 7).
+    """
+    p = a.params
+    lo, hi = p.min_cash * a.value, p.max_cash * a.value
+    tol = 1e-7 * max(1.0, a.value)
+    sell, buy = d.sell.copy(), d.buy.copy()
+    lot_price = a.price[a.lot_sec]
+    unit = a.lot_unit_cost()
+    lot_cr = a.cost_rate[a.lot_sec]
+    buy_cr = a.cost_rate[a.buy_sec]
+    n_s = len(a.sec_ids)
+    dead = a.value * a.band
+    sec_group = a.sec_group
+
+    def penalty(x: Floats, k: Ints) -> Floats:
+        return p.drift_weight * np.maximum(np.abs(x) - dead[k], 0.0)
+
+    sellable = ~a.must_sell
+    for _ in range(n_s + len(buy)):
+        now = Decision(sell, buy)
+        cash = post_trade_cash(a, now)
+        s_dollars, u_dollars = sell * lot_price, buy * a.price[a.buy_sec]
+        dev = group_values(a, now) - a.value * a.target
+        gain = float(s_dollars @ a.lot_gain)
+        turnover = float(s_dollars.sum() + u_dollars.sum())
+        sold = np.bincount(a.lot_sec, weights=s_dollars, minlength=n_s)
+        sec_cost = np.bincount(a.lot_sec, weights=s_dollars * unit, minlength=n_s)
+        sec_net = np.bincount(a.lot_sec, weights=s_dollars * (1 - lot_cr), minlength=n_s)
+        sec_gain = np.bincount(a.lot_sec, weights=s_dollars * a.lot_gain, minlength=n_s)
+        secs = np.flatnonzero((sold > 0) & sellable)
+        buys = np.flatnonzero(u_dollars > 0)
+        k = np.concatenate([sec_group[secs], a.buy_group[buys]])
+        moved = np.concatenate([sold[secs], -u_dollars[buys]])  # back into the group
+        d_obj = (
+            -np.concatenate([sec_cost[secs], u_dollars[buys] * buy_cr[buys]])
+            + penalty(dev[k] + moved, k)
+            - penalty(dev[k], k)
+        )
+        new_cash = cash + np.concatenate([-sec_net[secs], u_dollars[buys] * (1 + buy_cr[buys])])
+        ok = (new_cash >= lo - tol) & (new_cash <= hi + tol)
+        if p.gain_budget is not None:
+            new_gain = gain - np.concatenate([sec_gain[secs], np.zeros(len(buys))])
+            ok &= new_gain <= p.gain_budget + tol
+        if p.max_turnover is not None:
+            new_turnover = turnover - np.abs(moved)
+            ok &= new_turnover <= 2 * a.value * p.max_turnover + tol
+        score = np.where(ok, d_obj, np.inf)
+        if not len(score) or not score.min() < -1e-9:
+            return now
+        best = int(np.argmin(score))
+        if best < len(secs):
+            sell = np.where(a.lot_sec == secs[best], 0.0, sell)
+        else:
+            buy = buy.copy()
+            buy[buys[best - len(secs)]] = 0.0
+    return Decision(sell, buy)

@@ -160,6 +160,7 @@ class LpSolver:
         out: LpOutcome,
         cost: Floats,
         extra_cost: Floats,
+        extra_col_upper: Floats,
         extra_rows: sparse.csr_array,
         extra_lower: Floats,
         extra_upper: Floats,
@@ -169,8 +170,9 @@ class LpSolver:
         The face of `out` (an optimal outcome of this model as it stands) is fixed by
         complementary slackness: every column with a nonzero reduced cost stays at its value,
         every row with a nonzero dual stays at its activity; any point meeting those and the
-        model's rules has the same first-stage objective. `y` are new columns (≥ 0) and
-        `extra_rows` new rows over [x, y]. The model is restored afterwards; None when the
+        model's rules has the same first-stage objective. `y` are new columns in
+        [0, extra_col_upper] and `extra_rows` new rows over [x, y]. The model is restored
+        afterwards; None when the
         second stage fails or drifts off the first optimum by more than solver tolerance.
         """
         n, n_y = self.model.n_col, len(extra_cost)
@@ -189,7 +191,7 @@ class LpSolver:
         all_cols = np.arange(n, dtype=np.int32)
         h.changeColsCost(n, all_cols, np.asarray(cost, dtype=float))
         empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0)
-        h.addCols(n_y, extra_cost, np.zeros(n_y), np.full(n_y, np.inf), 0, empty_i, empty_i, empty_f)
+        h.addCols(n_y, extra_cost, np.zeros(n_y), extra_col_upper, 0, empty_i, empty_i, empty_f)
         n_row = self.model.matrix.shape[0]
         n_new = extra_rows.shape[0]
         h.addRows(

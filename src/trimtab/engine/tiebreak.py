@@ -2,25 +2,29 @@
 
 Problem: the spec's objective is flat inside a band, so when cash must be invested (cash
 above its ceiling, often after a harvest) or raised, every in-band group costs the same
-and the LP returns an arbitrary vertex — typically one group filled to the *top* of its
-band. The next day a small rise pushes that group out and the lot bought yesterday (with
-nearly no gain) is the cheapest to sell: a round trip.
+and the LP returns an arbitrary vertex — typically a few groups filled to the *top* of
+their band while others stay at target. The next day a small rise pushes such a group
+out and the lot bought yesterday (nearly no gain) is the cheapest to sell: a round trip.
 
 Rule: a lexicographic second stage on the same HiGHS model, only when the first stage
-trades. The optimal face is fixed by complementary slackness (solve.optimize_on_face), so
-the spec's objective keeps its optimal value (checked, to solver tolerance); over that
-face we minimize
+moves some group's money past its target (a net buy leaving it above target, or a net sale
+below): a flow that stops at a band edge on its own side of target is drift-driven, not a
+tie, and most rebalances have only those. The optimal face is fixed by complementary
+slackness (solve.optimize_on_face), so the spec's objective keeps its optimal value
+(checked, to solver tolerance); over that face we minimize, in dollars,
 
-    Σ_k |W_k − V·T_k|  +  μ · Σ (sales + buys)        (dollars, μ = 2)
+    Σ_k φ_k(W_k − V·T_k)  +  μ · Σ (sales + buys)
 
-with W_k the post-trade group value. The first term sends forced buys to groups below
-target (and forced sales to groups above it), filling each only up to its target; μ > 1
-makes a swap between two in-band groups (−2X deviation, +2X turnover) never worth it, so
-the second stage adds no trade the first did not need.
+with W_k the post-trade group value and φ_k convex, piecewise linear, symmetric: slope 1
+up to a third of the group's band, 3 up to two thirds, 9 beyond. φ spreads a forced
+purchase over the groups with room (each ends near its target rather than one at its
+band's edge); μ = 10 exceeds every slope of φ, so moving money between two groups only
+to bring them nearer target never pays: the second stage adds no trade the first did not
+need.
 
-Example: $30,000 of excess cash, groups A (19.9%, target 20% ± 2%) and B (18.5%, target
-20%) of a $1M account, equal costs: the first stage may put it all in A (up to 22%); the
-second puts $15,000 in B (to target) and the rest in A (to 21.4%).
+Example: $30,000 of excess cash in a $1M account, groups A and B at 20% (target 20% ±
+2%), equal costs: the first stage may put it all in A (to 23%, clipped to its 22% edge,
+the rest in B); the second puts $15,000 in each (both at 21.5%).
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ from scipy import sparse
 from trimtab.engine.arrays import AccountArrays
 from trimtab.engine.solve import LpOutcome, LpSolver
 
-__all__ = ["TURNOVER_WEIGHT", "tie_break"]
+__all__ = ["SLOPES", "TURNOVER_WEIGHT", "tie_break"]
 
-TURNOVER_WEIGHT = 2.0
+SLOPES = (1.0, 3.0, 9.0)  # φ's slope on each third of the band, then beyond it
+TURNOVER_WEIGHT = 10.0
 _EPS = 1e-6  # dollars: below this a trade is solver noise
 
 
@@ -42,29 +47,37 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
     m = solver.model
     if m.hessian is not None or not out.ok:
         return out
-    if not (out.x[: m.n_lot + m.n_buy] > _EPS).any():
-        return out
-    n_g, n = m.n_group, m.n_col
+    n_g, n, n_p = m.n_group, m.n_col, len(SLOPES)
+    n_trade = m.n_lot + m.n_buy
     lot_group = a.sec_group[a.lot_sec]
-    f_col = n + np.arange(n_g)
-    lots, buys = np.arange(m.n_lot), m.n_lot + np.arange(m.n_buy)
-    # over: F_k + Σ s − Σ u ≥ W0 − V·T;   under: F_k − Σ s + Σ u ≥ V·T − W0
-    rows = np.concatenate([lot_group, a.buy_group, np.arange(n_g)])
-    cols = np.concatenate([lots, buys, f_col])
-    vals = np.concatenate([np.ones(m.n_lot), -np.ones(m.n_buy), np.ones(n_g)])
-    over = sparse.csr_array((vals, (rows, cols)), shape=(n_g, n + n_g))
-    under = sparse.csr_array(
-        (np.concatenate([-vals[: m.n_lot + m.n_buy], np.ones(n_g)]), (rows, cols)),
-        shape=(n_g, n + n_g),
+    net = np.bincount(a.buy_group, weights=out.x[m.buy], minlength=n_g) - np.bincount(
+        lot_group, weights=out.x[m.sell], minlength=n_g
     )
+    past = a.group_value + net - a.value * a.target  # post-trade minus target, dollars
+    tol = 1e-7 * max(1.0, a.value)
+    if not (((net > tol) & (past > tol)) | ((net < -tol) & (past < -tol))).any():
+        return out  # every net flow stops at or before its target: nothing is arbitrary
+    # Deviation pieces y_kj ≥ 0 (j = 0..2) with Σ_j y_kj ≥ ±(W_k − V·T_k):
+    # over:  Σ_j y_kj + Σ s − Σ u ≥ W0 − V·T;   under: Σ_j y_kj − Σ s + Σ u ≥ V·T − W0
+    trade_group = np.concatenate([lot_group, a.buy_group])
+    sign = np.concatenate([np.ones(m.n_lot), -np.ones(m.n_buy)])
+    piece_group = np.repeat(np.arange(n_g), n_p)
+    piece_col = n + np.arange(n_g * n_p)
+    rows = np.concatenate([trade_group, piece_group, n_g + trade_group, n_g + piece_group])
+    cols = np.concatenate([np.arange(n_trade), piece_col, np.arange(n_trade), piece_col])
+    vals = np.concatenate([sign, np.ones(n_g * n_p), -sign, np.ones(n_g * n_p)])
+    matrix = sparse.csr_array((vals, (rows, cols)), shape=(2 * n_g, n + n_g * n_p))
+    third = a.value * a.band / 3.0
+    piece_upper = np.stack([third, third, np.full(n_g, np.inf)], axis=1).ravel()
     gap = a.group_value - a.value * a.target
     cost = np.zeros(n)
-    cost[: m.n_lot + m.n_buy] = TURNOVER_WEIGHT
+    cost[:n_trade] = TURNOVER_WEIGHT
     second = solver.optimize_on_face(
         out,
         cost,
-        np.ones(n_g),
-        sparse.vstack([over, under], format="csr"),
+        np.tile(np.array(SLOPES), n_g),
+        piece_upper,
+        matrix,
         np.concatenate([gap, -gap]),
         np.full(2 * n_g, np.inf),
     )

@@ -15,6 +15,7 @@ snapshot when two workers commit at the same time.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -78,6 +79,17 @@ ANALYZED = ("open", "suspended")  # closed accounts are not analyzed
 def _slices(ids: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(ids), _IN):
         yield ids[start : start + _IN]
+
+
+def _json_safe(value: Any) -> Any:
+    """JSON the databases accept: NaN and infinities (a solver's undefined gap) become null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -326,10 +338,10 @@ class SqlNightlyRepository:
                     "run_id": run_id,
                     "account_id": a.account,
                     "as_of": as_of,
-                    "case": a.case,
+                    "case": _json_safe(a.case),
                     "versions": list(a.versions),
                     "settings": list(a.settings),
-                    "result": a.result,
+                    "result": _json_safe(a.result),
                     "reasons": list(a.reasons),
                 }
                 for a in analyses
@@ -342,7 +354,7 @@ class SqlNightlyRepository:
                 "as_of": as_of,
                 "state": "auto" if a.routing.outcome.value == "auto_trade" else "pending",
                 "value": a.value or Decimal(0),
-                "trades": list(a.trades),
+                "trades": _json_safe(list(a.trades)),
                 "estimated_tax": a.estimated_tax or Decimal(0),
                 "turnover": a.turnover or Decimal(0),
                 "rule": a.routing.rule,
