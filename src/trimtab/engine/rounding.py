@@ -139,15 +139,38 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
         else:
             score = np.where(allowed & (after <= 0) & (d_obj < -1e-9), d_obj, np.inf)
         best = int(np.argmin(score)) if len(score) else -1
-        if best < 0 or not np.isfinite(score[best]):
+        chosen = [best] if best >= 0 and np.isfinite(score[best]) else []
+        if not chosen and now > 0:
+            # No single share fixes anything (e.g. a gain budget needing one more loss share
+            # whose cash then needs one more share bought): try two moves together.
+            var = np.concatenate([lots, len(a.lot_ids) + buys])
+            sec = np.concatenate([a.lot_sec[lots], -1 - buys])
+            pair_after = violation(
+                cash + d_cash[:, None] + d_cash[None, :],
+                gain + d_gain[:, None] + d_gain[None, :],
+                turnover + d_turn[:, None] + d_turn[None, :],
+            )
+            pair_ok = allowed[:, None] & allowed[None, :] & (var[:, None] != var[None, :])
+            if m > 0:  # two sales of one security could together break its minimum
+                pair_ok &= (sec[:, None] != sec[None, :]) | (sec[:, None] < 0)
+            pair_score = np.where(
+                pair_ok & (pair_after < now - 1e-12),
+                d_obj[:, None] + d_obj[None, :] + _BIG * (pair_after - now),
+                np.inf,
+            )
+            if pair_score.size and np.isfinite(pair_score.min()):
+                i, j = np.unravel_index(int(np.argmin(pair_score)), pair_score.shape)
+                chosen = [int(i), int(j)]
+        if not chosen:
             return Decision(sell, buy) if now <= 0 else None
-        if best < len(lots):
-            sell[lots[best]] += lot_moves[best]
-            dev[k_l[best]] -= ls[best]
-        else:
-            j = best - len(lots)
-            buy[buys[j]] += buy_moves[j]
-            dev[k_b[j]] += bs[j]
+        for move in chosen:
+            if move < len(lots):
+                sell[lots[move]] += lot_moves[move]
+                dev[k_l[move]] -= ls[move]
+            else:
+                j = move - len(lots)
+                buy[buys[j]] += buy_moves[j]
+                dev[k_b[j]] += bs[j]
     final = Decision(sell, buy)
     cash = post_trade_cash(a, final)
     return final if lo - tol <= cash <= hi + tol else None
