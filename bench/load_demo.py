@@ -13,48 +13,27 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
+from bench.databases import scratch_database
 from trimtab.bootstrap import open_database
 from trimtab.services.demo_firm import DemoSpec
 from trimtab.services.load_demo import load_demo_firm
 
-POSTGRES = os.environ.get(
-    "TRIMTAB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 AS_OF = dt.date(2025, 6, 30)
 
 
 def _one(backend: str, accounts: int) -> str:
-    if backend == "sqlite":
-        folder = tempfile.mkdtemp(prefix="trimtab-bench-")
-        url, cleanup = f"sqlite:///{folder}/bench.db", None
-    else:
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
-        url, cleanup = url.render_as_string(hide_password=False), (admin, schema)
-    db = open_database(url)
-    db.upgrade()
-    started = time.perf_counter()
-    result = load_demo_firm(db.unit_of_work, DemoSpec(accounts, as_of=AS_OF), actor="bench")
-    seconds = time.perf_counter() - started
-    db.close()
-    if cleanup:
-        admin, schema = cleanup
-        with admin.connect() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    with scratch_database(backend) as url:
+        db = open_database(url)
+        db.upgrade()
+        started = time.perf_counter()
+        result = load_demo_firm(db.unit_of_work, DemoSpec(accounts, as_of=AS_OF), actor="bench")
+        seconds = time.perf_counter() - started
+        db.close()
     rows = sum(result.counts.values())
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return (

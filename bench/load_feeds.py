@@ -17,27 +17,20 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
+from bench.databases import scratch_database
 from trimtab.bootstrap import open_database
 from trimtab.domain import Account, Firm, Household, Security, TaxStatus
 from trimtab.feeds.readers import open_feed
 from trimtab.services.load_feed import load_feed
 from trimtab.services.ports import Batch
 
-POSTGRES = os.environ.get(
-    "TRIMTAB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 NOW = dt.datetime(2025, 6, 2, 11, tzinfo=dt.UTC)
 TICKERS = [f"S{i:03d}" for i in range(50)]
 
@@ -59,45 +52,33 @@ def _write_lots(path: Path, accounts: int, per_account: int) -> int:
 
 
 def _one(backend: str, accounts: int, per_account: int, lots: Path) -> str:
-    if backend == "sqlite":
-        folder = tempfile.mkdtemp(prefix="trimtab-bench-")
-        url, cleanup = f"sqlite:///{folder}/bench.db", None
-    else:
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
-        url, cleanup = url.render_as_string(hide_password=False), (admin, schema)
-    db = open_database(url)
-    db.upgrade()
-    with db.unit_of_work() as uow:
-        uow.bulk.write(
-            Batch(
-                firms=[Firm("FIRM", "Bench")],
-                securities=[Security(t) for t in TICKERS],
-                households=[Household(f"H{a:06d}") for a in range(accounts)],
-                accounts=[
-                    Account(f"A{a:06d}", f"H{a:06d}", TaxStatus.TAXABLE) for a in range(accounts)
-                ],
+    with scratch_database(backend) as url:
+        db = open_database(url)
+        db.upgrade()
+        with db.unit_of_work() as uow:
+            uow.bulk.write(
+                Batch(
+                    firms=[Firm("FIRM", "Bench")],
+                    securities=[Security(t) for t in TICKERS],
+                    households=[Household(f"H{a:06d}") for a in range(accounts)],
+                    accounts=[
+                        Account(f"A{a:06d}", f"H{a:06d}", TaxStatus.TAXABLE)
+                        for a in range(accounts)
+                    ],
+                )
             )
-        )
-        uow.commit()
-    feed, _ = open_feed(lots)
-    assert feed is not None
-    started = time.perf_counter()
-    result = load_feed(db.unit_of_work, feed, actor="bench", now=NOW)
-    seconds = time.perf_counter() - started
-    assert result.loaded, result.problems[:5]
-    started = time.perf_counter()
-    again = load_feed(db.unit_of_work, feed, actor="bench", now=NOW)
-    duplicate_seconds = time.perf_counter() - started
-    assert not again.loaded
-    db.close()
-    if cleanup:
-        admin, schema = cleanup
-        with admin.connect() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            uow.commit()
+        feed, _ = open_feed(lots)
+        assert feed is not None
+        started = time.perf_counter()
+        result = load_feed(db.unit_of_work, feed, actor="bench", now=NOW)
+        seconds = time.perf_counter() - started
+        assert result.loaded, result.problems[:5]
+        started = time.perf_counter()
+        again = load_feed(db.unit_of_work, feed, actor="bench", now=NOW)
+        duplicate_seconds = time.perf_counter() - started
+        assert not again.loaded
+        db.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return (
         f"| load lots feed | {backend} | {accounts:,} accounts × {per_account} lots | "

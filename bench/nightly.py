@@ -2,11 +2,15 @@
 
 Workload (issue 7): the demo firm at `--accounts` N (its own mix: model-based ETF and
 mutual-fund accounts of ≈20-50 holdings, direct-index accounts of ≈300 stocks), 60
-business days of price history. Night 1 is the first rebalance on the as-of day; night 2
-adds one more business day of prices, every stock moved by its real return of a real day
-(2016-12-30 in the returns file, the next real day after the history's end) and every
-fund by the equal-weighted average of those returns, then runs again. End to end:
-database reads, analysis, routing and writes; the demo load is timed separately.
+business days of price history. Night 1 is the first rebalance on the as-of day. Then
+the day's trading, as a firm would do it: every review proposal is approved and every
+approved and auto-traded order is filled at the day's close (`fill_at_close`, a
+simulation of execution), so the books hold what the trades left. Night 2 adds one more
+business day of prices, every stock moved by its real return of a real day (2016-12-30
+in the returns file, the next real day after the history's end) and every fund by the
+equal-weighted average of those returns, then runs again: mostly "no trade". End to
+end: database reads, analysis, routing and writes; the demo load, the approvals and the
+fills are timed separately.
 
     .venv/bin/python -m bench.nightly --accounts 2000 --backends sqlite,postgresql --dask
 
@@ -21,26 +25,25 @@ import csv
 import datetime as dt
 import gzip
 import resource
-import tempfile
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select
 
+from bench.databases import scratch_database
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import open_database
 from trimtab.services.demo_firm import DemoSpec
 from trimtab.services.demo_models import seed_model_book
+from trimtab.services.executions import fill_at_close
 from trimtab.services.load_demo import load_demo_firm
+from trimtab.services.review import approve
 from trimtab.services.routing import install_demo_policy
 from trimtab.store.tables import PriceRow
 
 AS_OF = dt.date(2025, 6, 30)
 NIGHT_2 = dt.date(2025, 7, 1)
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 RETURNS = Path(__file__).parent.parent / "src/trimtab/data/sp500_daily_returns_2007_2016.csv.gz"
 
 
@@ -79,58 +82,58 @@ def _move_prices_one_day(url: str) -> None:
     db.close()
 
 
-def _database(backend: str, workdir: Path) -> tuple[str, str | None]:
-    if backend == "sqlite":
-        return f"sqlite:///{workdir}/nightly.db", None
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), schema
-
-
-def _drop(schema: str | None) -> None:
-    if schema:
-        with create_engine(POSTGRES, isolation_level="AUTOCOMMIT").connect() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+def _trade_night_1(url: str, run_id: str) -> str:
+    """Approve every review proposal and fill every order at the close; a table note."""
+    started = time.perf_counter()
+    db = open_database(url)
+    with db.unit_of_work() as uow:
+        pending = [p.account for p in uow.nightly.proposals(run_id, states=["pending"])]
+    for account in pending:
+        approve(db.unit_of_work, account, actor="bench", reason="benchmark: approve all")
+    approved = time.perf_counter() - started
+    filled = fill_at_close(db.unit_of_work, actor="bench")
+    db.close()
+    return (
+        f"{len(pending):,} reviews approved in {approved:,.1f} s; {filled.filled:,} orders "
+        f"of {filled.accounts:,} accounts filled at the close in "
+        f"{time.perf_counter() - started - approved:,.1f} s"
+        + (f"; {len(filled.problems)} not booked" if filled.problems else "")
+    )
 
 
 def one(backend: str, accounts: int, workers: int, chunk: int, dask: bool) -> list[str]:
     rows = []
-    with tempfile.TemporaryDirectory() as workdir:
-        url, schema = _database(backend, Path(workdir))
-        try:
-            db = open_database(url)
-            db.upgrade()
-            started = time.perf_counter()
-            spec = DemoSpec(accounts=accounts, as_of=AS_OF, seed=7, days=60)
-            load_demo_firm(db.unit_of_work, spec, actor="bench")
-            seed_model_book(
-                db.unit_of_work, as_of=AS_OF, actor="bench", now=dt.datetime.now(dt.UTC)
+    with scratch_database(backend) as url:
+        db = open_database(url)
+        db.upgrade()
+        started = time.perf_counter()
+        spec = DemoSpec(accounts=accounts, as_of=AS_OF, seed=7, days=60)
+        load_demo_firm(db.unit_of_work, spec, actor="bench")
+        seed_model_book(db.unit_of_work, as_of=AS_OF, actor="bench", now=dt.datetime.now(dt.UTC))
+        install_demo_policy(db.unit_of_work, actor="bench")
+        db.close()
+        load = time.perf_counter() - started
+        nights = [("night 1", AS_OF, "local")]
+        nights.append(("night 2", NIGHT_2, "local"))
+        if dask:
+            nights.append(("night 2 again, Dask LocalCluster", NIGHT_2, "dask"))
+        night_1 = ""
+        for name, day, kind in nights:
+            if name == "night 2":
+                print(f"<!-- {backend}: {_trade_night_1(url, night_1)} -->", flush=True)
+                _move_prices_one_day(url)
+            s = run_nightly(
+                url, as_of=day, actor="bench", kind=kind, workers=workers, chunk_size=chunk
             )
-            install_demo_policy(db.unit_of_work, actor="bench")
-            db.close()
-            load = time.perf_counter() - started
-            nights = [("night 1", AS_OF, "local")]
-            nights.append(("night 2", NIGHT_2, "local"))
-            if dask:
-                nights.append(("night 2 again, Dask LocalCluster", NIGHT_2, "dask"))
-            for name, day, kind in nights:
-                if name == "night 2":
-                    _move_prices_one_day(url)
-                s = run_nightly(
-                    url, as_of=day, actor="bench", kind=kind, workers=workers, chunk_size=chunk
-                )
-                own, kids = _rss_mb()
-                per_worker = s.analyzed_now / s.seconds / workers
-                rows.append(
-                    f"| {backend} | {name} | {accounts:,} | {s.seconds:,.1f} | "
-                    f"{s.analyzed_now / s.seconds:,.1f} | {per_worker:,.1f} | "
-                    f"{s.trades:,} | {s.counts} | {own:,.0f} / {kids:,.0f} | {load:,.0f} |"
-                )
-                print(rows[-1], flush=True)
-        finally:
-            _drop(schema)
+            night_1 = night_1 or s.run_id
+            own, kids = _rss_mb()
+            per_worker = s.analyzed_now / s.seconds / workers
+            rows.append(
+                f"| {backend} | {name} | {accounts:,} | {s.seconds:,.1f} | "
+                f"{s.analyzed_now / s.seconds:,.1f} | {per_worker:,.1f} | "
+                f"{s.trades:,} | {s.counts} | {own:,.0f} / {kids:,.0f} | {load:,.0f} |"
+            )
+            print(rows[-1], flush=True)
     return rows
 
 

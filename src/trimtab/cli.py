@@ -1,12 +1,13 @@
 """The `trimtab` command line: each command parses its arguments and calls a service.
 
 Commands never print a traceback at the user: invalid input is answered with a message
-(or the contract's JSON) and exit code 2.
+(or the contract's JSON) and exit code 2. The command groups live in the `cli_*`
+modules; the helpers they share (the acting user, failing, the database) in `cli_support`.
+
+    $ trimtab db upgrade && trimtab demo load --accounts 200 && trimtab run
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import typer
 
@@ -14,10 +15,8 @@ from trimtab.cli_feeds import corporate_actions_app, feeds_app, securities_app
 from trimtab.cli_models import models_app
 from trimtab.cli_nightly import orders_app, review_app, routing_app, run_app
 from trimtab.cli_simulate import simulate
+from trimtab.cli_support import actor, configured_database, fail, ready_database
 from trimtab.cli_workflow import filters_app, settings_app
-
-if TYPE_CHECKING:
-    from trimtab.bootstrap import Database
 
 __all__ = ["app", "main"]
 
@@ -70,29 +69,17 @@ def lots_replay(
     raise typer.Exit(answer.exit_code)
 
 
-def _database() -> Database:
-    from trimtab.bootstrap import open_database
-    from trimtab.config import load_settings
-
-    return open_database(load_settings().database_url)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create the database, or migrate it to the newest schema (safe to repeat)."""
     from trimtab.bootstrap import DATABASE_ERRORS
 
-    db = _database()
+    db = configured_database()
     try:
         db.upgrade()
         revision = db.current_revision()
     except DATABASE_ERRORS as error:
-        raise _fail(
+        raise fail(
             f"could not migrate {db.display_url}: {error.__class__.__name__}: {error}"
         ) from None
     typer.echo(f"{db.display_url}: schema at revision {revision} (newest).")
@@ -103,11 +90,11 @@ def db_current() -> None:
     """Show the database's schema revision and whether it is the newest."""
     from trimtab.bootstrap import DATABASE_ERRORS
 
-    db = _database()
+    db = configured_database()
     try:
         revision = db.current_revision()
     except DATABASE_ERRORS as error:
-        raise _fail(
+        raise fail(
             f"could not read {db.display_url}: {error.__class__.__name__}: {error}"
         ) from None
     head = db.head_revision()
@@ -135,7 +122,6 @@ def demo_load(
 ) -> None:
     """Load a realistic demo firm (real stock returns, fictional clients) in one transaction."""
     import datetime as dt
-    import getpass
 
     from rich.console import Console
 
@@ -147,28 +133,22 @@ def demo_load(
     try:
         day = dt.date.fromisoformat(as_of) if as_of else dt.datetime.now().astimezone().date()
     except ValueError:
-        raise _fail(f"--as-of must be a date like 2025-06-30, got {as_of!r}") from None
-    db = _database()
+        raise fail(f"--as-of must be a date like 2025-06-30, got {as_of!r}") from None
+    db = ready_database()
     try:
-        if db.current_revision() != db.head_revision():
-            raise _fail(f"{db.display_url} is not at the newest schema: run `trimtab db upgrade`")
         spec = DemoSpec(accounts, as_of=day, seed=DEFAULT_SEED if seed is None else seed, days=days)
-        result = load_demo_firm(
-            db.unit_of_work, spec, actor=f"cli:{getpass.getuser()}", replace=replace
-        )
+        result = load_demo_firm(db.unit_of_work, spec, actor=actor(), replace=replace)
     except DATABASE_ERRORS as error:
-        raise _fail(
+        raise fail(
             f"the load failed and was rolled back, {db.display_url} is unchanged: "
             f"{error.__class__.__name__}: {error}"
         ) from None
     if not result.loaded:
-        raise _fail("; ".join(str(p) for p in result.problems))
+        raise fail("; ".join(str(p) for p in result.problems))
     render_load_summary(result, Console(), target=db.display_url)
     from trimtab.services.demo_models import seed_model_book
 
-    book = seed_model_book(
-        db.unit_of_work, as_of=day, actor=f"cli:{getpass.getuser()}", now=dt.datetime.now(dt.UTC)
-    )
+    book = seed_model_book(db.unit_of_work, as_of=day, actor=actor(), now=dt.datetime.now(dt.UTC))
     typer.echo(
         f"model book: {book.firm_targets} firm targets in {book.product_lines} product-line "
         f"targets, {book.equivalence_sets} equivalence sets, {book.provider_models} provider "
@@ -177,7 +157,7 @@ def demo_load(
     )
     from trimtab.services.routing import install_demo_policy
 
-    version = install_demo_policy(db.unit_of_work, actor=f"cli:{getpass.getuser()}")
+    version = install_demo_policy(db.unit_of_work, actor=actor())
     typer.echo(f"routing policy version {version} (see `trimtab routing show`)")
 
 

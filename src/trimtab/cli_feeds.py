@@ -5,12 +5,14 @@ see a day's file status, register the files each source must send, check the fee
 synchronization and data quality, list and classify unknown securities, apply
 corporate actions. Problems are printed one per line with exit code 2, never a
 traceback. The acting user is `cli:<login>`.
+
+    $ trimtab feeds load inbox/lots_2025-06-02.csv
+    $ trimtab feeds status --date 2025-06-02
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import time
 from collections.abc import Callable
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+
+from trimtab.cli_support import actor, fail, ready_database
 
 if TYPE_CHECKING:
     from trimtab.bootstrap import Database
@@ -30,36 +34,21 @@ __all__ = ["corporate_actions_app", "feeds_app", "securities_app"]
 feeds_app = typer.Typer(
     help="Feeds: load files, watch an inbox, monitor file transfers.", no_args_is_help=True
 )
-securities_app = typer.Typer(help="The security master: unknown securities.", no_args_is_help=True)
-corporate_actions_app = typer.Typer(help="Corporate actions.", no_args_is_help=True)
+securities_app = typer.Typer(
+    help="The security master: list and classify unknown securities.", no_args_is_help=True
+)
+corporate_actions_app = typer.Typer(
+    help="Corporate actions: apply splits, spin-offs, mergers and renames.",
+    no_args_is_help=True,
+)
 
 MAPPINGS = typer.Option(
     None, "--mappings", help="Folder of per-source mappings (*.toml); default: canonical only."
 )
 
 
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _database() -> Database:
-    from trimtab.bootstrap import open_database
-    from trimtab.config import load_settings
-
-    db = open_database(load_settings().database_url)
-    if db.current_revision() != db.head_revision():
-        raise _fail([f"{db.display_url} is not at the newest schema: run `trimtab db upgrade`"])
-    return db
-
-
-def _fail(lines: list[str]) -> typer.Exit:
-    for line in lines:
-        typer.echo(f"error: {line}", err=True)
-    return typer.Exit(2)
 
 
 def _day(value: str | None) -> dt.date:
@@ -68,7 +57,7 @@ def _day(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise _fail([f"--date: {value!r} is not a YYYY-MM-DD date"]) from None
+        raise fail(f"--date: {value!r} is not a YYYY-MM-DD date") from None
 
 
 def _mappings(folder: Path | None) -> dict[str, SourceMapping]:
@@ -84,7 +73,7 @@ def _mappings(folder: Path | None) -> dict[str, SourceMapping]:
         if mapping is not None:
             found[mapping.source] = mapping
     if problems:
-        raise _fail(problems)
+        raise fail(*problems)
     return found
 
 
@@ -99,7 +88,7 @@ def _loader(
 
     if source is not None and source not in mappings:
         known = ", ".join(sorted(mappings)) or "none (pass --mappings)"
-        raise _fail([f"--source {source}: no mapping of that name; known: {known}"])
+        raise fail(f"--source {source}: no mapping of that name; known: {known}")
 
     def load(path: Path) -> LoadResult:
         mapping = mappings.get(source) if source else None
@@ -116,7 +105,7 @@ def _loader(
                 tuple(problems),
             )
         try:
-            return load_feed(db.unit_of_work, feed, actor=_actor(), now=_now())
+            return load_feed(db.unit_of_work, feed, actor=actor(), now=_now())
         except DATABASE_ERRORS as error:
             # A rule the database enforces and validation does not know (a lot id held
             # by another account): the transaction rolled back, nothing was written.
@@ -160,8 +149,8 @@ def feeds_load(
     try:
         feed_kind = FeedKind(kind) if kind else None
     except ValueError:
-        raise _fail([f"--kind must be one of {', '.join(k.value for k in FeedKind)}"]) from None
-    load = _loader(_database(), _mappings(mappings), source, feed_kind)
+        raise fail(f"--kind must be one of {', '.join(k.value for k in FeedKind)}") from None
+    load = _loader(ready_database(), _mappings(mappings), source, feed_kind)
     rejected = False
     for path in paths:
         if not path.is_file():
@@ -186,8 +175,8 @@ def feeds_watch(
     from trimtab.feeds.inbox import process_inbox
 
     if not inbox.is_dir():
-        raise _fail([f"{inbox}: not a folder"])
-    load = _loader(_database(), _mappings(mappings), source, None)
+        raise fail(f"{inbox}: not a folder")
+    load = _loader(ready_database(), _mappings(mappings), source, None)
     while True:
         for target, loaded in process_inbox(inbox, load):
             typer.echo(f"{target.name}: {'archived' if loaded else 'rejected'} -> {target}")
@@ -204,14 +193,14 @@ def feeds_expect(
     from trimtab.domain.file_transfers import ExpectedFile
     from trimtab.services.file_monitoring import expect_files
 
-    db = _database()
+    db = ready_database()
     for name, mapping in sorted(_mappings(mappings).items()):
         files = [
             ExpectedFile(name, kind.value, layout.deadline)
             for kind, layout in mapping.layouts.items()
             if layout.deadline is not None
         ]
-        expect_files(db.unit_of_work, name, files, timezone=mapping.timezone, actor=_actor())
+        expect_files(db.unit_of_work, name, files, timezone=mapping.timezone, actor=actor())
         typer.echo(f"{name}: {len(files)} files expected daily ({mapping.timezone})")
 
 
@@ -220,12 +209,14 @@ def feeds_status(
     date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD", help="Default today."),
     as_json: bool = typer.Option(False, "--json", help="JSON out."),
 ) -> None:
-    """Each expected file's state on a business day: arrived, late, missing, malformed,
-    duplicate (or pending before its deadline); raises the alerts."""
+    """Each expected file's state on a business day; raises the alerts.
+
+    A file is arrived, late, missing, malformed, duplicate, or pending before its deadline.
+    """
     from trimtab.services.file_monitoring import feed_status
 
     day = _day(date)
-    status = feed_status(_database().unit_of_work, day=day, now=_now())
+    status = feed_status(ready_database().unit_of_work, day=day, now=_now())
     if as_json:
         body = {
             "day": day.isoformat(),
@@ -263,13 +254,13 @@ def feeds_check(
     from trimtab.services.synchronization import check_synchronization
 
     day = _day(date)
-    db = _database()
-    sync = check_synchronization(db.unit_of_work, day=day, actor=_actor(), now=_now())
+    db = ready_database()
+    sync = check_synchronization(db.unit_of_work, day=day, actor=actor(), now=_now())
     for account, action, reason in sync.suspended:
         typer.echo(f"suspended {account} ({action}): {reason}")
     for account, action in sync.released:
         typer.echo(f"released {account} ({action})")
-    errors = check_data_quality(db.unit_of_work, day=day, actor=_actor())
+    errors = check_data_quality(db.unit_of_work, day=day, actor=actor())
     for e in errors:
         typer.echo(f"{e.account} {e.code.value}: {e.message}")
     typer.echo(f"{len(errors)} data errors on {len({e.account for e in errors})} accounts")
@@ -282,8 +273,10 @@ def feeds_risk_model(
     window: int = typer.Option(756, min=60, max=2517, help="Trading days of returns used."),
     name: str = typer.Option("STAT", help="The model's name."),
 ) -> None:
-    """Estimate a statistical (PCA) risk model from the shipped real returns and write it
-    as risk-model feed files, ready for `trimtab feeds load`."""
+    """Estimate a PCA risk model from the shipped returns; write it as risk-model feed files.
+
+    The files are ready for `trimtab feeds load`.
+    """
     from trimtab.feeds.risk_model_files import estimate_demo_model, write_model
 
     for path in write_model(estimate_demo_model(factors=factors, window=window, name=name), folder):
@@ -295,7 +288,7 @@ def securities_unknown() -> None:
     """Securities seen in holdings or models but not classified, with the accounts held."""
     from trimtab.services.security_master import unknown_securities
 
-    found = unknown_securities(_database().unit_of_work)
+    found = unknown_securities(ready_database().unit_of_work)
     if not found:
         typer.echo("No unknown securities.")
     for u in found:
@@ -317,17 +310,17 @@ def securities_classify(
     from trimtab.services.security_master import classify_security
 
     result = classify_security(
-        _database().unit_of_work,
+        ready_database().unit_of_work,
         ticker,
         asset_class=asset_class,
         sector=sector,
         proxy=proxy,
         risk_model=risk_model,
-        actor=_actor(),
+        actor=actor(),
         now=_now(),
     )
     if result.problems:
-        raise _fail([str(p) for p in result.problems])
+        raise fail(*(str(p) for p in result.problems))
     typer.echo(f"{result.ticker} classified; released: {', '.join(result.released) or 'none'}")
 
 
@@ -339,7 +332,7 @@ def corporate_actions_apply(
     from trimtab.services.corporate_action_processing import apply_corporate_actions
 
     results = apply_corporate_actions(
-        _database().unit_of_work, ids or None, actor=_actor(), now=_now()
+        ready_database().unit_of_work, ids or None, actor=actor(), now=_now()
     )
     if not results:
         typer.echo("No pending corporate actions.")

@@ -3,6 +3,9 @@
 Each command parses its arguments, calls a use case in `trimtab.services.model_book` or
 `model_hub`, and prints the answer; problems are printed one per line with exit code 2,
 never as a traceback. See docs/models.md.
+
+    $ trimtab models resolve A000123 --json
+    $ trimtab models show target GROWTH-ESG --as-of 2025-06-30
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from trimtab.cli_support import fail, ready_database
+
 if TYPE_CHECKING:
-    from trimtab.bootstrap import Database
-    from trimtab.domain.problems import Problem
     from trimtab.domain.resolution import ResolvedTarget
     from trimtab.domain.targets import Customization
 
@@ -41,31 +44,18 @@ AS_OF = typer.Option(None, "--as-of", help="Resolve with the versions in force o
 ACTOR = typer.Option("cli", "--actor", help="Who makes the change (kept in the history).")
 
 
-def _database() -> Database:
-    from trimtab.bootstrap import open_database
-    from trimtab.config import load_settings
-
-    return open_database(load_settings().database_url)
-
-
 def _date(value: str | None) -> dt.date:
     if value is None:
         return dt.datetime.now(dt.UTC).date()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise _fail([f"--as-of: {value!r} is not a YYYY-MM-DD date"]) from None
-
-
-def _fail(lines: list[str] | list[Problem] | tuple[Problem, ...]) -> typer.Exit:
-    for line in lines:
-        typer.echo(f"error: {line}", err=True)
-    return typer.Exit(2)
+        raise fail(f"--as-of: {value!r} is not a YYYY-MM-DD date") from None
 
 
 def _kind(kind: str) -> str:
     if kind not in KIND_NAMES:
-        raise _fail([f"kind must be one of {', '.join(KIND_NAMES)}, got {kind!r}"])
+        raise fail(f"kind must be one of {', '.join(KIND_NAMES)}, got {kind!r}")
     return KIND_NAMES[kind]
 
 
@@ -74,7 +64,7 @@ def list_definitions(as_of: str | None = AS_OF) -> None:
     """List the allocations, models, equivalence sets and targets in force."""
     from trimtab.services.model_book import definitions
 
-    catalog = definitions(_database().unit_of_work, _date(as_of))
+    catalog = definitions(ready_database().unit_of_work, _date(as_of))
     for title, items in (
         ("allocations", catalog.allocations),
         ("models", catalog.models),
@@ -96,7 +86,7 @@ def show(kind: str, key: str, as_of: str | None = AS_OF) -> None:
     from trimtab.services.model_book import definitions
     from trimtab.store.model_codec import definition_to_json
 
-    catalog = definitions(_database().unit_of_work, _date(as_of))
+    catalog = definitions(ready_database().unit_of_work, _date(as_of))
     found: Mapping[str, Any] = {
         "allocation": catalog.allocations,
         "model": catalog.models,
@@ -104,7 +94,7 @@ def show(kind: str, key: str, as_of: str | None = AS_OF) -> None:
         "target": catalog.targets,
     }[_kind(kind)]
     if key not in found:
-        raise _fail([f"no {kind} {key} in force"])
+        raise fail(f"no {kind} {key} in force")
     typer.echo(json.dumps({"id": key, **definition_to_json(found[key])}, indent=2))
 
 
@@ -113,9 +103,9 @@ def show_history(kind: str, key: str) -> None:
     """Every version of one definition: number, in force from, author, time, reason."""
     from trimtab.services.model_book import history
 
-    versions = history(_database().unit_of_work, _kind(kind), key)
+    versions = history(ready_database().unit_of_work, _kind(kind), key)
     if not versions:
-        raise _fail([f"no {kind} {key}"])
+        raise fail(f"no {kind} {key}")
     for v in versions:
         typer.echo(
             f"v{v.number}  from {v.effective}  by {v.author}  at "
@@ -153,16 +143,16 @@ def resolve_command(
     from trimtab.domain.resolution import Resolver
     from trimtab.services.model_book import definitions, resolve_account
 
-    db = _database()
+    db = ready_database()
     when = _date(as_of)
     if target is not None:
         resolved, problems = Resolver(definitions(db.unit_of_work, when)).resolve(target)
     elif account is not None:
         resolved, problems = resolve_account(db.unit_of_work, account, when)
     else:
-        raise _fail(["give an ACCOUNT or --target"])
+        raise fail("give an ACCOUNT or --target")
     if resolved is None:
-        raise _fail(problems)
+        raise fail(*problems)
     if as_json:
         body = {
             "target": resolved.target,
@@ -180,7 +170,7 @@ def _decimal(text: str, what: str) -> Decimal:
     try:
         return Decimal(text.strip().rstrip("%")) / (100 if text.strip().endswith("%") else 1)
     except InvalidOperation:
-        raise _fail([f"{what}: {text!r} is not a number"]) from None
+        raise fail(f"{what}: {text!r} is not a number") from None
 
 
 def _customizations(
@@ -207,11 +197,9 @@ def _customizations(
         cls, _, product = item.partition("=")
         kind, _, ref = product.partition(":")
         if kind not in {k.value for k in ProductKind}:
-            raise _fail(
-                [
-                    f"--replace {item!r}: use CLASS=KIND:REF, KIND one of model, fund, "
-                    f"direct_index, cash"
-                ]
+            raise fail(
+                f"--replace {item!r}: use CLASS=KIND:REF, KIND one of model, fund, "
+                f"direct_index, cash"
             )
         found.append(ReplaceProduct(cls, Product(ProductKind(kind), ref)))
     for item in tilt:
@@ -257,13 +245,13 @@ def customize(
         parent=parent,
         customizations=tuple(_customizations(drop, tilt, replace, exclude, exclude_sector, keep)),
     )
-    db = _database()
+    db = ready_database()
     when = _date(as_of)
     preview = preview_customization(db.unit_of_work, target, when)
     if preview.resolved is not None:
         _print_resolved(preview.resolved, lineage=False)
     if preview.problems:
-        raise _fail(preview.problems)
+        raise fail(*preview.problems)
     if not save:
         typer.echo("preview only: add --save --reason '...' to record it")
         return
@@ -276,12 +264,12 @@ def customize(
         effective=when,
     )
     if not result.saved:
-        raise _fail(result.problems)
+        raise fail(*result.problems)
     typer.echo(f"saved {child} v{result.versions[0].number}")
     if account is not None:
         problems = assign_target(db.unit_of_work, account, child, actor=actor, as_of=when)
         if problems:
-            raise _fail(problems)
+            raise fail(*problems)
         typer.echo(f"account {account} now follows {child}")
 
 
@@ -302,9 +290,9 @@ def change(
         items = data if isinstance(data, list) else [data]
         proposed = [definition_from_json(_kind(i["kind"]), i["id"], i["definition"]) for i in items]
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise _fail([f"{file}: {error.__class__.__name__}: {error}"]) from None
+        raise fail(f"{file}: {error.__class__.__name__}: {error}") from None
     result = record_definitions(
-        _database().unit_of_work,
+        ready_database().unit_of_work,
         proposed,
         actor=actor,
         reason=reason,
@@ -317,13 +305,11 @@ def change(
         for p in impact.problems:
             typer.echo(f"    {p}")
     if result.problems:
-        raise _fail(result.problems)
+        raise fail(*result.problems)
     if not result.saved:
-        raise _fail(
-            [
-                f"{len(result.impacts)} children would leave their limits; nothing saved "
-                f"(use --confirm to save anyway)"
-            ]
+        raise fail(
+            f"{len(result.impacts)} children would leave their limits; nothing saved "
+            f"(use --confirm to save anyway)"
         )
     for v in result.versions:
         typer.echo(f"saved {v.value.id} v{v.number} (in force from {v.effective})")
@@ -344,12 +330,12 @@ def hub_upload(
     try:
         text = file.read_text()
     except OSError as error:
-        raise _fail([f"{file}: {error.strerror or error}"]) from None
+        raise fail(f"{file}: {error.strerror or error}") from None
     parsed, problems = parse_model_file(file.name, text)
     if parsed is None:
-        raise _fail([f"{file.name}: {p}" for p in problems])
+        raise fail(*(f"{file.name}: {p}" for p in problems))
     result = upload_model(
-        _database().unit_of_work,
+        ready_database().unit_of_work,
         provider,
         model or f"{provider}-{file.stem}".upper(),
         parsed.lines,
@@ -360,7 +346,7 @@ def hub_upload(
         asset_class=asset_class or parsed.asset_class,
     )
     if not result.change.saved:
-        raise _fail([f"{file.name}: {p}" for p in result.problems])
+        raise fail(*(f"{file.name}: {p}" for p in result.problems))
     v = result.change.versions[0]
     typer.echo(f"model {result.model} v{v.number} recorded from {file.name}")
 
@@ -370,7 +356,7 @@ def hub_providers() -> None:
     """List the model providers, their fees and the firm's subscriptions."""
     from trimtab.services.model_hub import list_providers
 
-    providers, subscriptions = list_providers(_database().unit_of_work)
+    providers, subscriptions = list_providers(ready_database().unit_of_work)
     for p in providers:
         typer.echo(f"{p.id:<8} {p.name:<40} {p.fee_bps} bps/year")
         for s in subscriptions:
@@ -391,8 +377,8 @@ def hub_add_provider(
 
     bps = _decimal(fee_bps, "--fee-bps")
     if not Decimal(0) <= bps <= Decimal(10_000):
-        raise _fail([f"--fee-bps must be between 0 and 10,000, got {bps}"])
-    add_provider(_database().unit_of_work, ModelProvider(provider, name, bps), actor=actor)
+        raise fail(f"--fee-bps must be between 0 and 10,000, got {bps}")
+    add_provider(ready_database().unit_of_work, ModelProvider(provider, name, bps), actor=actor)
     typer.echo(f"provider {provider} recorded at {bps} bps/year")
 
 
@@ -408,10 +394,10 @@ def hub_subscribe(
     from trimtab.services.model_hub import subscribe
 
     problems = subscribe(
-        _database().unit_of_work, Subscription(provider, model, _date(start)), actor=actor
+        ready_database().unit_of_work, Subscription(provider, model, _date(start)), actor=actor
     )
     if problems:
-        raise _fail(problems)
+        raise fail(*problems)
     typer.echo(f"subscribed to {model} of {provider}")
 
 
@@ -421,7 +407,7 @@ def hub_fees(month: str = typer.Option(..., "--month", help="YYYY-MM")) -> None:
     from trimtab.services.model_hub import provider_fees
 
     day = _date(f"{month}-01")
-    fees = provider_fees(_database().unit_of_work, day)
+    fees = provider_fees(ready_database().unit_of_work, day)
     typer.echo(f"{'provider':<8} {'month':<8} {'accounts':>8} {'avg assets':>16} {'fee':>12}")
     for f in fees:
         typer.echo(

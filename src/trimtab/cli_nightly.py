@@ -2,22 +2,22 @@
 
 Each command parses its arguments, calls the batch or a service, and prints; invalid
 input is a message and exit code 2, never a traceback (docs/nightly.md).
+
+    $ trimtab run --workers 2 && trimtab review list --sort tax
+    $ trimtab review approve A000123 --reason "checked with the advisor"
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
+import functools
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
-if TYPE_CHECKING:
-    from trimtab.bootstrap import Database
-    from trimtab.domain.problems import Problem
+from trimtab.cli_support import actor, database_url, fail, ready_database
 
 __all__ = ["orders_app", "review_app", "routing_app", "run_app"]
 
@@ -34,44 +34,6 @@ review_app = typer.Typer(
 orders_app = typer.Typer(
     help="Orders from approved and auto-traded proposals.", no_args_is_help=True
 )
-
-
-def _url() -> str:
-    from trimtab.config import load_settings
-
-    return load_settings().database_url
-
-
-def _database() -> Database:
-    from trimtab.bootstrap import open_database
-
-    return open_database(_url())
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _problems(problems: list[Problem]) -> typer.Exit:
-    for p in problems:
-        typer.echo(f"error: {p}", err=True)
-    return typer.Exit(2)
-
-
-def _ready(db: Database) -> None:
-    from trimtab.bootstrap import DATABASE_ERRORS
-
-    try:
-        current = db.current_revision()
-    except DATABASE_ERRORS as error:
-        raise _fail(f"could not read {db.display_url}: {error}") from None
-    if current != db.head_revision():
-        raise _fail(f"{db.display_url} is not at the newest schema: run `trimtab db upgrade`")
 
 
 @run_app.callback()
@@ -95,18 +57,25 @@ def run(
     from trimtab.bootstrap import DATABASE_ERRORS
 
     if executor not in EXECUTORS:
-        raise _fail(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+        raise fail(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     try:
         day = dt.date.fromisoformat(as_of) if as_of else dt.datetime.now().astimezone().date()
     except ValueError:
-        raise _fail(f"--as-of must be a date like 2025-06-30, got {as_of!r}") from None
-    db = _database()
-    _ready(db)
-    db.close()
-    console = Console(stderr=True)
-    show_bar = sys.stderr.isatty() and not as_json
+        raise fail(f"--as-of must be a date like 2025-06-30, got {as_of!r}") from None
+    ready_database().close()
+    start = functools.partial(
+        run_nightly,
+        database_url(),
+        as_of=day,
+        actor=actor(),
+        kind=executor,
+        workers=workers,
+        scheduler=scheduler,
+        chunk_size=chunk_size,
+        resume=resume,
+    )
     try:
-        if show_bar:
+        if sys.stderr.isatty() and not as_json:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
             with Progress(
@@ -114,41 +83,22 @@ def run(
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
-                console=console,
+                console=Console(stderr=True),
             ) as bar:
                 task = bar.add_task(f"analyzing accounts as of {day}", total=None)
 
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
-                summary = run_nightly(
-                    _url(),
-                    as_of=day,
-                    actor=_actor(),
-                    kind=executor,
-                    workers=workers,
-                    scheduler=scheduler,
-                    chunk_size=chunk_size,
-                    resume=resume,
-                    progress=progress,
-                )
+                summary = start(progress=progress)
         else:
-            summary = run_nightly(
-                _url(),
-                as_of=day,
-                actor=_actor(),
-                kind=executor,
-                workers=workers,
-                scheduler=scheduler,
-                chunk_size=chunk_size,
-                resume=resume,
-            )
+            summary = start()
     except DATABASE_ERRORS as error:
-        raise _fail(f"the database failed: {error.__class__.__name__}: {error}", 1) from None
+        raise fail(f"the database failed: {error.__class__.__name__}: {error}", code=1) from None
     except OSError as error:  # a Dask scheduler that cannot be reached
-        raise _fail(f"could not start the {executor} executor: {error}", 1) from None
+        raise fail(f"could not start the {executor} executor: {error}", code=1) from None
     if summary.problems:
-        raise _problems(list(summary.problems))
+        raise fail(*summary.problems)
     if as_json:
         typer.echo(json.dumps(summary.as_dict()))
     else:
@@ -168,8 +118,7 @@ def run_status(
 
     from trimtab.reports.nightly_summary import render_status, run_status_report
 
-    db = _database()
-    _ready(db)
+    db = ready_database()
     report = run_status_report(db.unit_of_work, limit=limit)
     if as_json:
         typer.echo(json.dumps(report))
@@ -182,8 +131,7 @@ def routing_show() -> None:
     """The routing policy in force, as `routing set` reads it, with each filter."""
     from trimtab.services.routing import show_policy
 
-    db = _database()
-    _ready(db)
+    db = ready_database()
     policy, texts = show_policy(db.unit_of_work)
     if policy is None:
         typer.echo("no routing policy yet: `trimtab routing set FILE` (docs/nightly.md)")
@@ -206,12 +154,11 @@ def routing_set(
     try:
         text = sys.stdin.read() if policy_file == "-" else Path(policy_file).read_text()
     except OSError as error:
-        raise _fail(f"{policy_file}: {error.strerror or error}") from None
-    db = _database()
-    _ready(db)
-    version, problems = set_policy(db.unit_of_work, text, actor=_actor(), reason=reason)
+        raise fail(f"{policy_file}: {error.strerror or error}") from None
+    db = ready_database()
+    version, problems = set_policy(db.unit_of_work, text, actor=actor(), reason=reason)
     if version is None:
-        raise _problems(problems)
+        raise fail(*problems)
     typer.echo(f"routing policy version {version} recorded")
 
 
@@ -225,9 +172,8 @@ def review_list(
     from trimtab.services.review import SORTS, review_queue
 
     if sort not in SORTS:
-        raise _fail(f"--sort must be one of {', '.join(SORTS)}, got {sort!r}")
-    db = _database()
-    _ready(db)
+        raise fail(f"--sort must be one of {', '.join(SORTS)}, got {sort!r}")
+    db = ready_database()
     items = review_queue(db.unit_of_work, sort=sort)
     rows = [
         {
@@ -258,11 +204,10 @@ def review_show(account: str, as_json: bool = typer.Option(False, "--json")) -> 
     """One proposal: its trades with reasons, the analysis record, past decisions."""
     from trimtab.services.review import open_proposal
 
-    db = _database()
-    _ready(db)
+    db = ready_database()
     detail, problems = open_proposal(db.unit_of_work, account)
     if detail is None:
-        raise _problems(problems)
+        raise fail(*problems)
     p = detail.proposal
     if as_json:
         typer.echo(
@@ -310,11 +255,9 @@ def review_approve(account: str, reason: str = typer.Option(..., help="Why (reco
     """Approve a pending proposal: its trades become orders at the next export."""
     from trimtab.services.review import approve
 
-    db = _database()
-    _ready(db)
-    problems = approve(db.unit_of_work, account, actor=_actor(), reason=reason)
+    problems = approve(ready_database().unit_of_work, account, actor=actor(), reason=reason)
     if problems:
-        raise _problems(problems)
+        raise fail(*problems)
     typer.echo(f"{account}: approved")
 
 
@@ -323,11 +266,9 @@ def review_reject(account: str, reason: str = typer.Option(..., help="Why (recor
     """Reject a pending proposal: nothing trades."""
     from trimtab.services.review import reject
 
-    db = _database()
-    _ready(db)
-    problems = reject(db.unit_of_work, account, actor=_actor(), reason=reason)
+    problems = reject(ready_database().unit_of_work, account, actor=actor(), reason=reason)
     if problems:
-        raise _problems(problems)
+        raise fail(*problems)
     typer.echo(f"{account}: rejected")
 
 
@@ -356,16 +297,15 @@ def review_edit(
             lot_id, qty = item.split("=", 1)
             lots[lot_id] = float(qty)
     except ValueError:
-        raise _fail("use --set buy:VOO=10 (or sell:...) and --lot L7=5") from None
+        raise fail("use --set buy:VOO=10 (or sell:...) and --lot L7=5") from None
     if not quantities and not lots:
-        raise _fail("nothing to change: give --set or --lot")
-    db = _database()
-    _ready(db)
+        raise fail("nothing to change: give --set or --lot")
+    db = ready_database()
     problems = edit(
-        db.unit_of_work, account, quantities=quantities, lots=lots, actor=_actor(), reason=reason
+        db.unit_of_work, account, quantities=quantities, lots=lots, actor=actor(), reason=reason
     )
     if problems:
-        raise _problems(problems)
+        raise fail(*problems)
     typer.echo(f"{account}: edited (every rule holds); approve it to trade")
 
 
@@ -379,12 +319,11 @@ def orders_export(
     from trimtab.services.orders import block_orders, create_orders, run_orders
 
     if fmt not in ("csv", "fix"):
-        raise _fail(f"--format must be csv or fix, got {fmt!r}")
-    db = _database()
-    _ready(db)
-    run_id, added, problems = create_orders(db.unit_of_work, actor=_actor())
+        raise fail(f"--format must be csv or fix, got {fmt!r}")
+    db = ready_database()
+    run_id, added, problems = create_orders(db.unit_of_work, actor=actor())
     if run_id is None:
-        raise _problems(problems)
+        raise fail(*problems)
     blocks = block_orders(run_orders(db.unit_of_work, run_id))
     try:
         paths = (
@@ -393,9 +332,41 @@ def orders_export(
             else [write_fix(blocks, Path(out), run_id=run_id)]
         )
     except OSError as error:
-        raise _fail(f"could not write to {out}: {error.strerror or error}") from None
+        raise fail(f"could not write to {out}: {error.strerror or error}") from None
     allocations = sum(len(b.allocations) for b in blocks)
     typer.echo(
         f"run {run_id}: {len(blocks)} block orders, {allocations} allocations "
         f"({added} new orders); wrote {', '.join(str(p) for p in paths)}"
     )
+
+
+@orders_app.command("fill")
+def orders_fill(
+    all_at_close: bool = typer.Option(
+        False,
+        "--all-at-close",
+        help="Simulate execution: fill every unfilled order at the run day's close.",
+    ),
+) -> None:
+    """Book the latest finished run's orders as executed (lots, cash, trades); idempotent."""
+    from trimtab.services.executions import fill_at_close
+
+    if not all_at_close:
+        raise fail(
+            "only simulated execution is available: `trimtab orders fill --all-at-close` "
+            "fills every unfilled order at the run day's close"
+        )
+    db = ready_database()
+    summary = fill_at_close(db.unit_of_work, actor=actor())
+    if summary.run_id is None:
+        raise fail(*summary.problems)
+    typer.echo(
+        f"run {summary.run_id}: filled {summary.filled} orders at the {summary.trade_date} "
+        f"close (simulated) in {summary.accounts} accounts; bought ${summary.bought:,}, "
+        f"sold ${summary.sold:,}"
+    )
+    if summary.problems:
+        typer.echo(f"{len(summary.problems)} orders not booked:", err=True)
+        for p in summary.problems[:20]:
+            typer.echo(f"  {p}", err=True)
+        raise typer.Exit(1)

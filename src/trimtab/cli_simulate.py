@@ -4,6 +4,8 @@ The command parses its options (every problem listed at once, exit code 2), read
 returns file (feeds.returns_file), builds the direct index (simulate.universe), runs the
 study with a progress bar (simulate.study) and writes the report (reports.simulation).
 See docs/simulate.md.
+
+    $ trimtab simulate --start 2008-01-02 --end 2012-12-31 --profile tax-naive --profile tax-max
 """
 
 from __future__ import annotations
@@ -14,16 +16,11 @@ from pathlib import Path
 
 import typer
 
+from trimtab.cli_support import fail
 from trimtab.simulate.profiles import CashFlow
 from trimtab.simulate.shadow_run import InitialLot
 
 __all__ = ["simulate"]
-
-
-def _fail(lines: list[str]) -> typer.Exit:
-    for line in lines:
-        typer.echo(f"error: {line}", err=True)
-    return typer.Exit(2)
 
 
 def simulate(
@@ -120,19 +117,19 @@ def simulate(
     if holdings is not None:
         cash, lots = _read_holdings(holdings, errors)
     if errors or market is None:
-        raise _fail(errors)
+        raise fail(*errors)
     if stocks:
         market = market.columns(market.tickers[:stocks])
     unknown = sorted({lot.security for lot in lots} - set(market.tickers))
     if unknown:
-        raise _fail([f"--holdings: securities not in the returns file: {', '.join(unknown)}"])
+        raise fail(f"--holdings: securities not in the returns file: {', '.join(unknown)}")
     window = market.window(first, last)
     if len(window.dates) < 2:
-        raise _fail(["--start/--end: the window holds fewer than two trading days of the file"])
+        raise fail("--start/--end: the window holds fewer than two trading days of the file")
     late = [lot for lot in lots if lot.acquired > window.dates[0]]
     if late:
         first_day = window.dates[0]
-        raise _fail([f"--holdings: a lot of {late[0].security} is acquired after {first_day}"])
+        raise fail(f"--holdings: a lot of {late[0].security} is acquired after {first_day}")
 
     tax = TaxModel(
         short_term_rate, long_term_rate, ordinary_rate, ordinary_offset, LossUse(loss_use)
@@ -176,7 +173,7 @@ def simulate(
                 window, universe, profiles, config, progress=progress, executor=executor
             )
         except (ValueError, RuntimeError) as error:
-            raise _fail([f"the simulation stopped: {error}"]) from None
+            raise fail(f"the simulation stopped: {error}") from None
         finally:
             if executor is not None:
                 executor.shutdown()

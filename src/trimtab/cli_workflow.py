@@ -3,12 +3,14 @@
 Problems (a bad filter, a value outside the vocabulary, an unknown account) are printed
 as messages with exit code 2; nothing is changed. The acting user is `cli:<login>`.
 docs/filters.md and docs/settings.md describe both command groups.
+
+    $ trimtab filters test 'status = "open" and value > 1m'
+    $ trimtab settings show A000123
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
+from trimtab.cli_support import actor, fail, ready_database
 from trimtab.domain.problems import Problem
 from trimtab.domain.restrictions import Level
 from trimtab.domain.settings_catalog import SettingValue
@@ -37,28 +40,16 @@ T = TypeVar("T")
 LEVELS = ("firm", "program", "household", "account")
 
 
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
 @contextmanager
 def _database() -> Iterator[Callable[[], WorkflowUnitOfWork]]:
     """The unit-of-work factory of the configured database, at the newest schema."""
-    from trimtab.bootstrap import DATABASE_ERRORS, open_database
-    from trimtab.config import load_settings
+    from trimtab.bootstrap import DATABASE_ERRORS
 
-    db = open_database(load_settings().database_url)
+    db = ready_database()
     try:
-        if db.current_revision() != db.head_revision():
-            raise _fail(f"{db.display_url} is not at the newest schema: run `trimtab db upgrade`")
         yield db.unit_of_work
     except DATABASE_ERRORS as error:
-        raise _fail(f"{db.display_url}: {error.__class__.__name__}: {error}", 1) from None
+        raise fail(f"{db.display_url}: {error.__class__.__name__}: {error}", code=1) from None
     finally:
         db.close()
 
@@ -66,9 +57,7 @@ def _database() -> Iterator[Callable[[], WorkflowUnitOfWork]]:
 def _answer(result: tuple[T | None, list[Problem]]) -> T:
     value, problems = result
     if value is None or problems:
-        for problem in problems:
-            typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(2)
+        raise fail(*problems)
     return value
 
 
@@ -87,7 +76,7 @@ def parse_value(text: str) -> SettingValue:
 
 def _level(text: str) -> Level:
     if text not in LEVELS:
-        raise _fail(f"--level must be one of {', '.join(LEVELS)}; got {text!r}")
+        raise fail(f"--level must be one of {', '.join(LEVELS)}; got {text!r}")
     return Level[text.upper()]
 
 
@@ -97,7 +86,7 @@ def _as_of(text: str | None) -> dt.datetime | None:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise _fail(f"--as-of must be a date like 2026-03-01, got {text!r}") from None
+        raise fail(f"--as-of must be a date like 2026-03-01, got {text!r}") from None
     # The settings in force on a day are those recorded by its end (UTC).
     return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
 
@@ -114,7 +103,7 @@ def filters_test(
     from trimtab.services.filters import try_filter
 
     with _database() as uow:
-        result = _answer(try_filter(uow, expression, actor=_actor(), sample=sample))
+        result = _answer(try_filter(uow, expression, actor=actor(), sample=sample))
     typer.echo(f"filter: {result.filter.text}")
     typer.echo(f"matches {result.count:,} of {result.total:,} accounts")
     if result.sample:
@@ -136,7 +125,7 @@ def filters_save(
         saved = _answer(
             save_filter(
                 uow,
-                actor=_actor(),
+                actor=actor(),
                 name=name,
                 expression=expression,
                 description=description,
@@ -153,7 +142,7 @@ def filters_list() -> None:
     from trimtab.services.filters import list_filters
 
     with _database() as uow:
-        saved = list_filters(uow, actor=_actor())
+        saved = list_filters(uow, actor=actor())
     if not saved:
         typer.echo("no saved filters yet (see `trimtab filters save --help`)")
     for f in saved:
@@ -168,7 +157,7 @@ def filters_show(name: str = typer.Argument(..., help="A saved filter's name."))
     from trimtab.services.filters import show_filter
 
     with _database() as uow:
-        f = _answer(show_filter(uow, name, actor=_actor()))
+        f = _answer(show_filter(uow, name, actor=actor()))
     typer.echo(f"name:        {f.name} ({'firm' if f.shared else 'owner ' + str(f.owner)})")
     typer.echo(f"description: {f.description or '-'}")
     typer.echo(f"filter:      {f.expression}")
@@ -187,7 +176,7 @@ def settings_show(
     from trimtab.services.change_settings import show_settings
 
     with _database() as uow:
-        effective = _answer(show_settings(uow, account, actor=_actor(), as_of=_as_of(as_of)))
+        effective = _answer(show_settings(uow, account, actor=actor(), as_of=_as_of(as_of)))
     when = f" as of {as_of}" if as_of else ""
     typer.echo(f"account {account}{when}:")
     for e in effective:
@@ -212,7 +201,7 @@ def settings_set(
         change = _answer(
             set_setting(
                 uow,
-                actor=_actor(),
+                actor=actor(),
                 setting=setting,
                 scope=Scope(_level(level), scope),
                 value=parsed,
@@ -225,7 +214,7 @@ def settings_set(
 def _exemption(text: str) -> tuple[str, str]:
     account, sep, reason = text.partition("=")
     if not sep or not account.strip():
-        raise _fail(f"--exempt takes ACCOUNT=REASON, got {text!r}")
+        raise fail(f"--exempt takes ACCOUNT=REASON, got {text!r}")
     return account.strip(), reason.strip()
 
 
@@ -259,7 +248,7 @@ def settings_bulk(
         exempt_reason,
     )
     with _database() as uow:
-        result = _answer(bulk_change(uow, request, actor=_actor(), apply=apply))
+        result = _answer(bulk_change(uow, request, actor=actor(), apply=apply))
     plan = result.plan
     counts = plan.counts()
     typer.echo(
@@ -292,7 +281,7 @@ def settings_history_command(
     from trimtab.services.change_settings import settings_history
 
     with _database() as uow:
-        changes = _answer(settings_history(uow, actor=_actor(), account=account, setting=setting))
+        changes = _answer(settings_history(uow, actor=actor(), account=account, setting=setting))
     if not changes:
         typer.echo("no settings changes recorded")
     for change in changes:
@@ -308,5 +297,5 @@ def settings_revert(
     from trimtab.services.change_settings import revert_change
 
     with _database() as uow:
-        change = _answer(revert_change(uow, change_id, actor=_actor(), reason=reason))
+        change = _answer(revert_change(uow, change_id, actor=actor(), reason=reason))
     typer.echo(f"recorded {change.describe()}")

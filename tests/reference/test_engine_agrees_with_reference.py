@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 
 from tests.reference.case_model import PARAMETER_NAMES, Case, read_case
 from tests.reference.checks import (
@@ -60,6 +60,8 @@ def test_without_integer_rules_the_engine_reaches_the_reference_optimum(
     result = engine_result(case)
     assert_explicit_parameters_are_reported_back(case, result)
     reference = solve_reference(case, result["parameters"])
+    # a reference that cannot certify its own answer (OPTIMAL_INACCURATE) proves nothing
+    assume(reference.status in ("optimal", "infeasible"))
 
     assert result["status"] == reference.status
     if reference.status == "infeasible":

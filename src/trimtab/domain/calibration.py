@@ -48,6 +48,7 @@ from types import MappingProxyType
 from trimtab.domain.problems import Problem
 
 __all__ = [
+    "APPLIED_WHEN_STATED",
     "REFERENCE_COST_RATE",
     "REFERENCE_LONG_TERM_RATE",
     "REFERENCE_SHORT_TERM_RATE",
@@ -78,7 +79,10 @@ class ResolvedParameters:
 
     Fractions are of V (cash + market value − withdrawal); dollars are account currency.
     `max_turnover` and `gain_budget` are None when off; `tracking_error_weight` (λ_te,
-    dollars per unit of tracking variance) 0 is off.
+    dollars per unit of tracking variance) 0 is off. The parameters the engine adds to the
+    contract (`harvest_min_loss`, `harvest_min_loss_pct`, `harvest_requires_swap`,
+    `tracking_error_weight`) are neutral (0 / False) unless a setting that turns them on
+    is stated, so a case without them is the contract's problem exactly.
     """
 
     drift_weight: float
@@ -93,6 +97,7 @@ class ResolvedParameters:
     default_band: float
     harvest_min_loss: float
     harvest_min_loss_pct: float
+    harvest_requires_swap: bool
     tracking_error_weight: float
 
     def as_dict(self) -> dict[str, object]:
@@ -184,20 +189,28 @@ VOCABULARY: Mapping[str, Setting] = MappingProxyType(
                 "loss_harvesting",
                 "opportunistic",
                 "which unrealized losses are worth selling for their tax value",
+                # "opportunistic" harvests only where the proceeds have a home: a swap
+                # into the group's buy member in another wash group. Without one, the
+                # sale empties the group for 30 days and its cash is forced, over the
+                # cash ceiling, into other groups' bands: the next day's rise sells it
+                # back (docs/calibration.md, "Why tomorrow does not undo today").
                 off={
                     "harvest_enabled": False,
                     "harvest_min_loss": 0.0,
                     "harvest_min_loss_pct": 0.0,
+                    "harvest_requires_swap": False,
                 },
                 opportunistic={
                     "harvest_enabled": True,
                     "harvest_min_loss": 1000.0,
                     "harvest_min_loss_pct": 0.10,
+                    "harvest_requires_swap": True,
                 },
                 year_round={
                     "harvest_enabled": True,
                     "harvest_min_loss": 500.0,
                     "harvest_min_loss_pct": 0.05,
+                    "harvest_requires_swap": False,
                 },
             ),
             Setting(
@@ -289,6 +302,11 @@ VOCABULARY: Mapping[str, Setting] = MappingProxyType(
         )
     }
 )
+
+# Settings whose product default turns on a parameter beyond the contract's table: in a
+# case they apply only when stated (absent, the case is the spec's problem exactly), so a
+# caller running the firm's defaults (the nightly run) states them even at their default.
+APPLIED_WHEN_STATED: frozenset[str] = frozenset({"loss_harvesting"})
 
 # How far the default cash range reaches either side of the target: a floor at half the
 # target and a ceiling 3 points above leave room for a 2008-size day (cash weight moves
@@ -449,12 +467,18 @@ class _Reading:
     @property
     def harvest_minimums(self) -> tuple[float, float]:
         """(dollars, fraction of basis): the explicit settings win over loss_harvesting's."""
+        return self.harvest_thresholds(word_stated=True)
+
+    def harvest_thresholds(self, *, word_stated: bool) -> tuple[float, float]:
+        """The harvest minimums; loss_harvesting's own only when it was stated (else 0)."""
         chosen = self.choice("loss_harvesting")
         dollars = self.harvest_min_loss
         pct = self.harvest_min_loss_pct
+        word_dollars = float(chosen["harvest_min_loss"]) if word_stated else 0.0
+        word_pct = float(chosen["harvest_min_loss_pct"]) if word_stated else 0.0
         return (
-            float(chosen["harvest_min_loss"]) if dollars is None else dollars,
-            float(chosen["harvest_min_loss_pct"]) if pct is None else pct,
+            word_dollars if dollars is None else dollars,
+            word_pct if pct is None else pct,
         )
 
 
@@ -496,10 +520,15 @@ def _read_settings(settings: Mapping[str, object]) -> tuple[_Reading, set[str], 
 # --------------------------------------------------------------------------------------
 # Settings → parameters
 # --------------------------------------------------------------------------------------
-def _translate(reading: _Reading, *, account_value: float, taxable: bool) -> dict[str, object]:
+def _translate(
+    reading: _Reading, *, stated: frozenset[str], account_value: float, taxable: bool
+) -> dict[str, object]:
     tax = reading.choice("tax_sensitivity")
     min_cash, max_cash = reading.cash_bounds
-    min_loss, min_loss_pct = reading.harvest_minimums
+    # Spec-literal unless stated: the parameters beyond the contract's table stay neutral
+    # unless the setting that turns them on is in the case (APPLIED_WHEN_STATED).
+    harvesting_stated = "loss_harvesting" in stated
+    min_loss, min_loss_pct = reading.harvest_thresholds(word_stated=harvesting_stated)
     budget = reading.annual_gain_budget
     # A spent budget means "no further net gains", never "realize losses to get back".
     gain_budget = (
@@ -522,6 +551,8 @@ def _translate(reading: _Reading, *, account_value: float, taxable: bool) -> dic
         "default_band": float(reading.choice("drift_tolerance")["default_band"]),
         "harvest_min_loss": min_loss,
         "harvest_min_loss_pct": min_loss_pct,
+        "harvest_requires_swap": harvesting_stated
+        and bool(reading.choice("loss_harvesting")["harvest_requires_swap"]),
         # The engine's term is λ_te·(w − t)ᵀΣ(w − t) with no V in it (OPTIMIZER.md), so
         # λ_te is dollars per unit of variance: the word's per-dollar weight times V.
         "tracking_error_weight": (
@@ -556,6 +587,7 @@ _PARAMETER_RANGES: Mapping[str, _Range | None] = MappingProxyType(
         "default_band": _Range(high=1.0),
         "harvest_min_loss": _Range(),
         "harvest_min_loss_pct": _Range(high=1.0),
+        "harvest_requires_swap": None,  # a boolean
         "tracking_error_weight": _Range(),
     }
 )
@@ -601,7 +633,7 @@ def resolve_parameters(
     value is replaced by its default), so a caller can go on validating the rest of a case
     and report every error at once.
     """
-    reading, _, problems = _read_settings(settings)
+    reading, defaulted, problems = _read_settings(settings)
     if tax_status not in _TAX_STATUSES:
         problems.append(
             Problem(
@@ -609,7 +641,12 @@ def resolve_parameters(
                 f"must be one of {', '.join(_TAX_STATUSES)}; got {tax_status!r}",
             )
         )
-    resolved = _translate(reading, account_value=account_value, taxable=tax_status == _TAXABLE)
+    resolved = _translate(
+        reading,
+        stated=frozenset(VOCABULARY) - defaulted,
+        account_value=account_value,
+        taxable=tax_status == _TAXABLE,
+    )
 
     for name, value in explicit.items():
         if name not in _PARAMETER_RANGES:
@@ -694,11 +731,17 @@ def _loss_harvesting_meaning(r: _Reading, account_value: float | None) -> str:
             "loss lots still go first)."
         )
     dollars, pct = r.harvest_minimums
+    where = (
+        "only where its group can buy a substitute outside the lot's wash group, and the "
+        "money moves there"
+        if r.choice("loss_harvesting")["harvest_requires_swap"]
+        else "the money moves to a substitute outside the lot's wash group where the group "
+        "has one, else to the other groups"
+    )
     return (
         f"a lot is sold for its tax loss when the loss is more than {_usd(dollars)} and more "
         f"than {_pct(pct)} of its cost basis, and the tax it saves (as valued by tax "
-        f"sensitivity) beats the trading cost; the money moves to a substitute outside the "
-        f"lot's wash group."
+        f"sensitivity) beats the trading cost; {where}."
     )
 
 

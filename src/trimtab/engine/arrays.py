@@ -14,7 +14,9 @@ Rules applied here (shared/spec/rebalance-case.md):
   (a) blocks buys of a wash group with a loss sale there (every account), (b) blocks
   loss sales of lots whose wash group had a buy there (taxable only), must_sell lots exempt;
 - a loss lot earns harvest value only if its whole unrealized loss is at least
-  `harvest_min_loss` dollars and `harvest_min_loss_pct` of its basis.
+  `harvest_min_loss` dollars and `harvest_min_loss_pct` of its basis, and, with
+  `harvest_requires_swap`, only if its group can buy a substitute: a buy member in
+  another wash group, not blocked by no-buy or rule 5(a).
 
 Example: VOO and IVV in wash group SP500, a VTI loss sale 15 days ago in wash group VTI:
 nothing is blocked; had VTI been in SP500, `buy_wash_blocked` would mark VOO.
@@ -210,6 +212,17 @@ def build_arrays(case: Case) -> AccountArrays:
             buy_sec.append(i)
             buy_group.append(k)
             blocked_wash.append(int(sec_wash[i]) in loss_sold)
+
+    if params.harvest_requires_swap:
+        # The wash group each target group can swap into (−1: none buyable today).
+        swap_wash = np.full(n_g, -1, dtype=np.intp)
+        open_buys = [
+            (k, i) for k, i, w in zip(buy_group, buy_sec, blocked_wash, strict=True) if not w
+        ]
+        for k, i in open_buys:
+            swap_wash[k] = sec_wash[i]
+        lot_swap = swap_wash[sec_group[lot_sec]]
+        lot_harvestable = lot_harvestable & (lot_swap >= 0) & (lot_swap != sec_wash[lot_sec])
 
     cash = case.account.cash
     withdrawal = params.withdrawal

@@ -9,8 +9,10 @@ term with the trade minus the term without it (the rest of the decision unchange
 Its drivers, in this order, each adding a sentence when it applies:
 - mandate: a must-sell security ("restricted (must sell)"), or, when the account starts
   (after the withdrawal) below its cash floor, a sale without which cash stays below it;
-  or, when it starts above its cash ceiling, a buy without which cash stays above it —
-  these are `mandated`;
+  or, when it starts above its cash ceiling, a buy without which cash stays above it;
+  or a buy without which the proceeds of this rebalance's sales would leave cash above
+  its ceiling (rule 4) and most of which lies beyond what brings its group up to its
+  band (that part cuts no drift; it invests the proceeds) — these are `mandated`;
 - drift: the trade lowers the drift term: its group's weight before and after, target
   and band, and the dollars of penalty removed;
 - harvest: the sale realizes harvestable losses: their size and the value counted, and
@@ -18,9 +20,12 @@ Its drivers, in this order, each adding a sentence when it applies:
 - tracking error: the trade lowers it;
 - tax: gains realized by term with their estimated tax; and the gain budget when the
   decision uses all of it.
-Cost/benefit (account level) covers the voluntary trades only: with M the mandated trades
-alone and D the whole decision, benefit = (drift + tracking error)(M) − (…)(D) and
-cost = (tax − harvest + trading)(D) − (…)(M); score = benefit / cost.
+A buy that invests sales' proceeds is mandated given those sales, not by the account's
+state: its cost belongs to the voluntary sales that raised the cash, so the cost/benefit
+below counts it with them. Cost/benefit (account level) covers the voluntary trades
+only: with M the trades mandated by the account's state alone and D the whole decision,
+benefit = (drift + tracking error)(M) − (…)(D) and cost = (tax − harvest + trading)(D)
+− (…)(M); score = benefit / cost.
 
 Example: "Bought 10 VOO: group US_LARGE was 55.0% against a 60.0% target (band ±2.0%);
 now 58.0%, drift penalty −$240.00."
@@ -132,6 +137,22 @@ def explain(
     raises_cash = is_sell & (start < floor - tol) & (cash_without < floor - tol)
     uses_cash = ~is_sell & (start > ceiling + tol) & (cash_without > ceiling + tol)
     mandated_flags = must | raises_cash | uses_cash
+    # The part of a buy beyond what brings its group up to its band's lower edge cuts no
+    # drift: it is there because the ceiling makes the sales' proceeds go somewhere. When
+    # that is most of the buy, the ceiling drives it (mandated); a buy mostly filling its
+    # group to the edge is driven by drift and pays for itself (each dollar of it cuts
+    # λ > 2·cost_rate), as does one that cuts tracking error.
+    shortfall = np.maximum(0.0, -(dev[groups] - moved) - dead[groups])
+    excess = np.where(is_sell, 0.0, moved - np.minimum(moved, shortfall))
+    reinvests = (
+        ~is_sell
+        & ~uses_cash
+        & (cash_without > ceiling + tol)
+        & (te > -_CENT)
+        & (excess > 0.5 * moved)
+        & (excess >= max(p.min_trade_value, _CENT))
+    )
+    reinvested = np.where(reinvests, np.minimum(excess, cash_without - ceiling), 0.0)
 
     group_harvest = np.bincount(
         a.sec_group[a.lot_sec],
@@ -157,9 +178,11 @@ def explain(
         must.tolist(),
         raises_cash.tolist(),
         uses_cash.tolist(),
+        reinvested.tolist(),
         strict=True,
     )
-    for sec, sell, e_drift, e_tax, e_harvest, e_trading, e_te, forced, raises, uses in rows:
+    for row in rows:
+        sec, sell, e_drift, e_tax, e_harvest, e_trading, e_te, forced, raises, uses, invest = row
         key: TradeKey = (sec, "sell" if sell else "buy")
         effect = {"drift": e_drift, "tax": e_tax, "harvest": e_harvest, "trading": e_trading}
         if tracking is not None:
@@ -180,6 +203,11 @@ def explain(
             )
         if uses:
             sentences.append(f"Invests cash above the {_pct(p.max_cash)} maximum ({usd(ceiling)}).")
+        if invest > 0:
+            sentences.append(
+                f"Invests {usd(invest)} the sales raised, above the {_pct(p.max_cash)} cash "
+                f"maximum ({usd(ceiling)})."
+            )
         if abs(e_drift) > _CENT:
             direction = "over" if before[k] > a.target[k] else "under"
             sentences.append(
@@ -214,7 +242,7 @@ def explain(
             net = e_drift + e_tax + e_harvest + e_trading + e_te
             sentences.append(f"Part of the least-cost rebalance (net effect {usd(net)}).")
         reasons[key] = " ".join(sentences)
-        mandated[key] = forced or raises or uses
+        mandated[key] = forced or raises or uses or invest > 0
 
     forced_secs = secs[is_sell & mandated_flags]
     forced_buys = np.isin(a.buy_sec, secs[~is_sell & mandated_flags])

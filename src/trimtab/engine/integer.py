@@ -39,9 +39,11 @@ from trimtab.engine.arrays import AccountArrays, Floats, Ints
 from trimtab.engine.build import INF, LpModel
 from trimtab.engine.evaluate import Decision
 from trimtab.engine.lagrange import loss_lots, wash_bound
+from trimtab.engine.milp import reduced_milp
 from trimtab.engine.rounding import improve, round_shares
 from trimtab.engine.solve import LpOutcome, LpSolver
 from trimtab.engine.tiebreak import tie_break
+from trimtab.engine.zero_trade import zero_trade_feasible
 
 __all__ = ["EXACT_WASH_GROUPS", "integer_rules_on", "make_integer", "wash_conflicts"]
 
@@ -273,7 +275,24 @@ def _restore(search: _Search, saved: _Saved) -> None:
 def make_integer(
     a: AccountArrays, solver: LpSolver, relaxed: LpOutcome
 ) -> tuple[Decision | None, float]:
-    """A decision meeting rules 5(c), 6 and 7 (None if none is found), and a valid bound."""
+    """A decision meeting rules 5(c), 6 and 7 (None if none is found), and a valid bound.
+
+    When the heuristics find none, harder fallbacks run before giving up: the reduced MILP
+    on the relaxation's support (milp.py), then the zero-trade point when it is feasible.
+    """
+    decision, bound = _heuristic(a, solver, relaxed)
+    if decision is None:
+        decision = reduced_milp(a, solver.model, relaxed.x)
+        if decision is not None:
+            decision = improve(a, decision)
+        elif zero_trade_feasible(a):
+            decision = Decision.zero(a)
+    return decision, bound
+
+
+def _heuristic(
+    a: AccountArrays, solver: LpSolver, relaxed: LpOutcome
+) -> tuple[Decision | None, float]:
     search = _Search(a, solver)
     out, bound = _resolve_wash(search, tie_break(a, solver, relaxed))
     if out is None:

@@ -22,6 +22,7 @@ Example: `optimize_json(json.load(open("examples/cases/spec-example.json")))["st
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 
@@ -54,7 +55,7 @@ __all__ = ["decision_from_lp", "optimize_json", "rebalance"]
 def rebalance(case: Case) -> Result:
     started = time.perf_counter()
     a = case.arrays
-    parameters = case.parameters.as_dict()
+    parameters = case.parameters.as_dict()  # once: it copies every field
     if a.value <= 0:
         return Result(
             "infeasible",
@@ -69,7 +70,7 @@ def rebalance(case: Case) -> Result:
         )
     if proves_zero_trade_optimal(a, tracking_on=tracking is not None):
         stats = SolverStats("zero-trade proof", time.perf_counter() - started, 0.0, 0.0)
-        return _finish(case, a, Decision.zero(a), tracking, stats)
+        return _finish(case, a, Decision.zero(a), tracking, stats, parameters)
 
     integer = integer_rules_on(a)
     solver = LpSolver(build_model(a, sell_sums=integer, tracking=tracking))
@@ -101,16 +102,16 @@ def rebalance(case: Case) -> Result:
                     "relaxation without them is feasible: try whole_shares off or a "
                     "lower min_trade_value"
                 ),
-                solver=SolverStats(
-                    name, time.perf_counter() - started, bound, float("nan"), solver.solves
-                ),
+                # No decision, so no gap to report: 0, as on every other infeasible answer
+                # (NaN is not JSON).
+                solver=SolverStats(name, time.perf_counter() - started, bound, 0.0, solver.solves),
             )
     else:
         decision = decision_from_lp(a, solver.model.n_lot, tie_break(a, solver, relaxed).x)
     total = objective_terms(a, decision, tracking).total
-    gap = max(0.0, total - bound) / max(1.0, abs(total))
+    bound, gap = _bound_and_gap(total, bound)
     stats = SolverStats(name, time.perf_counter() - started, bound, gap, solver.solves)
-    return _finish(case, a, decision, tracking, stats)
+    return _finish(case, a, decision, tracking, stats, parameters)
 
 
 def decision_from_lp(a: AccountArrays, n_lot: int, x: np.ndarray) -> Decision:
@@ -139,6 +140,18 @@ def optimize_json(data: object) -> dict[str, object]:
         return {"status": "error", "reason": f"internal error ({type(exc).__name__}): {exc}"}
 
 
+def _bound_and_gap(total: float, bound: float) -> tuple[float, float]:
+    """solver.bound and solver.gap = (total − bound) / max(1, |total|), always finite.
+
+    A bound that is not a finite number (a failed solve upstream) proves nothing; the
+    weakest honest statement replaces it: bound = total − max(1, |total|), a 100% gap.
+    """
+    scale = max(1.0, abs(total))
+    if not math.isfinite(bound):
+        bound = total - scale
+    return bound, max(0.0, total - bound) / scale
+
+
 def _solver_name(tracking: TrackingModel | None) -> str:
     return "highs" if tracking is None else "highs-qp"
 
@@ -149,6 +162,7 @@ def _finish(
     d: Decision,
     tracking: TrackingModel | None,
     stats: SolverStats,
+    parameters: Mapping[str, object],
 ) -> Result:
     terms = objective_terms(a, d, tracking)
     explained = explain(case, a, d, tracking)
@@ -156,15 +170,20 @@ def _finish(
     values = group_values(a, d)
     cash = post_trade_cash(a, d)
     groups = tuple(
-        GroupWeight(gid, float(values[k] / a.value), float(a.target[k]), float(a.band[k]))
-        for k, gid in enumerate(a.group_ids)
+        map(
+            GroupWeight,
+            a.group_ids,
+            (values / a.value).tolist(),
+            a.target.tolist(),
+            a.band.tolist(),
+        )
     )
     sell_value = float(d.sell_dollars(a).sum())
     buy_value = float(d.buy_dollars(a).sum())
     return Result(
         "optimal",
         objective=terms,
-        parameters=case.parameters.as_dict(),
+        parameters=parameters,
         trades=trades,
         post_trade=PostTrade(cash, cash / a.value, groups),
         tax=_tax_summary(case, a, d),

@@ -32,6 +32,7 @@ from trimtab.engine.evaluate import Decision, group_values, post_trade_cash
 __all__ = ["improve", "round_shares"]
 
 _BIG = 1e6  # weight of one dollar of rule violation against one dollar of objective
+_EPS = 1e-6  # dollars: below this a trade is solver noise
 
 
 def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | None:
@@ -139,38 +140,15 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
         else:
             score = np.where(allowed & (after <= 0) & (d_obj < -1e-9), d_obj, np.inf)
         best = int(np.argmin(score)) if len(score) else -1
-        chosen = [best] if best >= 0 and np.isfinite(score[best]) else []
-        if not chosen and now > 0:
-            # No single share fixes anything (e.g. a gain budget needing one more loss share
-            # whose cash then needs one more share bought): try two moves together.
-            var = np.concatenate([lots, len(a.lot_ids) + buys])
-            sec = np.concatenate([a.lot_sec[lots], -1 - buys])
-            pair_after = violation(
-                cash + d_cash[:, None] + d_cash[None, :],
-                gain + d_gain[:, None] + d_gain[None, :],
-                turnover + d_turn[:, None] + d_turn[None, :],
-            )
-            pair_ok = allowed[:, None] & allowed[None, :] & (var[:, None] != var[None, :])
-            if m > 0:  # two sales of one security could together break its minimum
-                pair_ok &= (sec[:, None] != sec[None, :]) | (sec[:, None] < 0)
-            pair_score = np.where(
-                pair_ok & (pair_after < now - 1e-12),
-                d_obj[:, None] + d_obj[None, :] + _BIG * (pair_after - now),
-                np.inf,
-            )
-            if pair_score.size and np.isfinite(pair_score.min()):
-                i, j = np.unravel_index(int(np.argmin(pair_score)), pair_score.shape)
-                chosen = [int(i), int(j)]
-        if not chosen:
+        if best < 0 or not np.isfinite(score[best]):
             return Decision(sell, buy) if now <= 0 else None
-        for move in chosen:
-            if move < len(lots):
-                sell[lots[move]] += lot_moves[move]
-                dev[k_l[move]] -= ls[move]
-            else:
-                j = move - len(lots)
-                buy[buys[j]] += buy_moves[j]
-                dev[k_b[j]] += bs[j]
+        if best < len(lots):
+            sell[lots[best]] += lot_moves[best]
+            dev[k_l[best]] -= ls[best]
+        else:
+            j = best - len(lots)
+            buy[buys[j]] += buy_moves[j]
+            dev[k_b[j]] += bs[j]
     final = Decision(sell, buy)
     cash = post_trade_cash(a, final)
     return final if lo - tol <= cash <= hi + tol else None
@@ -202,6 +180,7 @@ def improve(a: AccountArrays, d: Decision) -> Decision:
     def penalty(x: Floats, k: Ints) -> Floats:
         return p.drift_weight * np.maximum(np.abs(x) - dead[k], 0.0)
 
+    sell, buy = _net_out(a, sell, buy)
     sellable = ~a.must_sell
     for _ in range(n_s + len(buy)):
         now = Decision(sell, buy)
@@ -241,3 +220,56 @@ def improve(a: AccountArrays, d: Decision) -> Decision:
             buy = buy.copy()
             buy[buys[best - len(secs)]] = 0.0
     return Decision(sell, buy)
+
+
+def _net_out(a: AccountArrays, sell: Floats, buy: Floats) -> tuple[Floats, Floats]:
+    """Cancel selling and buying the same security in one decision, where that is lawful.
+
+    Selling q shares of a security and buying q back leaves every group where it was, so
+    it never lowers the drift; it costs trading and (on gain lots) tax. When costs are
+    nil the heuristics can still leave such a pair (it is a tie), and the next rebalance
+    would see a trade that does nothing. Each pair is netted (the dearest lots kept
+    unsold first) when the objective does not rise and cash, the gain budget and the
+    minimum trade still hold.
+    """
+    p = a.params
+    both = np.flatnonzero((buy > 0) & np.isin(a.buy_sec, a.lot_sec[sell > 0]))
+    if not len(both):
+        return sell, buy
+    sell, buy = sell.copy(), buy.copy()
+    lo, hi = p.min_cash * a.value, p.max_cash * a.value
+    tol = 1e-7 * max(1.0, a.value)
+    unit = a.lot_unit_cost()
+    m = p.min_trade_value
+    for b in both.tolist():
+        i = int(a.buy_sec[b])
+        price = float(a.price[i])
+        lots = np.flatnonzero((a.lot_sec == i) & (sell > 0) & ~a.lot_forced)
+        lots = lots[np.argsort(-unit[lots], kind="stable")]
+        q = min(float(buy[b]), float(sell[lots].sum()))
+        if p.whole_shares:
+            q = float(np.floor(q + 1e-9))
+        if q <= 0:
+            continue
+        cut = np.minimum(
+            sell[lots], np.maximum(q - np.concatenate([[0.0], np.cumsum(sell[lots])[:-1]]), 0.0)
+        )
+        new_sell, new_buy = sell.copy(), buy.copy()
+        new_sell[lots] -= cut
+        new_buy[b] -= q
+        d_obj = -float(unit[lots] @ cut) * price - float(a.cost_rate[i]) * q * price
+        new = Decision(new_sell, new_buy)
+        cash = post_trade_cash(a, new)
+        ok = d_obj <= 1e-9 and lo - tol <= cash <= hi + tol
+        if p.gain_budget is not None:
+            gain = float((new_sell * a.price[a.lot_sec]) @ a.lot_gain)
+            ok &= gain <= p.gain_budget + tol
+        if m > 0:
+            left_sold = float(new_sell[a.lot_sec == i].sum()) * price
+            whole = float(a.lot_value[a.lot_sec == i].sum())
+            left_buy = float(new_buy[b]) * price
+            ok &= left_sold <= _EPS or left_sold >= min(m, whole) - tol
+            ok &= left_buy <= _EPS or left_buy >= m - tol
+        if ok:
+            sell, buy = new_sell, new_buy
+    return sell, buy

@@ -24,7 +24,7 @@ from scipy import sparse
 from trimtab.engine.arrays import Floats, Ints
 from trimtab.engine.build import LpModel
 
-__all__ = ["LpOutcome", "LpSolver"]
+__all__ = ["LpOutcome", "LpSolver", "new_highs"]
 
 # A reduced cost or dual below this (relative to the largest cost) counts as zero when the
 # optimal face is fixed: the objective can then move by at most this per dollar traded.
@@ -57,15 +57,21 @@ class LpOutcome:
         return self.status == "optimal"
 
 
+def new_highs() -> highspy._Highs:  # type: ignore[name-defined]
+    """A silent, single-threaded, deterministic HiGHS instance with this module's options."""
+    h = highspy._Highs()  # type: ignore[attr-defined]
+    for name, value in _OPTIONS.items():
+        h.setOptionValue(name, value)
+    return h
+
+
 class LpSolver:
     """One HiGHS instance holding one model (module docstring)."""
 
     def __init__(self, model: LpModel) -> None:
         self.model = model
         self.solves = 0
-        self._highs = highspy._Highs()  # type: ignore[attr-defined]
-        for name, value in _OPTIONS.items():
-            self._highs.setOptionValue(name, value)
+        self._highs = new_highs()
         lp = highspy.HighsLp()
         lp.num_col_ = model.n_col
         lp.num_row_ = model.matrix.shape[0]

@@ -28,25 +28,31 @@ import numpy as np
 
 from trimtab.engine.arrays import AccountArrays
 
-__all__ = ["proves_zero_trade_optimal"]
+__all__ = ["proves_zero_trade_optimal", "zero_trade_feasible"]
 
 # Relative tolerance on "inside the band" and "cash within bounds", in fractions of V.
 _TOL = 1e-12
 
 
 def proves_zero_trade_optimal(a: AccountArrays, *, tracking_on: bool = False) -> bool:
-    p = a.params
     v = a.value
     if v <= 0 or tracking_on:
         return False
-    if a.lot_forced.any():
-        return False
-    cash_after = a.cash - a.withdrawal
-    if not (p.min_cash * v * (1 - _TOL) - _TOL <= cash_after <= p.max_cash * v * (1 + _TOL)):
-        return False
-    if p.gain_budget is not None and p.gain_budget < 0:
+    if not zero_trade_feasible(a):
         return False
     if np.any(np.abs(a.group_value - v * a.target) > v * (a.band + _TOL)):
         return False
     sellable = a.lot_sell_cap > 0
     return bool(np.all(a.lot_unit_cost()[sellable] >= 0))
+
+
+def zero_trade_feasible(a: AccountArrays) -> bool:
+    """Condition 1: trading nothing keeps every hard rule (integer rules included)."""
+    p = a.params
+    v = a.value
+    if v <= 0 or a.lot_forced.any():
+        return False
+    cash_after = a.cash - a.withdrawal
+    if not (p.min_cash * v * (1 - _TOL) - _TOL <= cash_after <= p.max_cash * v * (1 + _TOL)):
+        return False
+    return p.gain_budget is None or p.gain_budget >= 0

@@ -40,7 +40,7 @@ from trimtab.domain.resolution import (
 from trimtab.domain.restrictions import Kind, effective_restrictions
 from trimtab.domain.targets import Target
 from trimtab.domain.versions import Version, next_version
-from trimtab.services.model_ports import Definition, ModelUnitOfWork
+from trimtab.services.model_ports import Definition, ModelUnitOfWork, kind_of
 
 __all__ = [
     "KINDS",
@@ -128,16 +128,6 @@ def _validate(definition: Definition, proposed: Catalog, resolver: Resolver) -> 
     return check_limits(definition.id, proposed, resolver)
 
 
-def _kind(definition: Definition) -> str:
-    if isinstance(definition, AssetAllocation):
-        return "allocation"
-    if isinstance(definition, Model):
-        return "model"
-    if isinstance(definition, EquivalenceSet):
-        return "equivalence_set"
-    return "target"
-
-
 def _record_order(definitions: Sequence[Definition]) -> list[Definition]:
     """Definitions before the targets using them; parents before children."""
     targets = {d.id: d for d in definitions if isinstance(d, Target)}
@@ -180,7 +170,7 @@ def record_definitions(
             return ChangeResult(False, impacts=impacts)
         versions: list[Version[Definition]] = []
         for d in _record_order(definitions):
-            history = uow.model_book.history(_kind(d), d.id)
+            history = uow.model_book.history(kind_of(d), d.id)
             version, version_problems = next_version(
                 history, d, author=actor, recorded_at=now, reason=reason, effective=when
             )

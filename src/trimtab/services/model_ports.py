@@ -1,15 +1,19 @@
 """Ports for model management: the versioned model book and the hub, as `Protocol`s.
 
 The model-management use cases (`trimtab.services.model_book`, `model_hub`) need the
-foundation repositories (`trimtab.services.ports`) plus `ModelBookRepository`; the
-store's `SqlUnitOfWork` provides all of them, and tests use an in-memory fake.
+foundation unit of work (`trimtab.services.ports.UnitOfWork`) plus `ModelBookRepository`;
+the store's `SqlUnitOfWork` provides both. Every definition is versioned: `record`
+appends a version and makes it current, and history is never rewritten.
+
+    with new_uow() as uow:
+        uow.model_book.record(version)      # AssetAllocation, Model, EquivalenceSet or Target
+        uow.commit()
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from trimtab.domain.allocations import AssetAllocation
 from trimtab.domain.equivalence import EquivalenceSet
@@ -17,22 +21,22 @@ from trimtab.domain.model_hub import ModelProvider, Subscription
 from trimtab.domain.models import Model
 from trimtab.domain.targets import Target
 from trimtab.domain.versions import Version
-from trimtab.services.ports import (
-    AccountRepository,
-    AssetClassRepository,
-    CashRepository,
-    LotRepository,
-    OrganizationRepository,
-    PriceRepository,
-    RestrictionRepository,
-    SecurityRepository,
-    TargetRepository,
-    TradeHistoryRepository,
-)
+from trimtab.services.ports import UnitOfWork
 
-__all__ = ["Definition", "ModelBookRepository", "ModelUnitOfWork"]
+__all__ = ["Definition", "ModelBookRepository", "ModelUnitOfWork", "kind_of"]
 
 Definition = AssetAllocation | Model | EquivalenceSet | Target
+
+
+def kind_of(definition: Definition) -> str:
+    """The kind a definition's history is filed under (`history(kind, key)`)."""
+    if isinstance(definition, AssetAllocation):
+        return "allocation"
+    if isinstance(definition, Model):
+        return "model"
+    if isinstance(definition, EquivalenceSet):
+        return "equivalence_set"
+    return "target"
 
 
 class ModelBookRepository(Protocol):
@@ -59,35 +63,6 @@ class ModelBookRepository(Protocol):
     def subscriptions(self) -> list[Subscription]: ...
 
 
-class ModelUnitOfWork(Protocol):
-    # Read-only members, so any unit of work whose repositories satisfy these ports fits.
+class ModelUnitOfWork(UnitOfWork, Protocol):
     @property
     def model_book(self) -> ModelBookRepository: ...
-    @property
-    def organization(self) -> OrganizationRepository: ...
-    @property
-    def asset_classes(self) -> AssetClassRepository: ...
-    @property
-    def securities(self) -> SecurityRepository: ...
-    @property
-    def accounts(self) -> AccountRepository: ...
-    @property
-    def lots(self) -> LotRepository: ...
-    @property
-    def cash(self) -> CashRepository: ...
-    @property
-    def prices(self) -> PriceRepository: ...
-    @property
-    def restrictions(self) -> RestrictionRepository: ...
-    @property
-    def trades(self) -> TradeHistoryRepository: ...
-    @property
-    def targets(self) -> TargetRepository: ...
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    def commit(self) -> None: ...

@@ -18,8 +18,10 @@ Rule, per account (`analyze_account`), given a firm-wide `NightContext`:
 3. The target is resolved as of the day with today's no-buys and wash-sale blocks
    (a household sale at a loss in the last 30 days blocks its wash group's buys).
 4. The case (shared/spec/rebalance-case.md) carries the calibration settings that differ
-   from their defaults; `engine.parse_case` + `engine.rebalance` answer it. An exception
-   is caught and recorded (status `failed`), never raised.
+   from their defaults, and always those a case applies only when stated
+   (`calibration.APPLIED_WHEN_STATED`: loss harvesting, at the firm's default too);
+   `engine.parse_case` + `engine.rebalance` answer it. An exception is caught and
+   recorded (status `failed`), never raised.
 5. The numbers filters read (value, largest pre-trade out-of-band drift, turnover,
    estimated tax, cost/benefit, data errors, mandate, trades) are rounded exactly as the
    `analyses` columns store them, so routing in memory and a filter in SQL agree; then
@@ -50,14 +52,17 @@ from trimtab.domain import (
     TradeRecord,
     effective_restrictions,
 )
-from trimtab.domain.calibration import REFERENCE_COST_RATE, VOCABULARY
+from trimtab.domain.calibration import APPLIED_WHEN_STATED, REFERENCE_COST_RATE, VOCABULARY
 from trimtab.domain.data_quality import AccountInputs, DataError, PricePoint, check_account
 from trimtab.domain.filters import Filter, matches
-from trimtab.domain.resolution import Resolver
+from trimtab.domain.problems import Problem
+from trimtab.domain.resolution import ResolvedTarget, Resolver
 from trimtab.domain.routing import Routing, RoutingPolicy, route
 from trimtab.domain.settings_catalog import RESTRICTION_PREFIX, default_value, is_restriction
 from trimtab.domain.settings_levels import Effective, Placement, SettingsBook
 from trimtab.engine import parse_case, rebalance
+from trimtab.engine.case import AccountInput, LotInput, RecentTrade, SecurityInput, TaxRates
+from trimtab.services.nightly_case import build_case
 
 __all__ = [
     "DECIDED",
@@ -107,6 +112,11 @@ class NightContext:
     advisors: Mapping[str, str] = field(default_factory=dict)  # id -> name
     branches: Mapping[str, str] = field(default_factory=dict)
     business_days_between: Callable[[dt.date, dt.date], int] | None = None
+    # (target, no-buys, wash-blocked) -> resolution: a cache, not state (see `_resolve`)
+    resolved: dict[
+        tuple[str, frozenset[str], frozenset[str]],
+        tuple[ResolvedTarget | None, list[Problem]],
+    ] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,12 @@ def _case_settings(effective: Mapping[str, Effective], tax: TaxProfile | None) -
     out: dict[str, Any] = {}
     for name in VOCABULARY:
         e = effective.get(name)
+        if name in APPLIED_WHEN_STATED:
+            # A case applies these only when stated: the firm's default is stated too.
+            value = default_value(name) if e is None or e.value is None else e.value
+            if value is not None:
+                out[name] = value
+            continue
         if e is None or e.is_default or e.value is None or e.value == default_value(name):
             continue
         out[name] = list(e.value) if isinstance(e.value, tuple) else e.value
@@ -349,12 +365,14 @@ def _analyze(snapshot: AccountSnapshot, ctx: NightContext) -> AccountAnalysis:
     since = day - WASH_WINDOW
     recent = [t for t in snapshot.household_trades if since <= t.date <= day]
     sold_at_loss = {self_group(ctx.securities, t.security) for t in recent if t.is_loss_sale}
-    wash_blocked = {
-        s.ticker for s in ctx.securities.values() if s.effective_wash_group in sold_at_loss
-    }
-    resolved, problems = ctx.resolver.resolve(
-        snapshot.target, no_buy=no_buy, wash_blocked=wash_blocked
+    wash_blocked = (
+        frozenset(
+            s.ticker for s in ctx.securities.values() if s.effective_wash_group in sold_at_loss
+        )
+        if sold_at_loss
+        else frozenset()
     )
+    resolved, problems = _resolve(ctx, snapshot.target, frozenset(no_buy), wash_blocked)
     settings_record = _settings_record(effective)
     if resolved is None:
         reasons = tuple(str(p) for p in problems) or ("the target does not resolve",)
@@ -375,61 +393,80 @@ def _analyze(snapshot: AccountSnapshot, ctx: NightContext) -> AccountAnalysis:
             if g["buy"] in unpriced:
                 g["buy"] = None
         groups = [g for g in groups if g["members"]]
-    securities = []
+    # One pass builds both the engine's typed inputs and the case dict the record keeps
+    # (services/nightly_case.py checks the typed ones instead of re-reading the dict).
+    securities: list[dict[str, Any]] = []
+    security_inputs: list[SecurityInput] = []
     for ticker in sorted(wanted - set(unpriced)):
+        price, group = float(ctx.closes[ticker][-1].close), self_group(ctx.securities, ticker)
         entry: dict[str, Any] = {
             "id": ticker,
-            "price": float(ctx.closes[ticker][-1].close),
+            "price": price,
             "cost_rate": REFERENCE_COST_RATE,
-            "wash_group": self_group(ctx.securities, ticker),
+            "wash_group": group,
         }
         k = kinds.get(ticker, frozenset())
-        if Kind.NO_BUY in k or ticker in resolved.excluded:
+        no_buy_it = Kind.NO_BUY in k or ticker in resolved.excluded
+        no_sell_it = Kind.NO_SELL in k or ticker in resolved.keep
+        must_sell_it = Kind.MUST_SELL in k and ticker in held
+        if no_buy_it:
             entry["no_buy"] = True
-        if Kind.NO_SELL in k or ticker in resolved.keep:
+        if no_sell_it:
             entry["no_sell"] = True
-        if Kind.MUST_SELL in k and ticker in held:
+        if must_sell_it:
             entry["must_sell"] = True
         securities.append(entry)
-    lots = [
-        {
+        security_inputs.append(
+            SecurityInput(
+                ticker, price, REFERENCE_COST_RATE, group, no_buy_it, no_sell_it, must_sell_it
+            )
+        )
+    lots: list[dict[str, Any]] = []
+    lot_inputs: list[LotInput] = []
+    for lot in snapshot.lots:
+        quantity, basis = float(lot.quantity), float(lot.cost_basis / lot.quantity)
+        start = lot.holding_period_start
+        entry = {
             "id": lot.id,
             "security": lot.security,
-            "quantity": float(lot.quantity),
-            "cost_basis": float(lot.cost_basis / lot.quantity),
+            "quantity": quantity,
+            "cost_basis": basis,
             "acquired": lot.acquired.isoformat(),
-            **(
-                {"holding_period_start": lot.holding_period_start.isoformat()}
-                if lot.holding_period_start
-                else {}
-            ),
         }
-        for lot in snapshot.lots
-    ]
+        if start:
+            entry["holding_period_start"] = start.isoformat()
+        lots.append(entry)
+        lot_inputs.append(
+            LotInput(lot.id, lot.security, quantity, basis, lot.acquired, False, start or None)
+        )
+    recent_trades: list[dict[str, Any]] = []
+    recent_inputs: list[RecentTrade] = []
+    for t in recent:
+        gain = None if t.realized_gain is None else float(t.realized_gain)
+        group = self_group(ctx.securities, t.security)
+        entry = {
+            "security": t.security,
+            "side": t.side.value,
+            "date": t.date.isoformat(),
+            "quantity": float(t.quantity),
+        }
+        if gain is not None:
+            entry["realized_gain"] = gain
+        entry["wash_group"] = group
+        recent_trades.append(entry)
+        recent_inputs.append(
+            RecentTrade(t.security, t.side.value, t.date, float(t.quantity), gain, group)
+        )
     tax = snapshot.tax
+    rates = TaxRates(float(tax.short_term_rate), float(tax.long_term_rate)) if tax else TaxRates()
     case: dict[str, Any] = {
         "as_of": day.isoformat(),
         "account": {"id": account.id, "tax_status": account.tax_status.value, "cash": float(cash)},
-        "tax": {
-            "short_term_rate": float(tax.short_term_rate) if tax else 0.0,
-            "long_term_rate": float(tax.long_term_rate) if tax else 0.0,
-        },
+        "tax": {"short_term_rate": rates.short_term_rate, "long_term_rate": rates.long_term_rate},
         "securities": securities,
         "groups": groups,
         "lots": lots,
-        "recent_trades": [
-            {
-                "security": t.security,
-                "side": t.side.value,
-                "date": t.date.isoformat(),
-                "quantity": float(t.quantity),
-                **(
-                    {"realized_gain": float(t.realized_gain)} if t.realized_gain is not None else {}
-                ),
-                "wash_group": self_group(ctx.securities, t.security),
-            }
-            for t in recent
-        ],
+        "recent_trades": recent_trades,
         "settings": _case_settings(effective, tax),
         "parameters": {},
     }
@@ -437,7 +474,19 @@ def _analyze(snapshot: AccountSnapshot, ctx: NightContext) -> AccountAnalysis:
         case["settings"].setdefault("cash_target", round(resolved.cash, 10))
     reasons = tuple(f"{t}: unpriced target security, not bought tonight" for t in unpriced)
     mandate = any(s.get("must_sell") for s in securities)
-    parsed, problems = parse_case(case)
+    parsed = build_case(
+        as_of=day,
+        account=AccountInput(account.id, account.tax_status.value, float(cash)),
+        tax=rates,
+        securities=security_inputs,
+        groups=groups,
+        lots=lot_inputs,
+        recent=recent_inputs,
+        settings=case["settings"],
+    )
+    problems = []
+    if parsed is None:  # an invariant broke: parse_case names every problem and where
+        parsed, problems = parse_case(case)
     if parsed is None:
         failure = "; ".join(str(p) for p in problems)
         return _failed(
@@ -504,6 +553,25 @@ def _analyze(snapshot: AccountSnapshot, ctx: NightContext) -> AccountAnalysis:
         settings=settings_record,
         reasons=reasons,
     )
+
+
+_RESOLVED_KEPT = 4096  # targets × restriction sets kept per worker: memory stays bounded
+
+
+def _resolve(
+    ctx: NightContext, target: str, no_buy: frozenset[str], wash_blocked: frozenset[str]
+) -> tuple[ResolvedTarget | None, list[Problem]]:
+    """The target resolved for these blocks; most accounts share a target and its blocks,
+    so each combination is resolved once per worker and run."""
+    key = (target, no_buy, wash_blocked)
+    found = ctx.resolved.get(key)
+    if found is None:
+        if len(ctx.resolved) >= _RESOLVED_KEPT:
+            ctx.resolved.clear()
+        found = ctx.resolved[key] = ctx.resolver.resolve(
+            target, no_buy=no_buy, wash_blocked=wash_blocked
+        )
+    return found[0], list(found[1])
 
 
 def self_group(securities: Mapping[str, Security], ticker: str) -> str:

@@ -8,6 +8,7 @@ of work exposes it as `uow.nightly`. Values crossing the port are frozen datacla
     DecisionRecord  one review decision: who, when, why, the trades before and after
     OrderLine       one account's order in one security and side (an allocation of the
                     run's block order for that security and side)
+    Booking         a batch of filled orders and what they change in the books
 
     >>> # with uow: uow.nightly.proposals(run.id, states=["pending"])
 """
@@ -20,11 +21,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from trimtab.domain.executions import Fill
 from trimtab.domain.filters import SavedFilter
+from trimtab.domain.holdings import TaxLot
 from trimtab.domain.routing import RoutingPolicy
+from trimtab.domain.trade_history import TradeRecord
 from trimtab.services.workflow_ports import WorkflowUnitOfWork
 
 __all__ = [
+    "Booking",
     "DecisionRecord",
     "NightlyRepository",
     "NightlyUnitOfWork",
@@ -96,6 +101,28 @@ class OrderLine:
     created_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class Booking:
+    """Filled orders of some accounts and the books they leave (written in one transaction).
+
+    `trades[i]` is `fills[i]` as a trade record (a sale's with its realized gain); `cash`
+    is each account's balance after its fills; `positions` the shares each traded
+    (account, security) holds after them, for the custodian's positions."""
+
+    run_id: str
+    source: str  # how the fills came about: "close_simulation"
+    actor: str
+    at: dt.datetime
+    fills: tuple[Fill, ...]
+    trades: tuple[TradeRecord, ...]
+    changed: tuple[TaxLot, ...] = ()
+    new: tuple[TaxLot, ...] = ()
+    closed: tuple[str, ...] = ()
+    cash: dict[str, Decimal] = field(default_factory=dict)
+    positions: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    realized: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)  # short, long
+
+
 class NightlyRepository(Protocol):
     def firm_filters(self, names: Collection[str] | None = None) -> dict[str, str]: ...
     def save_firm_filters(self, filters: Iterable[SavedFilter]) -> None: ...
@@ -119,6 +146,10 @@ class NightlyRepository(Protocol):
     def decisions(self, run_id: str, account_id: str) -> list[DecisionRecord]: ...
     def add_orders(self, orders: Sequence[OrderLine]) -> int: ...
     def orders(self, run_id: str) -> list[OrderLine]: ...
+    def unfilled_orders(self, run_id: str) -> list[OrderLine]: ...
+    def books(self, accounts: Sequence[str]) -> dict[str, tuple[list[TaxLot], Decimal]]: ...
+    def closes_on(self, day: dt.date, securities: Collection[str]) -> dict[str, Decimal]: ...
+    def book(self, booking: Booking) -> None: ...
 
 
 class NightlyUnitOfWork(WorkflowUnitOfWork, Protocol):

@@ -423,19 +423,7 @@ class SqlFeedDataRepository(_Sql):
 
     def replace_data_errors(self, as_of: dt.date, errors: Sequence[DataError]) -> None:
         self.session.execute(delete(DataErrorRow))
-        self._insert(
-            DataErrorRow,
-            [
-                {
-                    "account_id": e.account,
-                    "as_of": as_of,
-                    "code": e.code.value,
-                    "security": e.security,
-                    "message": e.message[:500],
-                }
-                for e in errors
-            ],
-        )
+        self._insert(DataErrorRow, [m.data_error_to_row(e, as_of) for e in errors])
 
     def data_errors(self, account: str | None = None) -> list[DataError]:
         query = select(DataErrorRow).order_by(DataErrorRow.account_id, DataErrorRow.id)

@@ -12,6 +12,7 @@ stored by value (`TaxStatus.TAX_DEFERRED` → "tax_deferred"); restriction level
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from trimtab.domain import (
@@ -38,6 +39,7 @@ from trimtab.domain import (
     TradeRecord,
     TradeSide,
 )
+from trimtab.domain.data_quality import DataError
 from trimtab.store.tables import (
     AccountRow,
     AdvisorRow,
@@ -292,3 +294,14 @@ def trade_from_row(row: TransactionRow) -> TradeRecord:
         price=row.price,
         realized_gain=row.realized_gain,
     )
+
+
+def data_error_to_row(error: DataError, as_of: dt.date) -> Values:
+    # The message column holds 500 characters; a longer message is cut, not refused.
+    return {
+        "account_id": error.account,
+        "as_of": as_of,
+        "code": error.code.value,
+        "security": error.security,
+        "message": error.message[:500],
+    }

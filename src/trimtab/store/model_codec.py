@@ -31,28 +31,16 @@ from trimtab.domain.targets import (
     Target,
     Tilt,
 )
+from trimtab.services.model_ports import Definition
 
 __all__ = [
-    "Definition",
     "customization_from_json",
     "customization_to_json",
     "definition_from_json",
     "definition_to_json",
-    "kind_of",
 ]
 
-Definition = AssetAllocation | Model | EquivalenceSet | Target
 JSON = dict[str, Any]
-
-
-def kind_of(definition: Definition) -> str:
-    if isinstance(definition, AssetAllocation):
-        return "allocation"
-    if isinstance(definition, Model):
-        return "model"
-    if isinstance(definition, EquivalenceSet):
-        return "equivalence_set"
-    return "target"
 
 
 def _weights(weights: Any) -> dict[str, str]:

@@ -19,12 +19,8 @@ from trimtab.domain.equivalence import EquivalenceSet
 from trimtab.domain.model_hub import ModelProvider, Subscription
 from trimtab.domain.models import Model
 from trimtab.domain.versions import Version
-from trimtab.store.model_codec import (
-    Definition,
-    definition_from_json,
-    definition_to_json,
-    kind_of,
-)
+from trimtab.services.model_ports import Definition, kind_of
+from trimtab.store.model_codec import definition_from_json, definition_to_json
 from trimtab.store.model_tables import (
     AccountTargetRow,
     DefinitionVersionRow,

@@ -15,6 +15,7 @@ snapshot when two workers commit at the same time.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -24,12 +25,13 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from trimtab.domain import Restriction, Security
+from trimtab.domain import Restriction, Security, TaxLot, TradeRecord, TradeSide
 from trimtab.domain.data_quality import PricePoint
 from trimtab.domain.filters import SavedFilter
 from trimtab.domain.routing import RoutingPolicy, RoutingRule, Stage
 from trimtab.services.nightly_analysis import AccountAnalysis, AccountSnapshot
 from trimtab.services.nightly_ports import (
+    Booking,
     DecisionRecord,
     OrderLine,
     ProposalView,
@@ -46,6 +48,7 @@ from trimtab.store.data_tables import (
 from trimtab.store.model_tables import AccountTargetRow
 from trimtab.store.nightly_tables import (
     AnalysisRecordRow,
+    FillRow,
     OrderRow,
     ProposalRow,
     ReviewDecisionRow,
@@ -76,19 +79,51 @@ WASH_WINDOW = dt.timedelta(days=30)
 ANALYZED = ("open", "suspended")  # closed accounts are not analyzed
 
 
+_LOT_COLUMNS = (  # in TaxLot's field order
+    TaxLotRow.id,
+    TaxLotRow.account_id,
+    TaxLotRow.security,
+    TaxLotRow.quantity,
+    TaxLotRow.cost_basis,
+    TaxLotRow.acquired,
+    TaxLotRow.holding_period_start,
+    TaxLotRow.wash_sale_adjustment,
+)
+_TRADE_COLUMNS = (
+    TransactionRow.account_id,
+    TransactionRow.security,
+    TransactionRow.trade_date,
+    TransactionRow.side,
+    TransactionRow.quantity,
+    TransactionRow.price,
+    TransactionRow.realized_gain,
+)
+
+
 def _slices(ids: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(ids), _IN):
         yield ids[start : start + _IN]
 
 
 def _json_safe(value: Any) -> Any:
-    """JSON the databases accept: NaN and infinities (a solver's undefined gap) become null."""
+    """JSON the databases accept: NaN and infinities (a solver's undefined gap) become null.
+
+    Almost every document is finite: the C encoder proves it in one fast pass (walking
+    every float of a 450-lot case in Python cost more than the rest of the write)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        return _finite_only(value)
+    return value
+
+
+def _finite_only(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: _finite_only(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [_finite_only(v) for v in value]
     return value
 
 
@@ -165,10 +200,12 @@ class SqlNightlyRepository:
                 accounts[row.id] = m.account_from_row(row)
                 if target is not None:
                     targets[row.id] = target
-            for lot_row in s.scalars(
-                select(TaxLotRow).where(TaxLotRow.account_id.in_(part)).order_by(TaxLotRow.id)
+            # Columns, not ORM entities: tracking thousands of lot objects an analysis
+            # never writes back cost more than the query.
+            for lot in s.execute(
+                select(*_LOT_COLUMNS).where(TaxLotRow.account_id.in_(part)).order_by(TaxLotRow.id)
             ):
-                lots[lot_row.account_id].append(m.lot_from_row(lot_row))
+                lots[lot.account_id].append(TaxLot(*lot))
             cash.update(
                 s.execute(
                     select(CashBalanceRow.account_id, CashBalanceRow.amount).where(
@@ -207,8 +244,8 @@ class SqlNightlyRepository:
                 select(TaxProfileRow).where(TaxProfileRow.household_id.in_(part))
             ):
                 profiles[profile.household_id] = m.tax_profile_from_row(profile)
-            for household, trade in s.execute(
-                select(AccountRow.household_id, TransactionRow)
+            for household, account, security, day, side, quantity, price, gain in s.execute(
+                select(AccountRow.household_id, *_TRADE_COLUMNS)
                 .join(AccountRow, AccountRow.id == TransactionRow.account_id)
                 .where(
                     AccountRow.household_id.in_(part),
@@ -217,7 +254,9 @@ class SqlNightlyRepository:
                 )
                 .order_by(TransactionRow.id)
             ):
-                trades[household].append(m.trade_from_row(trade))
+                trades[household].append(
+                    TradeRecord(account, security, day, TradeSide(side), quantity, price, gain)
+                )
         scopes = or_(
             RestrictionRow.level == "firm",
             and_(RestrictionRow.level == "program", RestrictionRow.scope.in_(programs)),
@@ -279,17 +318,7 @@ class SqlNightlyRepository:
                     DataErrorRow.account_id.in_(part), DataErrorRow.as_of == as_of
                 )
             )
-        errors = [
-            {
-                "account_id": e.account,
-                "as_of": as_of,
-                "code": e.code.value,
-                "security": e.security,
-                "message": e.message[:500],
-            }
-            for a in analyses
-            for e in a.data_errors
-        ]
+        errors = [m.data_error_to_row(e, as_of) for a in analyses for e in a.data_errors]
         if errors:
             s.execute(insert(DataErrorRow), errors)
         s.execute(
@@ -671,6 +700,171 @@ class SqlNightlyRepository:
             )
             for r in rows
         ]
+
+    # -- fills: executed orders booked into lots, cash and transactions ------------------
+
+    def unfilled_orders(self, run_id: str) -> list[OrderLine]:
+        filled = set(self.session.scalars(select(FillRow.order_id).where(FillRow.run_id == run_id)))
+        return [o for o in self.orders(run_id) if o.id not in filled]
+
+    def books(self, accounts: Sequence[str]) -> dict[str, tuple[list[TaxLot], Decimal]]:
+        """Each account's open lots (in id order) and cash, read in bulk."""
+        out: dict[str, tuple[list[TaxLot], Decimal]] = {a: ([], Decimal(0)) for a in accounts}
+        for part in _slices(list(accounts)):
+            for row in self.session.scalars(
+                select(TaxLotRow).where(TaxLotRow.account_id.in_(part)).order_by(TaxLotRow.id)
+            ):
+                out[row.account_id][0].append(m.lot_from_row(row))
+            for account, amount in self.session.execute(
+                select(CashBalanceRow.account_id, CashBalanceRow.amount).where(
+                    CashBalanceRow.account_id.in_(part)
+                )
+            ):
+                out[account] = (out[account][0], amount)
+        return out
+
+    def closes_on(self, day: dt.date, securities: Collection[str]) -> dict[str, Decimal]:
+        """Each security's latest close on or before `day` (within three weeks)."""
+        return {s: points[-1].close for s, points in self.closes(day).items() if s in securities}
+
+    def book(self, booking: Booking) -> None:
+        """Write a batch of fills and the books they leave; the caller commits."""
+        s = self.session
+        b = booking
+        for part in _slices(list(b.closed)):
+            s.execute(delete(LotBasisUnknownRow).where(LotBasisUnknownRow.lot_id.in_(part)))
+            s.execute(delete(TaxLotRow).where(TaxLotRow.id.in_(part)))
+        if b.changed:
+            s.execute(
+                update(TaxLotRow),
+                [
+                    {
+                        "id": lot.id,
+                        "quantity": lot.quantity,
+                        "cost_basis": lot.cost_basis,
+                        "wash_sale_adjustment": lot.wash_sale_adjustment,
+                    }
+                    for lot in b.changed
+                ],
+            )
+        if b.new:
+            s.execute(insert(TaxLotRow), [m.lot_to_row(lot) for lot in b.new])
+        self._book_cash(b)
+        self._book_positions(b)
+        if b.trades:
+            s.execute(
+                insert(TransactionRow),
+                [
+                    {
+                        "account_id": t.account,
+                        "security": t.security,
+                        "trade_date": t.date,
+                        "side": t.side.value,
+                        "quantity": t.quantity,
+                        "price": t.price,
+                        "realized_gain": t.realized_gain,
+                    }
+                    for t in b.trades
+                ],
+            )
+        self._book_realized(b)
+        if b.fills:
+            s.execute(
+                insert(FillRow),
+                [
+                    {
+                        "order_id": f.order,
+                        "run_id": b.run_id,
+                        "account_id": f.account,
+                        "trade_date": f.date,
+                        "quantity": f.quantity,
+                        "price": f.price,
+                        "realized_gain": t.realized_gain,
+                        "source": b.source,
+                        "filled_by": b.actor,
+                        "filled_at": b.at,
+                    }
+                    for f, t in zip(b.fills, b.trades, strict=True)
+                ],
+            )
+
+    def _book_cash(self, b: Booking) -> None:
+        if not b.cash:
+            return
+        day = max(f.date for f in b.fills)
+        have: set[str] = set()
+        for part in _slices(list(b.cash)):
+            have.update(
+                self.session.scalars(
+                    select(CashBalanceRow.account_id).where(CashBalanceRow.account_id.in_(part))
+                )
+            )
+        rows = [{"account_id": a, "amount": v, "as_of": day} for a, v in b.cash.items()]
+        if old := [r for r in rows if r["account_id"] in have]:
+            self.session.execute(update(CashBalanceRow), old)
+        if fresh := [r for r in rows if r["account_id"] not in have]:
+            self.session.execute(insert(CashBalanceRow), fresh)
+
+    def _book_positions(self, b: Booking) -> None:
+        """The custodian's positions follow the fills, for accounts it reports on."""
+        accounts = sorted({a for a, _ in b.positions})
+        existing: set[tuple[str, str]] = set()
+        reported: set[str] = set()
+        for part in _slices(accounts):
+            for account, security in self.session.execute(
+                select(CustodianPositionRow.account_id, CustodianPositionRow.security).where(
+                    CustodianPositionRow.account_id.in_(part)
+                )
+            ):
+                existing.add((account, security))
+                reported.add(account)
+        day = max((f.date for f in b.fills), default=None)
+        changed: list[dict[str, Any]] = []
+        added: list[dict[str, Any]] = []
+        gone: list[dict[str, Any]] = []
+        for (account, security), quantity in sorted(b.positions.items()):
+            row = {"account_id": account, "security": security, "quantity": quantity, "as_of": day}
+            if (account, security) in existing:
+                (changed if quantity > 0 else gone).append(row)
+            elif account in reported and quantity > 0:
+                added.append(row)
+        if changed:
+            self.session.execute(update(CustodianPositionRow), changed)
+        if added:
+            self.session.execute(insert(CustodianPositionRow), added)
+        for row in gone:
+            self.session.execute(
+                delete(CustodianPositionRow).where(
+                    CustodianPositionRow.account_id == row["account_id"],
+                    CustodianPositionRow.security == row["security"],
+                )
+            )
+
+    def _book_realized(self, b: Booking) -> None:
+        """Realized gains this year, per household's tax profile."""
+        if not b.realized:
+            return
+        households: dict[str, str] = {}
+        for part in _slices(list(b.realized)):
+            households.update(
+                self.session.execute(
+                    select(AccountRow.id, AccountRow.household_id).where(AccountRow.id.in_(part))
+                ).all()
+            )
+        by_household: defaultdict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 2)
+        for account, (short, long) in b.realized.items():
+            totals = by_household[households[account]]
+            totals[0] += short
+            totals[1] += long
+        for household, (short, long) in by_household.items():
+            self.session.execute(
+                update(TaxProfileRow)
+                .where(TaxProfileRow.household_id == household)
+                .values(
+                    realized_short_ytd=TaxProfileRow.realized_short_ytd + short,
+                    realized_long_ytd=TaxProfileRow.realized_long_ytd + long,
+                )
+            )
 
 
 def _run(row: RunRow) -> RunRecord:

@@ -15,6 +15,10 @@ review decisions, the routing policy and orders.
     orders               one per account, security and side of an approved or auto-traded
       → runs, accounts   proposal; a block order is every order of one run, security and
                          side (its allocations), so blocks need no table of their own
+    fills                one per executed order (→ orders): shares, price, trade date,
+      → orders, runs     where the fill came from (`close_simulation`: filled at the
+                         day's close by `trimtab orders fill --all-at-close`); an order
+                         with a fill is booked into the lots, cash and transactions
 
 `analyses` (workflow_tables.py) keeps the few numbers filters read; the record here keeps
 everything needed to re-run the analysis to the same result.
@@ -43,6 +47,7 @@ from trimtab.store.tables import ID, MONEY, QUANTITY, TICKER, Base
 
 __all__ = [
     "AnalysisRecordRow",
+    "FillRow",
     "OrderRow",
     "ProposalRow",
     "ReviewDecisionRow",
@@ -171,3 +176,18 @@ class OrderRow(Base):
     lots: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(USER)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FillRow(Base):
+    __tablename__ = "fills"
+    __table_args__ = (Index("ix_fills_run", "run_id"),)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"))
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    trade_date: Mapped[dt.date] = mapped_column(Date)
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    price: Mapped[Decimal] = mapped_column(MONEY)
+    realized_gain: Mapped[Decimal | None] = mapped_column(MONEY)  # sells only
+    source: Mapped[str] = mapped_column(String(24))
+    filled_by: Mapped[str] = mapped_column(USER)
+    filled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

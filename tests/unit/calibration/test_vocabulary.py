@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from trimtab.domain.calibration import (
+    APPLIED_WHEN_STATED,
     VOCABULARY,
     ResolvedParameters,
     SettingKind,
@@ -186,6 +187,30 @@ def test_loss_harvesting_off_gives_losses_no_value_at_any_tax_sensitivity() -> N
         assert params.harvest_value == 0
 
 
+def test_a_case_that_does_not_state_loss_harvesting_gets_the_spec_objective() -> None:
+    # Outside reviewers check objective.total with the contract's formula, in which every
+    # loss lot counts: the engine's own harvest rules must be off unless stated.
+    for settings in ({}, {"tax_sensitivity": "high"}, {"loss_harvesting": "hmm"}):
+        params, _ = resolve(settings)
+
+        assert params.harvest_min_loss == 0
+        assert params.harvest_min_loss_pct == 0
+        assert params.harvest_requires_swap is False
+    assert "loss_harvesting" in APPLIED_WHEN_STATED, "so the nightly run states it"
+
+
+def test_the_firms_harvesting_words_turn_the_harvest_rules_on_only_when_stated() -> None:
+    opportunistic = resolve({"loss_harvesting": "opportunistic"})[0]
+    year_round = resolve({"loss_harvesting": "year_round"})[0]
+    table = VOCABULARY["loss_harvesting"].choices
+
+    assert opportunistic.harvest_min_loss == table["opportunistic"]["harvest_min_loss"] > 0
+    assert opportunistic.harvest_requires_swap is True
+    assert year_round.harvest_requires_swap is False
+    # A threshold stated on its own applies without the word.
+    assert resolve({"harvest_min_loss": 250})[0].harvest_min_loss == 250
+
+
 def test_harvest_minimums_set_directly_win_over_the_harvesting_word() -> None:
     params, _ = resolve(
         {"loss_harvesting": "year_round", "harvest_min_loss": "$750", "harvest_min_loss_pct": "4%"}
@@ -284,8 +309,9 @@ def test_every_word_has_a_meaning_sentence(setting: str, word: str) -> None:
 
 
 def test_meaning_sentences_carry_the_numbers_the_optimizer_uses() -> None:
-    meanings = {m.setting: m.meaning for m in describe({"tax_sensitivity": "high"})}
-    params, _ = resolve({"tax_sensitivity": "high"})
+    stated = {"tax_sensitivity": "high", "loss_harvesting": "opportunistic"}
+    meanings = {m.setting: m.meaning for m in describe(stated)}
+    params, _ = resolve(stated)
     long_term = largest_gain_fraction(params.drift_weight, 0.238)
 
     assert f"${1 / params.drift_weight:,.0f} for each $1 of tax" in meanings["tax_sensitivity"]

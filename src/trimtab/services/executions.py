@@ -1,0 +1,160 @@
+"""Recording executions: a run's filled orders booked back into the accounts' books.
+
+Problem: after the desk trades, the next night must start from the holdings the trades
+left — or it proposes the same trades again. Until a firm's execution feed is wired in,
+the demo and the benchmark need a stand-in that is honest about being one.
+
+Rule: `fill_at_close` is a **simulation of execution**: it fills every order of the
+latest finished run that has no fill yet (creating the run's orders first from its
+approved and auto-traded proposals, as `orders export` does) in full at each
+security's close on the run's day — the price the analysis used — with the run's day as
+trade date. Each account's fills are booked by `domain.executions.book_fills` (new lots
+for buys, the proposal's own lots relieved for sells, cash, trades for the wash-sale
+lookback, realized gains this year on the household's tax profile) and, since no
+custodian file follows a simulation, the custodian positions of the traded securities
+are set to the lots' new totals. Accounts are booked in batches of `batch` accounts,
+one transaction each; an order already filled is never filled again, so running it
+twice books nothing the second time. An account whose fills do not fit its books (a
+lot sold or changed since the proposal) is left untouched and reported.
+
+    >>> # summary = fill_at_close(db.unit_of_work, actor="ops")
+    >>> # summary.filled, summary.accounts, summary.problems
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from trimtab.domain.executions import Fill, book_fills
+from trimtab.domain.holdings import TaxLot
+from trimtab.domain.money import round_shares
+from trimtab.domain.problems import Problem
+from trimtab.domain.trade_history import TradeRecord, TradeSide
+from trimtab.services.nightly_ports import Booking, NightlyUnitOfWork, OrderLine
+from trimtab.services.orders import create_orders
+
+__all__ = ["CLOSE_SIMULATION", "FillSummary", "fill_at_close"]
+
+CLOSE_SIMULATION = "close_simulation"
+NewUnitOfWork = Callable[[], NightlyUnitOfWork]
+
+
+@dataclass(frozen=True)
+class FillSummary:
+    run_id: str | None
+    trade_date: dt.date | None
+    filled: int  # orders filled now
+    accounts: int  # accounts booked now
+    bought: Decimal = Decimal(0)  # dollars
+    sold: Decimal = Decimal(0)
+    problems: tuple[Problem, ...] = ()
+
+
+def _fill(order: OrderLine, price: Decimal, day: dt.date) -> Fill:
+    lots = tuple((str(p["lot"]), round_shares(Decimal(str(p["quantity"])))) for p in order.lots)
+    return Fill(
+        order.id,
+        order.account,
+        order.security,
+        TradeSide(order.side),
+        order.quantity,
+        price,
+        day,
+        tuple((lot, q) for lot, q in lots if q > 0),
+    )
+
+
+def fill_at_close(
+    new_uow: NewUnitOfWork, *, actor: str, batch: int = 500, now: dt.datetime | None = None
+) -> FillSummary:
+    """Fill the latest finished run's unfilled orders at the day's close (a simulation)."""
+    at = now or dt.datetime.now(dt.UTC)
+    run_id, _added, problems = create_orders(new_uow, actor=actor, now=at)
+    if run_id is None:
+        return FillSummary(None, None, 0, 0, problems=tuple(problems))
+    with new_uow() as uow:
+        run = uow.nightly.run(run_id)
+        orders = uow.nightly.unfilled_orders(run_id)
+        closes = uow.nightly.closes_on(run.as_of, {o.security for o in orders}) if run else {}
+    assert run is not None  # create_orders found it
+    day = run.as_of
+    by_account: defaultdict[str, list[OrderLine]] = defaultdict(list)
+    for order in orders:
+        by_account[order.account].append(order)
+    accounts = sorted(by_account)
+    filled = booked = 0
+    bought = sold = Decimal(0)
+    found: list[Problem] = []
+    for start in range(0, len(accounts), batch):
+        part = accounts[start : start + batch]
+        with new_uow() as uow:
+            books = uow.nightly.books(part)
+            fills: list[Fill] = []
+            trades: list[TradeRecord] = []
+            changed: list[TaxLot] = []
+            new: list[TaxLot] = []
+            closed: list[str] = []
+            cash: dict[str, Decimal] = {}
+            positions: dict[tuple[str, str], Decimal] = {}
+            realized: dict[str, tuple[Decimal, Decimal]] = {}
+            for account in part:
+                unpriced = [o for o in by_account[account] if o.security not in closes]
+                if unpriced:
+                    found += [Problem(f"orders.{o.id}", "no close to fill at") for o in unpriced]
+                    continue
+                these = [_fill(o, closes[o.security], day) for o in by_account[account]]
+                lots, balance = books[account]
+                after, why = book_fills(lots, these)
+                if why:
+                    found += why
+                    continue
+                before = {lot.id: lot for lot in lots}
+                changed += [x for x in after.lots if x.id in before and x != before[x.id]]
+                new += [x for x in after.lots if x.id not in before]
+                closed += after.closed
+                fills += these
+                trades += after.trades
+                cash[account] = balance + after.cash_change
+                held: defaultdict[str, Decimal] = defaultdict(Decimal)
+                for lot in after.lots:
+                    held[lot.security] += lot.quantity
+                for f in these:
+                    positions[(account, f.security)] = held[f.security]
+                    if f.side is TradeSide.BUY:
+                        bought += f.quantity * f.price
+                    else:
+                        sold += f.quantity * f.price
+                if after.realized_short or after.realized_long:
+                    realized[account] = (after.realized_short, after.realized_long)
+                booked += 1
+            uow.nightly.book(
+                Booking(
+                    run_id,
+                    CLOSE_SIMULATION,
+                    actor,
+                    at,
+                    tuple(fills),
+                    tuple(trades),
+                    tuple(changed),
+                    tuple(new),
+                    tuple(closed),
+                    cash,
+                    positions,
+                    realized,
+                )
+            )
+            uow.commit()
+            filled += len(fills)
+    return FillSummary(
+        run_id,
+        day,
+        filled,
+        booked,
+        bought.quantize(Decimal("0.01")),
+        sold.quantize(Decimal("0.01")),
+        tuple(found),
+    )

@@ -1,0 +1,123 @@
+"""Scenario: night 1 proposes trades, the desk's orders are filled (simulated at the
+close), and the books — lots, cash, recent trades, custodian positions, realized gains —
+are what the trades left; so the next run on the same prices has nothing left to do."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from tests.integration.nightly.conftest import AS_OF, NOW
+from trimtab.batch.run import run_nightly
+from trimtab.bootstrap import Database
+from trimtab.domain.executions import lot_id
+from trimtab.services.executions import fill_at_close
+from trimtab.services.review import approve, review_queue
+from trimtab.store.data_tables import CustodianPositionRow
+from trimtab.store.nightly_repository import SqlNightlyRepository
+from trimtab.store.tables import TransactionRow
+
+
+def _holdings(db: Database, accounts: list[str]) -> dict[str, tuple[dict[str, Decimal], Decimal]]:
+    with db.unit_of_work() as uow:
+        books = uow.nightly.books(accounts)
+    out = {}
+    for account, (lots, cash) in books.items():
+        shares: defaultdict[str, Decimal] = defaultdict(Decimal)
+        for lot in lots:
+            shares[lot.security] += lot.quantity
+        out[account] = (dict(shares), cash)
+    return out
+
+
+def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
+    firm: tuple[str, Database],
+) -> None:
+    url, db = firm
+    night1 = run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=40)
+    assert night1.finished, night1
+    reviewed = review_queue(db.unit_of_work)[0]
+    approve(db.unit_of_work, reviewed.account, actor="ops", reason="fine", now=NOW)
+    with db.unit_of_work() as uow:
+        traded = {
+            p.account: p for p in uow.nightly.proposals(night1.run_id, states=["auto", "approved"])
+        }
+    assert reviewed.account in traded
+    assert len(traded) >= 3
+    before = _holdings(db, sorted(traded))
+    with db.unit_of_work() as uow:
+        known = set(uow.session.scalars(select(TransactionRow.id)))
+    with db.unit_of_work() as uow:
+        night1_lots = {
+            a: {x.id: x for x in v[0]} for a, v in uow.nightly.books(sorted(traded)).items()
+        }
+
+    summary = fill_at_close(db.unit_of_work, actor="ops", now=NOW)
+
+    assert summary.problems == ()
+    assert summary.trade_date == AS_OF
+    assert summary.accounts == len(traded)
+    assert summary.filled == sum(len(p.trades) for p in traded.values())
+    after = _holdings(db, sorted(traded))
+    with db.unit_of_work() as uow:
+        lots = uow.nightly.books(sorted(traded))
+        orders = {o.id: o for o in uow.nightly.orders(night1.run_id)}
+        booked = uow.session.execute(
+            select(
+                TransactionRow.trade_date, TransactionRow.side, TransactionRow.realized_gain
+            ).where(TransactionRow.id.not_in(known))
+        ).all()
+        positions = {
+            (r.account_id, r.security): r.quantity
+            for r in uow.session.scalars(select(CustodianPositionRow))
+        }
+    for account, proposal in traded.items():
+        shares, cash = after[account]
+        old_shares, old_cash = before[account]
+        cash_flow = Decimal(0)
+        for t in proposal.trades:
+            order = orders[f"{night1.run_id}:{account}:{t['security']}:{t['side']}"]
+            sign = 1 if t["side"] == "buy" else -1
+            expected = old_shares.get(t["security"], Decimal(0)) + sign * order.quantity
+            assert shares.get(t["security"], Decimal(0)) == expected, (account, t)
+            cash_flow -= sign * (order.quantity * order.price).quantize(Decimal("0.01"))
+            if t["side"] == "buy":  # a new lot, dated the trade day
+                lot = next(x for x in lots[account][0] if x.id == lot_id(order.id))
+                assert (lot.acquired, lot.quantity) == (AS_OF, order.quantity)
+            else:  # relieved exactly the proposal's lots
+                for pick in t["lots"]:
+                    left = next((x for x in lots[account][0] if x.id == pick["lot"]), None)
+                    held = night1_lots[account][pick["lot"]]
+                    assert (left.quantity if left else 0) == held.quantity - Decimal(
+                        str(pick["quantity"])
+                    )
+            if (account, t["security"]) in positions:  # the custodian's view follows
+                assert positions[(account, t["security"])] == shares[t["security"]]
+        # Filled at the analysis's own close: the cash moves by the proposal's amounts.
+        assert abs(cash - old_cash - cash_flow) <= Decimal("0.01") * len(proposal.trades)
+        assert cash >= 0
+    assert len(booked) == summary.filled
+    assert {t.trade_date for t in booked} == {AS_OF}
+    assert any(t.realized_gain is not None for t in booked if t.side == "sell")
+
+    # Booking again fills nothing: every order already has its fill.
+    again = fill_at_close(db.unit_of_work, actor="ops", now=NOW)
+    assert (again.filled, again.accounts) == (0, 0)
+    assert _holdings(db, sorted(traded)) == after
+
+    # Same prices, books as the trades left them: the filled accounts have (almost) nothing
+    # left to do. Almost: the engine's integer rounding may leave a group at its band's
+    # edge that a small follow-up trade improves, never a repeat of night 1's trades.
+    night2 = run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=40)
+    with db.unit_of_work() as uow:
+        repo = uow.nightly
+        assert isinstance(repo, SqlNightlyRepository)
+        outcomes = repo.outcomes(night2.run_id)
+        again_proposed = {p.account: p for p in repo.proposals(night2.run_id)}
+    quiet = [a for a in traded if outcomes[a][0] == "no_trade"]
+    assert len(quiet) >= 0.8 * len(traded)
+    for account, proposal in again_proposed.items():
+        if account in traded:
+            assert proposal.turnover < traded[account].turnover / 2, account

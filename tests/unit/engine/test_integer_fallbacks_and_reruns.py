@@ -1,0 +1,192 @@
+"""Integer-rule cases the heuristics once got wrong, and reruns that must change nothing.
+
+Each scenario is a small account found by the reference suite (hypothesis), reduced by
+hand; the expected answer is worked out in the comment and checked against the rules.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from tests.reference.case_model import read_case
+from tests.reference.checks import Trades, after_trades, rule_violations
+from trimtab.engine import optimize_json
+
+LOT_DATE = "2024-01-01"
+
+
+def lot(lot_id: str, security: str, quantity: float, basis: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": lot_id,
+        "security": security,
+        "quantity": quantity,
+        "cost_basis": basis,
+        "acquired": LOT_DATE,
+        **extra,
+    }
+
+
+def parameters(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "drift_weight": 1.0,
+        "harvest_value": 0.0,
+        "min_cash": 0.0,
+        "max_cash": 1.0,
+        "min_trade_value": 0.0,
+        "whole_shares": False,
+        "max_turnover": None,
+        "gain_budget": None,
+        "withdrawal": 0.0,
+        "default_band": 0.02,
+        "harvest_min_loss": 0.0,
+        "harvest_min_loss_pct": 0.0,
+        "tracking_error_weight": 0.0,
+    }
+    return base | overrides
+
+
+def one_target_account(lots: list[dict[str, Any]], cash: float, **params: Any) -> dict[str, Any]:
+    """Everything belongs in TGT (target 100%); every other holding is its own 0% group."""
+    prices = {"TGT": 308.0, "BIG": 326.0, "MID": 59.0, "PENNY": 5.0}
+    return {
+        "as_of": "2024-01-01",
+        "account": {"id": "A-1", "tax_status": "taxable", "cash": cash},
+        "tax": {"short_term_rate": 0.5, "long_term_rate": 0.25},
+        "securities": [{"id": s, "price": p, "cost_rate": 0.0} for s, p in prices.items()],
+        "groups": [{"id": "G", "members": ["TGT"], "buy": "TGT", "target": 1.0, "band": 0.0}],
+        "lots": lots,
+        "recent_trades": [],
+        "settings": {},
+        "parameters": parameters(**params),
+    }
+
+
+def test_whole_shares_find_the_decision_that_needs_two_moves_at_once() -> None:
+    # Whole shares, a zero gain budget and cash held to 5–7%: the must-sell S5 lots net a
+    # gain, so a loss sale of S1 must offset it; flooring that sale breaks the budget, one
+    # more loss share pushes cash over its ceiling, and no single share fixes both. A
+    # lawful decision exists (sell 2 L1, 267 L2 and all of S5, buy 1,446 S0, found by the
+    # reference MILP), so the answer must not be "infeasible".
+    case = {
+        "as_of": "2025-06-22",
+        "account": {"id": "A-1", "tax_status": "tax_deferred", "cash": 79167.44},
+        "tax": {"short_term_rate": 0.5, "long_term_rate": 0.1746},
+        "securities": [
+            {"id": "S0", "price": 100.0, "cost_rate": 0.0},
+            {"id": "S1", "price": 250.83, "cost_rate": 0.0},
+            {"id": "S2", "price": 374.97, "cost_rate": 0.003},
+            {"id": "S3", "price": 227.57, "cost_rate": 0.0},
+            {"id": "S4", "price": 401.27, "cost_rate": 0.0, "must_sell": True},
+            {"id": "S5", "price": 100.0, "cost_rate": 0.0, "must_sell": True},
+        ],
+        "groups": [
+            {
+                "id": "G0",
+                "members": ["S4", "S5", "S3"],
+                "buy": "S4",
+                "target": 0.573883,
+                "band": 0.05,
+            },
+            {"id": "G1", "members": ["S0", "S1"], "buy": "S0", "target": 0.235292, "band": 0.005},
+            {"id": "G2", "members": ["S2"], "buy": None, "target": 0.154948, "band": 0.005},
+        ],
+        "lots": [
+            {**lot("L0", "S0", 230, 52.72), "acquired": "2024-06-23"},
+            {**lot("L1", "S1", 364, 222.14), "acquired": "2021-04-23"},
+            {**lot("L2", "S1", 277, 347.62), "acquired": "2025-06-22"},
+            {**lot("L3", "S1", 57, 280.98), "acquired": "2025-05-31"},
+            {**lot("L4", "S2", 363, 572.93), "acquired": "2025-05-22"},
+            {**lot("L5", "S2", 118, 408.61), "acquired": "2025-05-06"},
+            {**lot("L6", "S2", 11, 374.6), "acquired": "2025-05-08"},
+            {**lot("L7", "S3", 376, 276.72), "acquired": "2025-06-09"},
+            {**lot("L8", "S5", 177, 132.43), "acquired": "2020-08-06"},
+            {**lot("L9", "S5", 213, 59.76), "acquired": "2019-11-02"},
+        ],
+        "recent_trades": [
+            {"security": "S0", "side": "buy", "date": "2025-05-30", "quantity": 36},
+            {
+                "security": "S5",
+                "side": "sell",
+                "date": "2025-06-04",
+                "quantity": 30,
+                "realized_gain": -8.23,
+            },
+            {
+                "security": "S3",
+                "side": "sell",
+                "date": "2025-06-04",
+                "quantity": 100,
+                "realized_gain": -499.0,
+            },
+        ],
+        "settings": {},
+        "parameters": parameters(
+            drift_weight=0.5,
+            harvest_value=0.2,
+            min_cash=0.05,
+            max_cash=0.07,
+            whole_shares=True,
+            gain_budget=0.0,
+        ),
+    }
+    result = optimize_json(case)
+    assert result["status"] == "optimal", result.get("reason")
+    trades = Trades.from_result(result)
+    assert rule_violations(read_case(case, result["parameters"]), trades) == []
+    assert all(float(q).is_integer() for q in [*trades.sold.values(), *trades.bought.values()])
+
+
+def test_a_case_whose_integer_search_fails_falls_back_to_trading_nothing_when_that_is_lawful() -> (
+    None
+):
+    # Cash $99 is inside [2%, 4%] of V = $3,104; the only sellable lots are $326 and $177,
+    # under the $500 minimum and not the whole position (BIG has a no-sell lot), and the
+    # cheapest buy (2 shares, $616) cannot be paid for: nothing lawful trades, but trading
+    # nothing is lawful, so the answer is "optimal" with no trades, never "infeasible".
+    lots = [
+        lot("L1", "BIG", 1, 326.0),
+        lot("L2", "BIG", 1, 326.0, no_sell=True),
+        lot("L3", "MID", 3, 59.0),
+        lot("L4", "PENNY", 4, 5.0, no_sell=True),
+        lot("L5", "TGT", 7, 308.0, no_sell=True),
+    ]
+    case = one_target_account(
+        lots, 99.0, min_cash=0.02, max_cash=0.04, min_trade_value=500.0, whole_shares=True
+    )
+    result = optimize_json(case)
+    assert result["status"] == "optimal", result.get("reason")
+    assert result["trades"] == []
+
+
+def test_with_free_trading_a_rerun_never_sells_and_buys_back_the_same_security() -> None:
+    # Free trading makes "sell 2 TGT, buy 2 TGT" cost nothing, so it ties with doing
+    # nothing; the engine must not propose it (it would be a pointless round trip).
+    lots = [
+        lot("L1", "BIG", 1, 207.0),
+        lot("L2", "BIG", 1, 207.0, no_sell=True),
+        lot("L3", "MID", 36, 119.0),
+        lot("L4", "TGT", 1, 307.0, no_sell=True),
+    ]
+    case = one_target_account(lots, 0.0, min_trade_value=500.0, whole_shares=True)
+    first = optimize_json(case)
+    assert first["status"] == "optimal"
+    for result in (first, optimize_json(after_trades(case, first))):
+        sold = {t["security"] for t in result["trades"] if t["side"] == "sell"}
+        bought = {t["security"] for t in result["trades"] if t["side"] == "buy"}
+        assert sold & bought == set()
+    assert optimize_json(after_trades(case, first))["trades"] == []
+
+
+def test_the_reported_gap_is_a_finite_number_on_every_status() -> None:
+    lots = [lot("L1", "MID", 3, 59.0), lot("L2", "TGT", 1, 307.0, no_sell=True)]
+    feasible = one_target_account(lots, 50.0, min_trade_value=100.0, whole_shares=True)
+    # min cash 90% of V cannot be reached by selling $177 of MID: infeasible
+    infeasible = one_target_account(lots, 50.0, min_cash=0.9, whole_shares=True)
+    for case in (feasible, infeasible):
+        result = optimize_json(case)
+        assert result["status"] in {"optimal", "infeasible"}
+        gap = result["solver"]["gap"]
+        assert math.isfinite(gap)
+        json.dumps(result, allow_nan=False)  # the contract is strict JSON
