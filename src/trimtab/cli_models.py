@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from trimtab.cli_support import actor as cli_actor
 from trimtab.cli_support import fail, ready_database
 
 if TYPE_CHECKING:
@@ -41,7 +42,9 @@ KIND_NAMES = {
     "target": "target",
 }
 AS_OF = typer.Option(None, "--as-of", help="Resolve with the versions in force on this date.")
-ACTOR = typer.Option("cli", "--actor", help="Who makes the change (kept in the history).")
+ACTOR = typer.Option(
+    None, "--actor", help="Who makes the change (kept in the history); default cli:<login>."
+)
 
 
 def _date(value: str | None) -> dt.date:
@@ -228,7 +231,7 @@ def customize(
     account: str | None = typer.Option(None, "--account", help="Make this account follow it."),
     reason: str = typer.Option("", "--reason"),
     save: bool = typer.Option(False, "--save", help="Save (default: preview only)."),
-    actor: str = ACTOR,
+    actor: str | None = ACTOR,
     as_of: str | None = AS_OF,
 ) -> None:
     """Preview a customization (resolved target and limit checks); --save records it."""
@@ -258,7 +261,7 @@ def customize(
     result = record_definitions(
         db.unit_of_work,
         [target],
-        actor=actor,
+        actor=actor or cli_actor(),
         reason=reason,
         now=dt.datetime.now(dt.UTC),
         effective=when,
@@ -267,7 +270,9 @@ def customize(
         raise fail(*result.problems)
     typer.echo(f"saved {child} v{result.versions[0].number}")
     if account is not None:
-        problems = assign_target(db.unit_of_work, account, child, actor=actor, as_of=when)
+        problems = assign_target(
+            db.unit_of_work, account, child, actor=actor or cli_actor(), as_of=when
+        )
         if problems:
             raise fail(*problems)
         typer.echo(f"account {account} now follows {child}")
@@ -278,7 +283,7 @@ def change(
     file: Path = typer.Argument(..., help="JSON: {kind, id, definition} or a list of them."),
     reason: str = typer.Option("", "--reason"),
     confirm: bool = typer.Option(False, "--confirm", help="Save even if children are affected."),
-    actor: str = ACTOR,
+    actor: str | None = ACTOR,
     effective: str | None = typer.Option(None, "--effective", help="In force from (date)."),
 ) -> None:
     """Change definitions (e.g. a parent); reports children pushed outside their limits."""
@@ -294,7 +299,7 @@ def change(
     result = record_definitions(
         ready_database().unit_of_work,
         proposed,
-        actor=actor,
+        actor=actor or cli_actor(),
         reason=reason,
         now=dt.datetime.now(dt.UTC),
         effective=_date(effective),
@@ -339,7 +344,7 @@ def hub_upload(
         provider,
         model or f"{provider}-{file.stem}".upper(),
         parsed.lines,
-        actor=actor or provider,
+        actor=actor or cli_actor() or provider,
         now=dt.datetime.now(dt.UTC),
         source=file.name,
         name=parsed.name,
@@ -369,7 +374,7 @@ def hub_add_provider(
     provider: str,
     name: str,
     fee_bps: str = typer.Option(..., "--fee-bps", help="Fee in basis points per year."),
-    actor: str = ACTOR,
+    actor: str | None = ACTOR,
 ) -> None:
     """Register a model provider and its fee."""
     from trimtab.domain.model_hub import ModelProvider
@@ -378,7 +383,11 @@ def hub_add_provider(
     bps = _decimal(fee_bps, "--fee-bps")
     if not Decimal(0) <= bps <= Decimal(10_000):
         raise fail(f"--fee-bps must be between 0 and 10,000, got {bps}")
-    add_provider(ready_database().unit_of_work, ModelProvider(provider, name, bps), actor=actor)
+    add_provider(
+        ready_database().unit_of_work,
+        ModelProvider(provider, name, bps),
+        actor=actor or cli_actor(),
+    )
     typer.echo(f"provider {provider} recorded at {bps} bps/year")
 
 
@@ -387,14 +396,16 @@ def hub_subscribe(
     provider: str,
     model: str,
     start: str | None = typer.Option(None, "--start"),
-    actor: str = ACTOR,
+    actor: str | None = ACTOR,
 ) -> None:
     """Subscribe the firm to a provider's model from a date (default today)."""
     from trimtab.domain.model_hub import Subscription
     from trimtab.services.model_hub import subscribe
 
     problems = subscribe(
-        ready_database().unit_of_work, Subscription(provider, model, _date(start)), actor=actor
+        ready_database().unit_of_work,
+        Subscription(provider, model, _date(start)),
+        actor=actor or cli_actor(),
     )
     if problems:
         raise fail(*problems)
