@@ -46,7 +46,12 @@ PARAMETER_NAMES = (
 
 # parameters the engine adds to the spec's table; the reference solves the spec's problem,
 # which is theirs at 0
-NEUTRAL_WHEN_ZERO = ("harvest_min_loss", "harvest_min_loss_pct", "tracking_error_weight")
+NEUTRAL_WHEN_ZERO = (
+    "harvest_min_loss",
+    "harvest_min_loss_pct",
+    "harvest_requires_swap",
+    "tracking_error_weight",
+)
 
 
 @dataclass(frozen=True, slots=True)

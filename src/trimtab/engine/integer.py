@@ -38,7 +38,7 @@ import numpy as np
 from trimtab.engine.arrays import AccountArrays, Floats, Ints
 from trimtab.engine.build import INF, LpModel
 from trimtab.engine.evaluate import Decision
-from trimtab.engine.lagrange import loss_lots, wash_bound
+from trimtab.engine.lagrange import loss_lots, min_trade_bound, wash_bound
 from trimtab.engine.milp import reduced_milp
 from trimtab.engine.rounding import improve, round_shares
 from trimtab.engine.solve import LpOutcome, LpSolver
@@ -198,7 +198,12 @@ def _min_trade(search: _Search, out: LpOutcome) -> LpOutcome | None:
         idle_buys = np.flatnonzero(u <= _EPS)
         idle_sells = np.flatnonzero((sold <= _EPS) & ~exempt)
         liftable = small_sells[can_lift[small_sells]]
-        attempts = [
+        # The first two are compared and the cheaper kept: lifting every small trade is
+        # often far cheaper than "lift when half way" on a direct index (a dropped buy
+        # leaves its group out of band), but not always. Dropping everything is the
+        # fallback when neither is feasible.
+        compared = [
+            (small_buys, none, liftable, np.setdiff1d(small_sells, liftable), True),
             (
                 lift_buys,
                 np.setdiff1d(small_buys, lift_buys),
@@ -206,33 +211,36 @@ def _min_trade(search: _Search, out: LpOutcome) -> LpOutcome | None:
                 np.setdiff1d(small_sells, lift_sells),
                 True,
             ),
+        ]
+        fallbacks = [
             (none, small_buys, none, small_sells, True),
-            (small_buys, none, liftable, np.setdiff1d(small_sells, liftable), True),
             (none, small_buys, none, small_sells, False),
         ]
-        trial: LpOutcome | None = None
-        for lifts_b, drops_b, lifts_s, drops_s, idle_closed in attempts:
-            changed = _apply_min_trade(
-                search,
-                np.union1d(lifts_b, big_buys),
-                np.union1d(drops_b, idle_buys) if idle_closed else drops_b,
-                np.union1d(lifts_s, big_sells),
-                np.union1d(drops_s, idle_sells) if idle_closed else drops_s,
-                m,
-                whole,
-            )
-            attempt = solver.solve()
-            if attempt.ok:
-                trial = attempt
+        best: tuple[LpOutcome, _Bounds] | None = None
+        for attempts in (compared, fallbacks):
+            for lifts_b, drops_b, lifts_s, drops_s, idle_closed in attempts:
+                bounds = (
+                    np.union1d(lifts_b, big_buys),
+                    np.union1d(drops_b, idle_buys) if idle_closed else drops_b,
+                    np.union1d(lifts_s, big_sells),
+                    np.union1d(drops_s, idle_sells) if idle_closed else drops_s,
+                )
+                changed = _apply_min_trade(search, *bounds, m, whole)
+                attempt = solver.solve()
+                _restore(search, changed)
+                if attempt.ok and (best is None or attempt.objective < best[0].objective - 1e-9):
+                    best = (attempt, bounds)
+            if best is not None:
                 break
-            _restore(search, changed)
-        if trial is None:
+        if best is None:
             return None
-        out = trial
+        _apply_min_trade(search, *best[1], m, whole)  # kept for the next rounds' re-solves
+        out = best[0]
     return None
 
 
 _Saved = tuple[Ints, Floats, Floats, list[tuple[int, float, float]]]
+_Bounds = tuple[Ints, Ints, Ints, Ints]  # buys lifted, buys closed, sales lifted, closed
 
 
 def _apply_min_trade(
@@ -278,11 +286,16 @@ def make_integer(
     """A decision meeting rules 5(c), 6 and 7 (None if none is found), and a valid bound.
 
     When the heuristics find none, harder fallbacks run before giving up: the reduced MILP
-    on the relaxation's support (milp.py), then the zero-trade point when it is feasible.
+    on the relaxation's support (milp.py), then on every column, then the zero-trade point
+    when it is feasible.
     """
     decision, bound = _heuristic(a, solver, relaxed)
     if decision is None:
         decision = reduced_milp(a, solver.model, relaxed.x)
+        if decision is None:
+            # The decision may need a trade the relaxation does not make (a whole
+            # position sold to fund a buy of at least the minimum): every column open.
+            decision = reduced_milp(a, solver.model, np.ones(solver.model.n_col))
         if decision is not None:
             decision = improve(a, decision)
         elif zero_trade_feasible(a):
@@ -294,7 +307,9 @@ def _heuristic(
     a: AccountArrays, solver: LpSolver, relaxed: LpOutcome
 ) -> tuple[Decision | None, float]:
     search = _Search(a, solver)
+    by_blocks = min_trade_bound(a, solver, relaxed)
     out, bound = _resolve_wash(search, tie_break(a, solver, relaxed))
+    bound = max(bound, by_blocks)
     if out is None:
         return None, bound
     out = _min_trade(search, tie_break(a, solver, out))

@@ -117,6 +117,18 @@ class NightContext:
         tuple[str, frozenset[str], frozenset[str]],
         tuple[ResolvedTarget | None, list[Problem]],
     ] = field(default_factory=dict, compare=False, repr=False)
+    # ticker -> wash group, derived once from `securities` (asked for every security
+    # of every account: ~15,000 times a chunk)
+    wash_groups: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.wash_groups:
+            groups = {t: s.effective_wash_group for t, s in self.securities.items()}
+            object.__setattr__(self, "wash_groups", groups)
+
+    def wash_group(self, ticker: str) -> str:
+        """The security's wash-sale group; an unknown ticker is its own group."""
+        return self.wash_groups.get(ticker, ticker)
 
 
 @dataclass(frozen=True)
@@ -364,14 +376,8 @@ def _analyze(snapshot: AccountSnapshot, ctx: NightContext) -> AccountAnalysis:
     no_buy = {t for t, k in kinds.items() if Kind.NO_BUY in k or Kind.MUST_SELL in k}
     since = day - WASH_WINDOW
     recent = [t for t in snapshot.household_trades if since <= t.date <= day]
-    sold_at_loss = {self_group(ctx.securities, t.security) for t in recent if t.is_loss_sale}
-    wash_blocked = (
-        frozenset(
-            s.ticker for s in ctx.securities.values() if s.effective_wash_group in sold_at_loss
-        )
-        if sold_at_loss
-        else frozenset()
-    )
+    sold_at_loss = {ctx.wash_group(t.security) for t in recent if t.is_loss_sale}
+    wash_blocked = frozenset(t for t, group in ctx.wash_groups.items() if group in sold_at_loss)
     resolved, problems = _resolve(ctx, snapshot.target, frozenset(no_buy), wash_blocked)
     settings_record = _settings_record(effective)
     if resolved is None:
@@ -398,7 +404,7 @@ def _analyze(snapshot: AccountSnapshot, ctx: NightContext) -> AccountAnalysis:
     securities: list[dict[str, Any]] = []
     security_inputs: list[SecurityInput] = []
     for ticker in sorted(wanted - set(unpriced)):
-        price, group = float(ctx.closes[ticker][-1].close), self_group(ctx.securities, ticker)
+        price, group = float(ctx.closes[ticker][-1].close), ctx.wash_group(ticker)
         entry: dict[str, Any] = {
             "id": ticker,
             "price": price,
@@ -443,7 +449,7 @@ def _analyze(snapshot: AccountSnapshot, ctx: NightContext) -> AccountAnalysis:
     recent_inputs: list[RecentTrade] = []
     for t in recent:
         gain = None if t.realized_gain is None else float(t.realized_gain)
-        group = self_group(ctx.securities, t.security)
+        group = ctx.wash_group(t.security)
         entry = {
             "security": t.security,
             "side": t.side.value,
@@ -572,11 +578,6 @@ def _resolve(
             target, no_buy=no_buy, wash_blocked=wash_blocked
         )
     return found[0], list(found[1])
-
-
-def self_group(securities: Mapping[str, Security], ticker: str) -> str:
-    s = securities.get(ticker)
-    return s.effective_wash_group if s is not None else ticker
 
 
 def _pre_trade_drift(case: Any) -> float:

@@ -98,7 +98,10 @@ def build_case(
     ) or len({lot.id for lot in lots}) != len(lots):
         return None
     if not all(
-        t.side in ("buy", "sell") and t.date <= as_of and 0 <= (t.quantity or 0.0) < _INF
+        t.side in ("buy", "sell")
+        and t.date <= as_of
+        and 0 <= (t.quantity or 0.0) < _INF
+        and (t.realized_gain is None or -_INF < t.realized_gain < _INF)
         for t in recent
     ):
         return None
@@ -139,16 +142,15 @@ def _groups(
             return None
         if not (isinstance(members, list | tuple) and members):
             return None
-        if any(m not in known or m in member_of for m in members) or len(set(members)) != len(
-            members
-        ):
+        distinct = set(members)
+        if len(distinct) != len(members) or distinct - known.keys() or distinct & member_of:
             return None
         if not (buy is None or buy in members) or not _fraction(target):
             return None
         if band is not None and not _fraction(band):
             return None
         seen.add(ident)
-        member_of.update(members)
+        member_of |= distinct
         total += float(target)  # type: ignore[arg-type]
         out.append(
             GroupInput(
