@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from tests.integration.nightly.conftest import AS_OF, NOW
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
+from trimtab.cli import app
 from trimtab.domain.executions import lot_id
 from trimtab.services.executions import fill_at_close
 from trimtab.services.review import approve, review_queue
@@ -121,3 +124,29 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
     for account, proposal in again_proposed.items():
         if account in traded:
             assert proposal.turnover < traded[account].turnover / 2, account
+
+
+def test_orders_fill_on_the_command_line_is_a_named_simulation_and_books_once(
+    firm: tuple[str, Database], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the service is tested on both databases; one is enough for the CLI")
+    url, _db = firm
+    monkeypatch.setenv("TRIMTAB_DATABASE_URL", url)
+    runner = CliRunner()
+    too_early = runner.invoke(app, ["orders", "fill", "--all-at-close"])
+    assert too_early.exit_code == 2
+    assert "trimtab run" in too_early.output
+    run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=40)
+
+    unnamed = runner.invoke(app, ["orders", "fill"])
+    assert unnamed.exit_code == 2
+    assert "--all-at-close" in unnamed.output
+
+    filled = runner.invoke(app, ["orders", "fill", "--all-at-close"])
+    assert filled.exit_code == 0, filled.output
+    assert "(simulated)" in filled.output
+    assert "filled 0 orders" not in filled.output
+    again = runner.invoke(app, ["orders", "fill", "--all-at-close"])
+    assert again.exit_code == 0
+    assert "filled 0 orders" in again.output
