@@ -31,7 +31,7 @@ from trimtab.engine.arrays import AccountArrays, Floats
 from trimtab.engine.build import LpModel
 from trimtab.engine.evaluate import Decision
 from trimtab.engine.lagrange import loss_lots
-from trimtab.engine.solve import new_highs
+from trimtab.engine.solve import new_highs, pass_model
 
 __all__ = ["TIME_LIMIT", "reduced_milp"]
 
@@ -107,20 +107,9 @@ def reduced_milp(a: AccountArrays, model: LpModel, relaxed_x: Floats) -> Decisio
     h.setOptionValue("presolve", "on")  # a MILP, solved once: presolve pays here
     h.setOptionValue("time_limit", TIME_LIMIT)
     h.setOptionValue("mip_rel_gap", 1e-4)
-    lp = highspy.HighsLp()
-    lp.num_col_ = model.n_col
-    lp.num_row_ = matrix.shape[0]
-    lp.col_cost_ = cost
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    lp.row_lower_ = model.row_lower
-    lp.row_upper_ = model.row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data
-    lp.integrality_ = [highspy.HighsVarType(int(t)) for t in integrality]
-    h.passModel(lp)
+    pass_model(
+        h, matrix, cost, lower, upper, model.row_lower, model.row_upper, integrality=integrality
+    )
     if extra_cols:
         empty_i = np.zeros(0, np.int32)
         h.addCols(

@@ -7,32 +7,40 @@ drift; an exact integer program is too slow for the nightly run (see integer.py)
 Rule: start from the floor of each sale (a whole lot stays whole, so a fractional lot
 can still be closed) and each buy; a trade the floor pushes below the minimum trade value
 is lifted to the next share, or dropped when that still falls short. Then move one share
-at a time among the traded lots and buys (never opening a new trade, so rules 1–5 keep
-holding):
+at a time among the traded lots and buys (within the solver's bounds, so rules 1–3, 5(a)
+and 5(b) keep holding):
 - while cash, the gain budget or the turnover cap is violated, take the move that reduces
   the violation at the least objective cost;
 - then, while some move lowers the objective (drift, tax, harvest, trading) and keeps
-  every rule, take the best.
+  every rule, take the best; here a lot the decision does not sell may be opened too (a
+  gain lot only, so no rule-5(c) conflict can start): the relaxation may have left its
+  sale as a tie that only the whole-share slack makes pay. A move must lower the
+  objective strictly, so no trade is ever added for a tie.
 Each candidate move's effect is computed exactly and vectorized: its linear cost, its
 group's dead-zone drift change, and its cash, gain and turnover changes. Returns None
 when no feasible rounding is found (the caller reports it).
 
 Example: buy 12.6 VOO at $500 with cash ending at $6,300 above a $6,000 ceiling → the
 floor gives 12 (cash $6,600), the repair buys the 13th share (cash $6,100, still above):
-then the next cheapest share elsewhere.
+then the next cheapest share elsewhere. If 12 shares leave $300 of room under the
+ceiling, an untraded $250 lot in an overweight (or ungrouped) holding is sold into it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
-from trimtab.engine.arrays import AccountArrays, Floats, Ints
+from trimtab.engine.arrays import AccountArrays, Bools, Floats, Ints
 from trimtab.engine.evaluate import Decision, group_values, post_trade_cash
 
 __all__ = ["improve", "round_shares"]
 
 _BIG = 1e6  # weight of one dollar of rule violation against one dollar of objective
 _EPS = 1e-6  # dollars: below this a trade is solver noise
+_PAIRED = 16  # cheapest single moves of each kind tried in pairs
 
 
 def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | None:
@@ -60,8 +68,16 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
         buy = np.where(small & (np.ceil(d.buy) * buy_price >= m), np.ceil(d.buy), buy)
         buy = np.where(buy * buy_price < m, 0.0, buy)
 
-    cand_lots = np.flatnonzero((d.sell > 0) & ~a.lot_forced)
     cand_buys = np.flatnonzero(d.buy > 0)
+    # Lots the decision does not sell may be opened, but only to lower the objective (never
+    # in the repair). `sell_cap` (the solver's bounds) already holds rules 1–3, 5(a), 5(b)
+    # and the integer decisions taken so far; a loss lot is opened only where no buy of its
+    # wash group can trade (rule 5(c)); a new sale starts at the minimum trade value.
+    wash_bought = np.isin(a.sec_wash[a.lot_sec], a.sec_wash[a.buy_sec[cand_buys]])
+    no_conflict = (a.lot_gain >= 0) | ~wash_bought | (not a.taxable)
+    openable = (d.sell <= 0) & (sell_cap > _EPS) & no_conflict & ~a.lot_forced
+    first_shares = np.maximum(1.0, np.ceil(m / lot_price - 1e-9))
+    cand_lots = np.flatnonzero(((d.sell > 0) | openable) & ~a.lot_forced)
     unit = a.lot_unit_cost()
     lo, hi = p.min_cash * a.value, p.max_cash * a.value
     tol = 1e-7 * max(1.0, a.value)
@@ -89,7 +105,7 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
         sold = np.bincount(a.lot_sec, weights=s_dollars, minlength=n_s)
         # Candidate moves: each lot up / down to its next allowed quantity, each buy ±1.
         x = sell[cand_lots]
-        up = np.floor(x + 1e-9) + 1
+        up = np.where(x > 0, np.floor(x + 1e-9) + 1, first_shares[cand_lots])
         up = np.where(
             up > cap_shares[cand_lots] + 1e-9,
             np.where(
@@ -124,6 +140,7 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
         d_gain = np.concatenate([ls * a.lot_gain[lots], np.zeros(len(buys))])
         d_turn = np.concatenate([ls, bs])
         allowed = np.concatenate([~np.isnan(lot_moves), ~np.isnan(buy_moves)])
+        allowed[: len(lots)] &= ~(openable[lots] & (sell[lots] <= 0))
         if m > 0:
             new_sold = sold[a.lot_sec[lots]] + ls
             sec = a.lot_sec[lots]
@@ -138,10 +155,38 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
         if now > 0:
             score = np.where(allowed & (after < now - 1e-12), d_obj + _BIG * (after - now), np.inf)
         else:
+            allowed[: len(lots)] |= openable[lots] & (sell[lots] <= 0) & ~np.isnan(lot_moves)
+            if m > 0:
+                allowed[: len(lots)] &= ok_sell
             score = np.where(allowed & (after <= 0) & (d_obj < -1e-9), d_obj, np.inf)
         best = int(np.argmin(score)) if len(score) else -1
         if best < 0 or not np.isfinite(score[best]):
-            return Decision(sell, buy) if now <= 0 else None
+            if now > 0:
+                return None
+            # No single move helps: one share sold and one bought together may (each alone
+            # would push cash out of its bounds).
+            moves = _Moves(
+                sec=np.concatenate([a.lot_sec[lots], a.buy_sec[buys]]),
+                group=np.concatenate([k_l, k_b]),
+                flow=np.concatenate([-ls, bs]),
+                linear=np.concatenate([unit[lots] * ls, a.cost_rate[a.buy_sec[buys]] * bs]),
+                obj=d_obj,
+                cash=d_cash,
+                gain=d_gain,
+                turnover=d_turn,
+                allowed=allowed,
+            )
+            pair = _best_pair(
+                moves, len(cand_lots), len(cand_buys), dev, penalty, violation, cash, gain, turnover
+            )
+            if pair is None:
+                return Decision(sell, buy)
+            li, bj = pair[0], pair[1] - len(lots)
+            sell[lots[li]] += lot_moves[li]
+            dev[k_l[li]] -= ls[li]
+            buy[buys[bj]] += buy_moves[bj]
+            dev[k_b[bj]] += bs[bj]
+            continue
         if best < len(lots):
             sell[lots[best]] += lot_moves[best]
             dev[k_l[best]] -= ls[best]
@@ -152,6 +197,74 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
     final = Decision(sell, buy)
     cash = post_trade_cash(a, final)
     return final if lo - tol <= cash <= hi + tol else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Moves:
+    """Candidate one-share moves (lot moves, then buy moves) and their exact effects."""
+
+    sec: Ints
+    group: Ints
+    flow: Floats  # dollars into the group
+    linear: Floats  # tax − harvest + trading
+    obj: Floats  # linear + the group's drift change
+    cash: Floats
+    gain: Floats
+    turnover: Floats
+    allowed: Bools
+
+
+def _best_pair(
+    moves: _Moves,
+    n_lot: int,
+    n_buy: int,
+    dev: Floats,
+    penalty: Callable[[Floats, Ints], Floats],
+    violation: Callable[[Floats, Floats, Floats], Floats],
+    cash: float,
+    gain: float,
+    turnover: float,
+) -> tuple[int, int] | None:
+    """The best (lot move, buy move) pair, both up or both down, that lowers the objective.
+
+    Moves are indexed as in `round_shares`: lot moves up then down (n_lot each), then buy
+    moves +1 and −1 (n_buy each). Only the `_PAIRED` cheapest allowed moves of each kind
+    are paired (a few hundred pairs, whatever the account's size). Effects add up, except
+    the drift of a group both moves touch, which is recomputed for the joint flow; a sale
+    and a buy of the same security are never paired (that is a round trip).
+    """
+    best: tuple[float, int, int] | None = None
+    for half in (0, 1):
+        li = half * n_lot + np.arange(n_lot)
+        bj = 2 * n_lot + half * n_buy + np.arange(n_buy)
+        li, bj = li[moves.allowed[li]], bj[moves.allowed[bj]]
+        li = li[np.argsort(moves.obj[li], kind="stable")[:_PAIRED]]
+        bj = bj[np.argsort(moves.obj[bj], kind="stable")[:_PAIRED]]
+        if not len(li) or not len(bj):
+            continue
+        i, j = (grid.ravel() for grid in np.meshgrid(li, bj, indexing="ij"))
+        k = moves.group[i]
+        joint = (
+            moves.linear[i]
+            + moves.linear[j]
+            + penalty(dev[k] + moves.flow[i] + moves.flow[j], k)
+            - penalty(dev[k], k)
+        )
+        pair_obj = np.where(k == moves.group[j], joint, moves.obj[i] + moves.obj[j])
+        lawful = (
+            violation(
+                cash + moves.cash[i] + moves.cash[j],
+                gain + moves.gain[i] + moves.gain[j],
+                turnover + moves.turnover[i] + moves.turnover[j],
+            )
+            <= 0
+        )
+        lawful &= moves.sec[i] != moves.sec[j]
+        score = np.where(lawful & (pair_obj < -1e-9), pair_obj, np.inf)
+        top = int(np.argmin(score))
+        if np.isfinite(score[top]) and (best is None or score[top] < best[0]):
+            best = (float(score[top]), int(i[top]), int(j[top]))
+    return None if best is None else (best[1], best[2])
 
 
 def improve(a: AccountArrays, d: Decision) -> Decision:

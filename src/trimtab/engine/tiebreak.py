@@ -57,6 +57,8 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
     tol = 1e-7 * max(1.0, a.value)
     if not (((net > tol) & (past > tol)) | ((net < -tol) & (past < -tol))).any():
         return out  # every net flow stops at or before its target: nothing is arbitrary
+    if solver.face_is_a_point(out):
+        return out  # the optimum is unique: there is no tie to break
     # Deviation pieces y_kj ≥ 0 (j = 0..2) with Σ_j y_kj ≥ ±(W_k − V·T_k):
     # over:  Σ_j y_kj + Σ s − Σ u ≥ W0 − V·T;   under: Σ_j y_kj − Σ s + Σ u ≥ V·T − W0
     trade_group = np.concatenate([lot_group, a.buy_group])

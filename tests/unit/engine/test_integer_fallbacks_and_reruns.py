@@ -190,3 +190,35 @@ def test_the_reported_gap_is_a_finite_number_on_every_status() -> None:
         gap = result["solver"]["gap"]
         assert math.isfinite(gap)
         json.dumps(result, allow_nan=False)  # the contract is strict JSON
+
+
+def test_whole_shares_use_the_rounding_slack_to_sell_what_the_relaxation_left_as_a_tie() -> None:
+    # V = $379: cash $78 must come down to the 2% ceiling ($7.58), and the only buy is ZERO
+    # (a 0% group, $7 a share), so every dollar invested is drift. In the relaxation,
+    # selling the $5 ODD lot (an ungrouped holding: drift) and investing $5 more in ZERO is
+    # a tie. With whole shares, 11 ZERO ($77) are needed either way and leave $1 of cash
+    # without the sale, $6 with it: the sale then lowers drift by $5 at no cost, so the
+    # decision must include it, and a rerun must then find nothing left to do.
+    case: dict[str, Any] = {
+        "as_of": "2024-01-01",
+        "account": {"id": "A-1", "tax_status": "taxable", "cash": 78.0},
+        "tax": {"short_term_rate": 0.5, "long_term_rate": 0.25},
+        "securities": [
+            {"id": "ZERO", "price": 7.0, "cost_rate": 0.0},
+            {"id": "HELD", "price": 148.0, "cost_rate": 0.0},
+            {"id": "ODD", "price": 5.0, "cost_rate": 0.0},
+        ],
+        "groups": [{"id": "G", "members": ["ZERO"], "buy": "ZERO", "target": 0.0, "band": 0.0}],
+        "lots": [lot("L1", "HELD", 2, 148.0, no_sell=True), lot("L2", "ODD", 1, 5.0)],
+        "recent_trades": [],
+        "settings": {},
+        "parameters": parameters(max_cash=0.02, whole_shares=True),
+    }
+    first = optimize_json(case)
+    assert first["status"] == "optimal"
+    assert {(t["security"], t["side"], t["quantity"]) for t in first["trades"]} == {
+        ("ZERO", "buy", 11.0),
+        ("ODD", "sell", 1.0),
+    }
+    assert first["objective"]["drift"] == 379.0 - 6.0  # everything but the $6 of cash
+    assert optimize_json(after_trades(case, first))["trades"] == []
