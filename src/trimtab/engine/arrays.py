@@ -103,6 +103,19 @@ class AccountArrays:
         return cost
 
 
+def _last_long_term_start(as_of: dt.date) -> dt.date:
+    """The latest holding-period start whose lot is long-term when sold on `as_of`.
+
+    `is_long_term(start, as_of)` only turns from true to false as the start moves later,
+    so one threshold decides every lot with a vectorized comparison. A start a year and a
+    month back is surely long-term; the threshold is at most a month later.
+    """
+    start = dt.date(as_of.year - 1, as_of.month, 1) - dt.timedelta(days=1)
+    while is_long_term(start + dt.timedelta(days=1), as_of):
+        start += dt.timedelta(days=1)
+    return start
+
+
 def build_arrays(case: Case) -> AccountArrays:
     params = case.parameters
     taxable = case.account.is_taxable
@@ -127,10 +140,10 @@ def build_arrays(case: Case) -> AccountArrays:
     lot_sec = np.array([sec_index[lot.security] for lot in lots], dtype=np.intp)
     lot_qty = np.array([lot.quantity for lot in lots], dtype=float)
     lot_basis = np.array([lot.cost_basis for lot in lots], dtype=float)
-    lot_long = np.array(
-        [is_long_term(lot.holding_period_start or lot.acquired, case.as_of) for lot in lots],
-        dtype=bool,
+    starts = np.array(
+        [lot.holding_period_start or lot.acquired for lot in lots], dtype="datetime64[D]"
     )
+    lot_long = starts <= np.datetime64(_last_long_term_start(case.as_of), "D")
     no_sell_sec = np.array([s.no_sell for s in case.securities], dtype=bool)
     lot_no_sell = np.array([lot.no_sell for lot in lots], dtype=bool) | no_sell_sec[lot_sec]
     held = np.bincount(lot_sec, weights=lot_qty, minlength=n_s).astype(float)

@@ -167,6 +167,16 @@ def explain(
     reasons: dict[TradeKey, str] = {}
     effects: dict[TradeKey, Mapping[str, float]] = {}
     mandated: dict[TradeKey, bool] = {}
+    # Python lists: the loop below runs once per trade (hundreds on a direct index), and
+    # indexing a list is far cheaper than indexing a numpy array for one scalar.
+    sec_group = a.sec_group.tolist()
+    before_l, after_l = before.tolist(), after.tolist()
+    target_l, band_l = a.target.tolist(), a.band.tolist()
+    harvest_l, group_harvest_l = harvest_loss.tolist(), group_harvest.tolist()
+    short_l, long_l = gain_short.tolist(), gain_long.tolist()
+    swaps_into: dict[int, list[str]] = {}
+    for b_sec, b_group in zip(buy_secs.tolist(), a.buy_group[buys].tolist(), strict=True):
+        swaps_into.setdefault(b_group, []).append(a.sec_ids[b_sec])
     rows = zip(
         secs.tolist(),
         is_sell.tolist(),
@@ -189,7 +199,7 @@ def explain(
             effect["tracking_error"] = e_te
         effects[key] = effect
         name = a.sec_ids[sec]
-        k = int(a.sec_group[sec])
+        k = sec_group[sec]
         sentences = (
             [f"Sold all {name}: restricted (must sell)."]
             if forced
@@ -209,29 +219,26 @@ def explain(
                 f"maximum ({usd(ceiling)})."
             )
         if abs(e_drift) > _CENT:
-            direction = "over" if before[k] > a.target[k] else "under"
+            was, target = before_l[k], target_l[k]
+            direction = "over" if was > target else "under"
             sentences.append(
-                f"Group {a.group_ids[k]} was {_pct(abs(before[k] - a.target[k]))} {direction} "
-                f"its {_pct(a.target[k])} target (band ±{_pct(a.band[k])}); now "
-                f"{_pct(after[k])}, drift penalty {'+' if e_drift > 0 else ''}{usd(e_drift)}."
+                f"Group {a.group_ids[k]} was {_pct(abs(was - target))} {direction} "
+                f"its {_pct(target)} target (band ±{_pct(band_l[k])}); now "
+                f"{_pct(after_l[k])}, drift penalty {'+' if e_drift > 0 else ''}{usd(e_drift)}."
             )
         if sell:
             if e_harvest < -_CENT:
-                swaps = sorted(
-                    a.sec_ids[int(a.buy_sec[b])]
-                    for b in buys
-                    if a.buy_group[b] == k and a.buy_sec[b] != sec
-                )
+                swaps = sorted(other for other in swaps_into.get(k, []) if other != name)
                 into = f", swapped into {', '.join(swaps)}" if swaps else ""
                 sentences.append(
-                    f"Harvests a {usd(harvest_loss[sec])} loss{into} (benefit {usd(-e_harvest)})."
+                    f"Harvests a {usd(harvest_l[sec])} loss{into} (benefit {usd(-e_harvest)})."
                 )
-            for term, gain in (("short-term", gain_short[sec]), ("long-term", gain_long[sec])):
+            for term, gain in (("short-term", short_l[sec]), ("long-term", long_l[sec])):
                 if gain > _CENT:
                     sentences.append(f"Realizes a {usd(gain)} {term} gain.")
-            if at_budget and gain_short[sec] + gain_long[sec] > _CENT:
+            if at_budget and short_l[sec] + long_l[sec] > _CENT:
                 sentences.append(f"Net realized gains are at the {usd(p.gain_budget or 0)} budget.")
-        elif k >= 0 and group_harvest[k] > _CENT:
+        elif k >= 0 and group_harvest_l[k] > _CENT:
             sentences.append(
                 f"Replaces harvested holdings in group {a.group_ids[k]} "
                 "(not substantially identical, so no wash sale)."

@@ -222,8 +222,9 @@ def _trades(
     for j, lot in enumerate(order.tolist()):
         picks.setdefault(lot_sec[j], []).append(LotPick(a.lot_ids[lot], qty[j], gain[j], term[j]))
     price = a.price.tolist()
+    sold_qty = np.bincount(a.lot_sec, weights=d.sell, minlength=len(price)).tolist()
     for i, lots in picks.items():
-        quantity = sum(pick.quantity for pick in lots)
+        quantity = sold_qty[i]
         key = (i, "sell")
         out.append(
             Trade(
@@ -237,10 +238,9 @@ def _trades(
                 mandated[key],
             )
         )
-    for b in np.flatnonzero(d.buy > 0).tolist():
-        i = int(a.buy_sec[b])
+    bought = np.flatnonzero(d.buy > 0)
+    for i, quantity in zip(a.buy_sec[bought].tolist(), d.buy[bought].tolist(), strict=True):
         key = (i, "buy")
-        quantity = float(d.buy[b])
         out.append(
             Trade(
                 a.sec_ids[i],

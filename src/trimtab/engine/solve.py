@@ -25,7 +25,7 @@ from scipy import sparse
 from trimtab.engine.arrays import Floats, Ints
 from trimtab.engine.build import LpModel
 
-__all__ = ["LpOutcome", "LpSolver", "new_highs", "pass_model"]
+__all__ = ["LpOutcome", "LpSolver", "RowBlock", "new_highs", "pass_model"]
 
 # A reduced cost or dual below this (relative to the largest cost) counts as zero when the
 # optimal face is fixed: the objective can then move by at most this per dollar traded.
@@ -42,6 +42,27 @@ _OPTIONS: dict[str, object] = {
     "presolve": "off",
     "simplex_strategy": 1,  # dual simplex
 }
+
+
+@dataclass(frozen=True, eq=False)
+class RowBlock:
+    """Rows to add, row-wise: row r's entries are index/value[start[r]:start[r + 1]]."""
+
+    start: Ints  # one per row (HiGHS convention: no final end marker)
+    index: Ints
+    value: Floats
+    lower: Floats
+    upper: Floats
+
+    @classmethod
+    def from_triplets(
+        cls, rows: Ints, cols: Ints, vals: Floats, lower: Floats, upper: Floats
+    ) -> RowBlock:
+        """Sorted by row with a stable argsort: cheaper than a scipy COO → CSR round trip."""
+        order = np.argsort(rows, kind="stable")
+        counts = np.bincount(rows, minlength=len(lower))
+        start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+        return cls(start, cols[order], vals[order], lower, upper)
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +95,7 @@ def pass_model(
     upper: Floats,
     row_lower: Floats,
     row_upper: Floats,
-    integrality: Ints | None = None,
+    integrality: npt.ArrayLike | None = None,
 ) -> None:
     """Hand a column-wise model to HiGHS as numpy buffers (minimize, no offset).
 
@@ -83,7 +104,7 @@ def pass_model(
     All-continuous integrality (kContinuous = 0) keeps an LP an LP.
     """
     n_col = matrix.shape[1]
-    kinds = np.zeros(n_col, np.int32) if integrality is None else integrality.astype(np.int32)
+    kinds = np.zeros(n_col, np.int32) if integrality is None else np.asarray(integrality, np.int32)
     status = h.passModel(
         n_col,
         matrix.shape[0],
@@ -224,9 +245,7 @@ class LpSolver:
         cost: Floats,
         extra_cost: Floats,
         extra_col_upper: Floats,
-        extra_rows: sparse.csr_array,
-        extra_lower: Floats,
-        extra_upper: Floats,
+        extra_rows: RowBlock,
     ) -> LpOutcome | None:
         """Lexicographic second stage: minimize `cost·x + extra_cost·y` over the optimal face.
 
@@ -256,15 +275,15 @@ class LpSolver:
         empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0)
         h.addCols(n_y, extra_cost, np.zeros(n_y), extra_col_upper, 0, empty_i, empty_i, empty_f)
         n_row = self.model.matrix.shape[0]
-        n_new = extra_rows.shape[0]
+        n_new = len(extra_rows.lower)
         h.addRows(
             n_new,
-            extra_lower,
-            extra_upper,
-            extra_rows.nnz,
-            extra_rows.indptr[:-1].astype(np.int32),
-            extra_rows.indices.astype(np.int32),
-            extra_rows.data.astype(float),
+            extra_rows.lower,
+            extra_rows.upper,
+            len(extra_rows.value),
+            extra_rows.start.astype(np.int32),
+            extra_rows.index.astype(np.int32),
+            extra_rows.value.astype(float),
         )
         h.run()
         self.solves += 1

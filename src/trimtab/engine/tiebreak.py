@@ -30,16 +30,16 @@ the rest in B); the second puts $15,000 in each (both at 21.5%).
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 from trimtab.engine.arrays import AccountArrays
-from trimtab.engine.solve import LpOutcome, LpSolver
+from trimtab.engine.solve import LpOutcome, LpSolver, RowBlock
 
 __all__ = ["SLOPES", "TURNOVER_WEIGHT", "tie_break"]
 
 SLOPES = (1.0, 3.0, 9.0)  # φ's slope on each third of the band, then beyond it
 TURNOVER_WEIGHT = 10.0
 _EPS = 1e-6  # dollars: below this a trade is solver noise
+_DUAL_ZERO = 1e-9  # relative to the largest cost, as in solve.optimize_on_face
 
 
 def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
@@ -55,8 +55,16 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
     )
     past = a.group_value + net - a.value * a.target  # post-trade minus target, dollars
     tol = 1e-7 * max(1.0, a.value)
-    if not (((net > tol) & (past > tol)) | ((net < -tol) & (past < -tol))).any():
-        return out  # every net flow stops at or before its target: nothing is arbitrary
+    over, under = (net > tol) & (past > tol), (net < -tol) & (past < -tol)
+    # A group held at its far band edge by a nonzero dual on that edge's row is pinned
+    # there on the optimal face (a harvest sale taken as far as the band allows): the
+    # second stage could not move it back toward target.
+    if len(out.row_dual) >= 2 * n_g:
+        zero = _DUAL_ZERO * max(1.0, float(np.abs(m.cost).max()))
+        over &= np.abs(out.row_dual[:n_g]) <= zero
+        under &= np.abs(out.row_dual[n_g : 2 * n_g]) <= zero
+    if not (over | under).any():
+        return out  # every net flow stops at or before its target, or is pinned: no tie
     if solver.face_is_a_point(out):
         return out  # the optimum is unique: there is no tie to break
     # Deviation pieces y_kj ≥ 0 (j = 0..2) with Σ_j y_kj ≥ ±(W_k − V·T_k):
@@ -68,7 +76,6 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
     rows = np.concatenate([trade_group, piece_group, n_g + trade_group, n_g + piece_group])
     cols = np.concatenate([np.arange(n_trade), piece_col, np.arange(n_trade), piece_col])
     vals = np.concatenate([sign, np.ones(n_g * n_p), -sign, np.ones(n_g * n_p)])
-    matrix = sparse.csr_array((vals, (rows, cols)), shape=(2 * n_g, n + n_g * n_p))
     third = a.value * a.band / 3.0
     piece_upper = np.stack([third, third, np.full(n_g, np.inf)], axis=1).ravel()
     gap = a.group_value - a.value * a.target
@@ -79,8 +86,8 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
         cost,
         np.tile(np.array(SLOPES), n_g),
         piece_upper,
-        matrix,
-        np.concatenate([gap, -gap]),
-        np.full(2 * n_g, np.inf),
+        RowBlock.from_triplets(
+            rows, cols, vals, np.concatenate([gap, -gap]), np.full(2 * n_g, np.inf)
+        ),
     )
     return out if second is None else second

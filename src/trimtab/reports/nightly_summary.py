@@ -11,6 +11,7 @@ without an outcome row in the latest run was not analyzed, whatever any log says
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -34,7 +35,7 @@ def render_run_summary(summary: RunSummary, console: Console) -> None:
     console.print(table)
     state = "finished" if summary.finished else "NOT finished: run `trimtab run` again to resume"
     console.print(
-        f"{summary.trades:,} trades proposed, estimated tax ${summary.estimated_tax:,.2f}; "
+        f"{summary.trades:,} trades proposed, {_tax_phrase(summary.estimated_tax)}; "
         f"{summary.analyzed_now:,} accounts analyzed in {summary.seconds:,.1f} s on "
         f"{summary.executor}{' (resumed)' if summary.resumed else ''}; {state}."
     )
@@ -46,6 +47,13 @@ def render_run_summary(summary: RunSummary, console: Console) -> None:
         console.print(f"[red]{summary.missing:,} accounts not analyzed yet[/red]")
     for error in summary.chunk_errors[:5]:
         console.print(f"[red]{error}[/red]")
+
+
+def _tax_phrase(estimated_tax: float | Decimal) -> str:
+    """Negative tax is a saving: the proposals harvest more losses than they realize gains."""
+    if estimated_tax < 0:
+        return f"estimated tax saved ${-estimated_tax:,.2f} (losses harvested exceed gains)"
+    return f"estimated tax ${estimated_tax:,.2f}"
 
 
 def run_status_report(
@@ -88,21 +96,19 @@ def render_status(report: dict[str, Any], console: Console) -> None:
     if not runs:
         console.print("no nightly run yet: `trimtab run`")
         return
-    table = Table(title="Nightly runs, latest first")
-    for column in ("run", "as of", "state", "started", "finished", "tries", *OUTCOMES, "trades"):
-        table.add_column(column, justify="right" if column in OUTCOMES else "left")
+    # plain aligned columns: fits an 80-column terminal and reads the same in a log file
+    console.print("[bold]Nightly runs, latest first[/bold]")
+    console.print(
+        f"{'run':<14} {'state':<9} {'finished (UTC)':<16} "
+        f"{'auto':>7} {'review':>7} {'susp.':>6} {'none':>6} {'trades':>7}"
+    )
     for r in runs:
-        table.add_row(
-            r["run"],
-            r["as_of"],
-            r["state"],
-            r["started_at"][:19],
-            (r["finished_at"] or "-")[:19],
-            str(r["attempts"]),
-            *(f"{r['outcomes'].get(o, 0):,}" for o in OUTCOMES),
-            f"{r['trades']:,}",
+        state = r["state"] if r["attempts"] == 1 else f"{r['state']}×{r['attempts']}"
+        counts = [r["outcomes"].get(o, 0) for o in OUTCOMES]
+        console.print(
+            f"{r['run']:<14} {state:<9} {(r['finished_at'] or '-')[:16].replace('T', ' '):<16} "
+            f"{counts[0]:>7,} {counts[1]:>7,} {counts[2]:>6,} {counts[3]:>6,} {r['trades']:>7,}"
         )
-    console.print(table)
     latest = runs[0]
     if latest["not_analyzed"]:
         console.print(
