@@ -107,7 +107,8 @@ def _last_long_term_start(as_of: dt.date) -> dt.date:
     """The latest holding-period start whose lot is long-term when sold on `as_of`.
 
     `is_long_term(start, as_of)` only turns from true to false as the start moves later,
-    so one threshold decides every lot with a vectorized comparison. A start a year and a
+    so one threshold decides every lot with one date comparison each (the rule's
+    `date.replace` per lot cost more than the rest of the arrays). A start a year and a
     month back is surely long-term; the threshold is at most a month later.
     """
     start = dt.date(as_of.year - 1, as_of.month, 1) - dt.timedelta(days=1)
@@ -140,10 +141,10 @@ def build_arrays(case: Case) -> AccountArrays:
     lot_sec = np.array([sec_index[lot.security] for lot in lots], dtype=np.intp)
     lot_qty = np.array([lot.quantity for lot in lots], dtype=float)
     lot_basis = np.array([lot.cost_basis for lot in lots], dtype=float)
-    starts = np.array(
-        [lot.holding_period_start or lot.acquired for lot in lots], dtype="datetime64[D]"
+    last_long = _last_long_term_start(case.as_of)
+    lot_long = np.array(
+        [(lot.holding_period_start or lot.acquired) <= last_long for lot in lots], dtype=bool
     )
-    lot_long = starts <= np.datetime64(_last_long_term_start(case.as_of), "D")
     no_sell_sec = np.array([s.no_sell for s in case.securities], dtype=bool)
     lot_no_sell = np.array([lot.no_sell for lot in lots], dtype=bool) | no_sell_sec[lot_sec]
     held = np.bincount(lot_sec, weights=lot_qty, minlength=n_s).astype(float)
@@ -178,11 +179,8 @@ def build_arrays(case: Case) -> AccountArrays:
         if t.side == "sell" and (t.realized_gain is None or t.realized_gain < 0)
     }
     bought = {trade_wash(t.security, t.wash_group) for t in in_window if t.side == "buy"}
-    bought |= {
-        int(sec_wash[sec_index[lot.security]])
-        for lot in lots
-        if window_start <= lot.acquired <= case.as_of
-    }
+    new_lot = np.array([window_start <= lot.acquired <= case.as_of for lot in lots], dtype=bool)
+    bought |= set(sec_wash[lot_sec[new_lot]].tolist())
     lot_forced = must_sell[lot_sec]
     if taxable and bought:
         recently_bought = np.isin(sec_wash[lot_sec], np.fromiter(bought, dtype=np.intp))

@@ -96,7 +96,22 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
     def penalty(x: Floats, k: Ints) -> Floats:
         return p.drift_weight * np.maximum(np.abs(x) - dead[k], 0.0)
 
+    traded_lots = np.flatnonzero((d.sell > 0) & ~a.lot_forced)
+    open_lots = np.flatnonzero(openable)
+    open_group, open_unit = lot_group[open_lots], unit[open_lots]
+    open_step = first_shares[open_lots] * lot_price[open_lots]
     for _ in range(4 * (len(cand_lots) + len(cand_buys)) + 20):
+        # An unopened sale lowers the objective alone only if it earns (a harvest) or its
+        # group is above its band; paired with a buy, also if it is free and keeps its
+        # group within the band. The others are not even evaluated.
+        idle = sell[open_lots] <= 0
+        helps = (
+            ~idle
+            | (open_unit < 0)
+            | (dev[open_group] > dead[open_group])
+            | ((open_unit <= 0) & (dev[open_group] - open_step >= -dead[open_group]))
+        )
+        cand_lots = np.concatenate([traded_lots, open_lots[helps]])
         d_now = Decision(sell, buy)
         cash = post_trade_cash(a, d_now)
         s_dollars, u_dollars = sell * lot_price, buy * buy_price

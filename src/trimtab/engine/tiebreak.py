@@ -9,9 +9,12 @@ out and the lot bought yesterday (nearly no gain) is the cheapest to sell: a rou
 Rule: a lexicographic second stage on the same HiGHS model, only when the first stage
 moves some group's money past its target (a net buy leaving it above target, or a net sale
 below): a flow that stops at a band edge on its own side of target is drift-driven, not a
-tie, and most rebalances have only those. The optimal face is fixed by complementary
-slackness (solve.optimize_on_face), so the spec's objective keeps its optimal value
-(checked, to solver tolerance); over that face we minimize, in dollars,
+tie, and most rebalances have only those. Nor is a flow held at the far band edge by a
+nonzero dual on that edge's row (a harvest sale taken as far as the band allows: pinned on
+the optimal face), nor anything when the optimum is unique (`LpSolver.face_is_a_point`):
+then the second solve could not move anything and is skipped. The optimal face is fixed
+by complementary slackness (solve.optimize_on_face), so the spec's objective keeps its
+optimal value (checked, to solver tolerance); over that face we minimize, in dollars,
 
     Σ_k φ_k(W_k − V·T_k)  +  μ · Σ (sales + buys)
 
