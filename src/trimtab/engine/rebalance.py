@@ -47,7 +47,7 @@ from trimtab.engine.result import (
 from trimtab.engine.solve import LpSolver
 from trimtab.engine.tiebreak import tie_break
 from trimtab.engine.tracking import TrackingModel
-from trimtab.engine.zero_trade import proves_zero_trade_optimal
+from trimtab.engine.zero_trade import proves_zero_trade_optimal, zero_trade_feasible
 
 __all__ = ["decision_from_lp", "optimize_json", "rebalance"]
 
@@ -108,10 +108,30 @@ def rebalance(case: Case) -> Result:
             )
     else:
         decision = decision_from_lp(a, solver.model.n_lot, tie_break(a, solver, relaxed).x)
+    decision = _no_trade_on_a_tie(a, decision, tracking)
     total = objective_terms(a, decision, tracking).total
     bound, gap = _bound_and_gap(total, bound)
     stats = SolverStats(name, time.perf_counter() - started, bound, gap, solver.solves)
     return _finish(case, a, decision, tracking, stats, parameters)
+
+
+def _no_trade_on_a_tie(
+    a: AccountArrays, decision: Decision, tracking: TrackingModel | None
+) -> Decision:
+    """Trading nothing wins a tie: when the zero-trade point is lawful and no worse (to
+    $1e-9 of V), the answer is no trade. Without trading costs a rebalance can have a whole
+    face of optimal decisions, and the solver may return any vertex of it; a re-run on
+    the post-trade account must not trade again just because another vertex exists."""
+    if not (decision.sell.any() or decision.buy.any()) or not zero_trade_feasible(a):
+        return decision
+    zero = Decision.zero(a)
+    tolerance = 1e-9 * max(1.0, a.value)
+    if (
+        objective_terms(a, zero, tracking).total
+        <= objective_terms(a, decision, tracking).total + tolerance
+    ):
+        return zero
+    return decision
 
 
 def decision_from_lp(a: AccountArrays, n_lot: int, x: np.ndarray) -> Decision:

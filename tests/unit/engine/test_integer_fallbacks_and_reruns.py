@@ -10,6 +10,8 @@ import json
 import math
 from typing import Any
 
+import pytest
+
 from tests.reference.case_model import read_case
 from tests.reference.checks import Trades, after_trades, rule_violations
 from trimtab.engine import optimize_json
@@ -222,3 +224,59 @@ def test_whole_shares_use_the_rounding_slack_to_sell_what_the_relaxation_left_as
     }
     assert first["objective"]["drift"] == 379.0 - 6.0  # everything but the $6 of cash
     assert optimize_json(after_trades(case, first))["trades"] == []
+
+
+def test_trading_nothing_wins_a_tie_on_the_post_trade_account() -> None:
+    """Free trading, 30 of 55 dollars in the 50% group and 25 in a 0% holding: moving the
+    last S7 share into S0 leaves the summed drift exactly where it is (a tie), so the
+    re-run proposes nothing rather than another vertex of the optimal face."""
+    case = {
+        "as_of": "2024-01-01",
+        "account": {"id": "A-1", "tax_status": "taxable", "cash": 0.0},
+        "tax": {"short_term_rate": 0.5, "long_term_rate": 0.25},
+        "securities": [
+            {"id": "S0", "price": 5.0, "cost_rate": 0.0},
+            {"id": "S7", "price": 25.0, "cost_rate": 0.0},
+        ],
+        "groups": [{"id": "G0", "members": ["S0"], "buy": "S0", "target": 0.5, "band": 0.0}],
+        "lots": [
+            {
+                "id": "L0",
+                "security": "S0",
+                "quantity": 1,
+                "cost_basis": 5.0,
+                "acquired": "2024-01-01",
+                "no_sell": True,
+            },
+            {
+                "id": "N1",
+                "security": "S0",
+                "quantity": 5,
+                "cost_basis": 25.0,
+                "acquired": "2024-01-01",
+            },
+            {
+                "id": "L1",
+                "security": "S7",
+                "quantity": 1,
+                "cost_basis": 25.0,
+                "acquired": "2024-01-01",
+            },
+        ],
+        "parameters": {
+            "drift_weight": 0.0625,
+            "harvest_value": 0.0,
+            "min_cash": 0.0,
+            "max_cash": 0.02,
+            "min_trade_value": 0.0,
+            "whole_shares": True,
+            "max_turnover": None,
+            "gain_budget": None,
+            "withdrawal": 0.0,
+        },
+    }
+    result = optimize_json(case)
+
+    assert result["status"] == "optimal"
+    assert result["trades"] == []
+    assert result["objective"]["total"] == pytest.approx(0.0625 * 55 * 0.5)
