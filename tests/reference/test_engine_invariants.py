@@ -2,7 +2,8 @@
 
 - Every decision keeps the hard rules: no shorts and no negative holdings, cash within its
   bounds, no wash-sale violation, no-buy / no-sell respected, must-sell sold entirely.
-- Idempotence: rebalancing the post-trade account proposes nothing. Exactly nothing when
+- Idempotence (LP cases, whose first answer is exact; an integer answer is optimal only
+  within its reported gap): rebalancing the post-trade account proposes nothing. Exactly nothing when
   trading is free; when it is not, V shrinks by the trading cost paid (the spec keeps cost
   inside V only before trading), which can push a group that ended on its band's edge a
   hair outside it, so the re-run may trade at most about that cost again, never more; and
@@ -77,7 +78,8 @@ def free_trading(case: dict[str, Any]) -> dict[str, Any]:
 
 
 @settings(max_examples=25)
-@given(ANY_CASE.map(free_trading))
+# LP cases only, for the reason given below for the trading-cost re-run
+@given(rebalance_cases().map(free_trading))
 def test_with_free_trading_the_post_trade_account_needs_no_trade(case: dict[str, Any]) -> None:
     first = engine_result(case)
     if first["status"] != "optimal":
@@ -88,7 +90,10 @@ def test_with_free_trading_the_post_trade_account_needs_no_trade(case: dict[str,
 
 
 @settings(max_examples=25)
-@given(ANY_CASE.map(uncapped))
+# LP cases only: with integer rules the first answer is optimal only within its reported
+# gap, so a re-run may still find an improvement of up to that gap (the agreement tests
+# bound it); here the first answer is exact, which is what makes the claim true.
+@given(rebalance_cases().map(uncapped))
 def test_with_trading_costs_a_rerun_trades_at_most_about_the_cost_already_paid(
     case: dict[str, Any],
 ) -> None:
