@@ -3,13 +3,14 @@
 - Every decision keeps the hard rules: no shorts and no negative holdings, cash within its
   bounds, no wash-sale violation, no-buy / no-sell respected, must-sell sold entirely.
 - Idempotence (LP cases, whose first answer is exact; an integer answer is optimal only
-  within its reported gap): rebalancing the post-trade account proposes nothing. Exactly nothing when
-  trading is free; when it is not, V shrinks by the trading cost paid (the spec keeps cost
-  inside V only before trading), which can push a group that ended on its band's edge a
-  hair outside it, so the re-run may trade at most about that cost again, never more; and
-  cash that ended at max_cash·V is then above max_cash·V', which makes the re-run
-  infeasible when nothing can be bought, or needs one smallest lawful buy (a minimum-size
-  or whole-share buy) when something can: both consequences of the spec.
+  within its reported gap): rebalancing the post-trade account proposes nothing.
+  Exactly nothing when trading is free; when it is not, V shrinks by the trading cost
+  paid (the spec keeps cost inside V only before trading), which can push a group that
+  ended on its band's edge a hair outside it, so the re-run may trade at most about that
+  cost again, never more; and cash that ended at max_cash·V is then above max_cash·V',
+  which makes the re-run infeasible when nothing can be bought, or needs one smallest
+  lawful buy (a minimum-size or whole-share buy) when something can: both consequences
+  of the spec.
 - Monotonicity (LP cases). The objective is λ·V·Σe + (tax − harvest) + trading, so by the
   exchange argument for parametric minimization, with any two optima:
   * lowering the drift weight λ never raises tax − harvest + trading, never lowers Σe;
