@@ -261,4 +261,8 @@ def test_whole_shares_with_a_zero_gain_budget_and_a_narrow_cash_range_still_has_
     }
     witness = Trades(sold={"L1": 2, "L2": 267, "L8": 177, "L9": 213}, bought={"S0": 1446})
     assert rule_violations(read_case(case), witness) == []
-    assert engine_result(case)["status"] == "optimal"
+    result = engine_result(case)
+    assert result["status"] == "optimal", result.get("reason")
+    trades = Trades.from_result(result)
+    assert rule_violations(read_case(case, result["parameters"]), trades) == []
+    assert all(float(q).is_integer() for q in [*trades.sold.values(), *trades.bought.values()])

