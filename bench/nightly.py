@@ -14,8 +14,10 @@ fills are timed separately.
 
     .venv/bin/python -m bench.nightly --accounts 2000 --backends sqlite,postgresql --dask
 
-Peak memory is the largest resident set of the run's process and of any worker
-(`resource.getrusage`), so a flat figure as N grows shows the run streams.
+Every phase (load, each night, the day's trading) runs in a process of its own, so each
+peak memory figure is that phase's alone: the largest resident set of the run's process
+and of any of its workers (`resource.getrusage`). A flat figure as N grows shows the
+run streams.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ import argparse
 import csv
 import datetime as dt
 import gzip
+import multiprocessing
 import resource
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -51,6 +56,23 @@ def _rss_mb() -> tuple[float, float]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return own, workers
+
+
+def _phase_body(fn: Callable[..., Any], args: tuple[Any, ...], out: Any) -> None:
+    out.put((fn(*args), *_rss_mb()))
+
+
+def _in_own_process(fn: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
+    """fn(*args) in a fresh process: its result, its peak RSS and its workers' (MB)."""
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    process = context.Process(target=_phase_body, args=(fn, args, out))
+    process.start()
+    result = out.get()
+    process.join()
+    if process.exitcode:
+        raise RuntimeError(f"{fn.__name__} failed with exit code {process.exitcode}")
+    return result
 
 
 def _last_real_day() -> dict[str, float]:
@@ -101,18 +123,27 @@ def _trade_night_1(url: str, run_id: str) -> str:
     )
 
 
+def _night(url: str, day: dt.date, kind: str, workers: int, chunk: int) -> Any:
+    return run_nightly(url, as_of=day, actor="bench", kind=kind, workers=workers, chunk_size=chunk)
+
+
+def _load(url: str, accounts: int) -> float:
+    started = time.perf_counter()
+    db = open_database(url)
+    db.upgrade()
+    spec = DemoSpec(accounts=accounts, as_of=AS_OF, seed=7, days=60)
+    load_demo_firm(db.unit_of_work, spec, actor="bench")
+    seed_model_book(db.unit_of_work, as_of=AS_OF, actor="bench", now=dt.datetime.now(dt.UTC))
+    install_demo_policy(db.unit_of_work, actor="bench")
+    db.close()
+    return time.perf_counter() - started
+
+
 def one(backend: str, accounts: int, workers: int, chunk: int, dask: bool) -> list[str]:
     rows = []
     with scratch_database(backend) as url:
-        db = open_database(url)
-        db.upgrade()
-        started = time.perf_counter()
-        spec = DemoSpec(accounts=accounts, as_of=AS_OF, seed=7, days=60)
-        load_demo_firm(db.unit_of_work, spec, actor="bench")
-        seed_model_book(db.unit_of_work, as_of=AS_OF, actor="bench", now=dt.datetime.now(dt.UTC))
-        install_demo_policy(db.unit_of_work, actor="bench")
-        db.close()
-        load = time.perf_counter() - started
+        load, load_rss, _ = _in_own_process(_load, url, accounts)
+        print(f"<!-- {backend}: demo load {load:,.0f} s, peak RSS {load_rss:,.0f} MB -->")
         nights = [("night 1", AS_OF, "local")]
         nights.append(("night 2", NIGHT_2, "local"))
         if dask:
@@ -120,13 +151,11 @@ def one(backend: str, accounts: int, workers: int, chunk: int, dask: bool) -> li
         night_1 = ""
         for name, day, kind in nights:
             if name == "night 2":
-                print(f"<!-- {backend}: {_trade_night_1(url, night_1)} -->", flush=True)
+                note, trade_rss, _ = _in_own_process(_trade_night_1, url, night_1)
+                print(f"<!-- {backend}: {note}; peak RSS {trade_rss:,.0f} MB -->", flush=True)
                 _move_prices_one_day(url)
-            s = run_nightly(
-                url, as_of=day, actor="bench", kind=kind, workers=workers, chunk_size=chunk
-            )
+            s, own, kids = _in_own_process(_night, url, day, kind, workers, chunk)
             night_1 = night_1 or s.run_id
-            own, kids = _rss_mb()
             per_worker = s.analyzed_now / s.seconds / workers
             rows.append(
                 f"| {backend} | {name} | {accounts:,} | {s.seconds:,.1f} | "

@@ -187,6 +187,10 @@ def test_the_reference_keeps_every_rule_and_its_two_objectives_agree(case: dict[
         return
     model = read_case(case)
     assert rule_violations(model, solution.trades) == []
+    if solution.status != "optimal":
+        # Stopped by the time limit (a busy machine makes that likelier): CVXPY's value is
+        # then HiGHS's incumbent within its feasibility tolerances, not a point to match.
+        return
     assert solution.total == pytest.approx(
         solution.solver_value, abs=1e-6 * max(1.0, model.total_value)
     )

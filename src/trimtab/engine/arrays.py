@@ -25,6 +25,7 @@ nothing is blocked; had VTI been in SP500, `buy_wash_blocked` would mark VOO.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,6 +104,7 @@ class AccountArrays:
         return cost
 
 
+@functools.lru_cache(maxsize=64)  # a nightly run asks for one date thousands of times
 def _last_long_term_start(as_of: dt.date) -> dt.date:
     """The latest holding-period start whose lot is long-term when sold on `as_of`.
 
@@ -183,8 +185,9 @@ def build_arrays(case: Case) -> AccountArrays:
     bought |= set(sec_wash[lot_sec[new_lot]].tolist())
     lot_forced = must_sell[lot_sec]
     if taxable and bought:
-        recently_bought = np.isin(sec_wash[lot_sec], np.fromiter(bought, dtype=np.intp))
-        lot_wash_blocked = recently_bought & (lot_gain < 0) & ~lot_forced
+        wash_bought = np.zeros(len(wash_ids), dtype=bool)
+        wash_bought[list(bought)] = True
+        lot_wash_blocked = wash_bought[sec_wash[lot_sec]] & (lot_gain < 0) & ~lot_forced
     else:
         lot_wash_blocked = np.zeros(len(lots), dtype=bool)
 
@@ -244,7 +247,7 @@ def build_arrays(case: Case) -> AccountArrays:
         cash=cash,
         withdrawal=withdrawal,
         value=value,
-        sec_ids=tuple(s.id for s in case.securities),
+        sec_ids=tuple([s.id for s in case.securities]),
         price=price,
         cost_rate=cost_rate,
         held=held,
@@ -252,7 +255,7 @@ def build_arrays(case: Case) -> AccountArrays:
         sec_group=sec_group,
         sec_wash=sec_wash,
         wash_ids=tuple(wash_ids),
-        lot_ids=tuple(lot.id for lot in lots),
+        lot_ids=tuple([lot.id for lot in lots]),
         lot_sec=lot_sec,
         lot_qty=lot_qty,
         lot_basis=lot_basis,

@@ -121,21 +121,15 @@ def build_model(
     if Rule.WASH_SALE not in relaxed:
         buy_upper[a.buy_wash_blocked] = 0.0
 
-    # Rows: 2 per group, cash, then optional turnover, gain and sell-sum rows.
-    lot_idx = np.arange(n_l)
-    buy_idx = n_l + np.arange(n_b)
-    drift_idx = n_l + n_b + np.arange(n_g)
+    # Rows: 2 per group, cash, then optional turnover, gain and sell-sum rows. Each column
+    # kind has the same rows in every column, so the matrix is written column-wise
+    # directly (one column per row of `lot_rows`, ...), rows ascending within a column.
     cash_row = 2 * n_g
     next_row = cash_row + 1
-    rows = [lot_group, n_g + lot_group, np.full(n_l, cash_row)]
-    cols = [lot_idx, lot_idx, lot_idx]
-    vals = [np.ones(n_l), -np.ones(n_l), 1.0 - lot_cr]
-    rows += [a.buy_group, n_g + a.buy_group, np.full(n_b, cash_row)]
-    cols += [buy_idx, buy_idx, buy_idx]
-    vals += [-np.ones(n_b), np.ones(n_b), -(1.0 + buy_cr)]
-    rows += [np.arange(n_g), n_g + np.arange(n_g)]
-    cols += [drift_idx, drift_idx]
-    vals += [np.ones(n_g), np.ones(n_g)]
+    lot_rows = [lot_group, n_g + lot_group, np.full(n_l, cash_row)]
+    lot_vals = [np.ones(n_l), -np.ones(n_l), 1.0 - lot_cr]
+    buy_rows = [a.buy_group, n_g + a.buy_group, np.full(n_b, cash_row)]
+    buy_vals = [-np.ones(n_b), np.ones(n_b), -(1.0 + buy_cr)]
 
     over_rhs = a.group_value - value * (a.target + a.band)
     under_rhs = value * (a.target - a.band) - a.group_value
@@ -152,18 +146,18 @@ def build_model(
     if p.max_turnover is not None and Rule.TURNOVER not in relaxed:
         turnover_row = next_row
         next_row += 1
-        rows += [np.full(n_l + n_b, turnover_row)]
-        cols += [np.arange(n_l + n_b)]
-        vals += [np.ones(n_l + n_b)]
+        lot_rows.append(np.full(n_l, turnover_row))
+        lot_vals.append(np.ones(n_l))
+        buy_rows.append(np.full(n_b, turnover_row))
+        buy_vals.append(np.ones(n_b))
         row_lower.append(np.array([-INF]))
         row_upper.append(np.array([2.0 * value * p.max_turnover]))
     gain_row = -1
     if p.gain_budget is not None and Rule.GAIN_BUDGET not in relaxed:
         gain_row = next_row
         next_row += 1
-        rows += [np.full(n_l, gain_row)]
-        cols += [lot_idx]
-        vals += [a.lot_gain.copy()]
+        lot_rows.append(np.full(n_l, gain_row))
+        lot_vals.append(a.lot_gain)
         row_lower.append(np.array([-INF]))
         row_upper.append(np.array([p.gain_budget]))
     sellsum_row0 = -1
@@ -174,11 +168,12 @@ def build_model(
         row_of_sec = np.full(len(a.sec_ids), -1, dtype=np.intp)
         row_of_sec[sellsum_sec] = sellsum_row0 + np.arange(len(sellsum_sec))
         next_row += len(sellsum_sec)
-        rows += [row_of_sec[a.lot_sec]]
-        cols += [lot_idx]
-        vals += [np.ones(n_l)]
+        lot_rows.append(row_of_sec[a.lot_sec])
+        lot_vals.append(np.ones(n_l))
         row_lower.append(np.zeros(len(sellsum_sec)))
         row_upper.append(np.full(len(sellsum_sec), INF))
+    drift_rows = [np.arange(n_g), n_g + np.arange(n_g)]
+    drift_vals = [np.ones(n_g), np.ones(n_g)]
 
     cost = np.concatenate([a.lot_unit_cost(), buy_cr, np.full(n_g, p.drift_weight)])
     lower = np.concatenate([sell_lower, np.zeros(n_b), np.zeros(n_g)])
@@ -189,9 +184,6 @@ def build_model(
             a, first_row=next_row, first_col=len(cost)
         )
         next_row += len(t_rhs)
-        rows.append(t_rows)
-        cols.append(t_cols)
-        vals.append(t_vals)
         row_lower.append(t_rhs)
         row_upper.append(t_rhs)
         extra = len(t_hess)
@@ -200,11 +192,14 @@ def build_model(
         upper = np.concatenate([upper, np.full(extra, INF)])
         hessian = np.concatenate([np.zeros(n_l + n_b + n_g), t_hess])
 
-    n_col = len(cost)
-    matrix = sparse.csc_array(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(next_row, n_col),
-    )
+    blocks = [
+        (np.stack(lot_rows, axis=1), np.stack(lot_vals, axis=1)),
+        (np.stack(buy_rows, axis=1), np.stack(buy_vals, axis=1)),
+        (np.stack(drift_rows, axis=1), np.stack(drift_vals, axis=1)),
+    ]
+    matrix = _column_wise(blocks, next_row, len(cost))
+    if tracking is not None:
+        matrix = _with_entries(matrix, t_rows, t_cols, t_vals)
     row_lo: npt.NDArray[np.float64] = np.concatenate(row_lower)
     row_hi: npt.NDArray[np.float64] = np.concatenate(row_upper)
     return LpModel(
@@ -226,4 +221,30 @@ def build_model(
         tracking=tracking,
         relaxed=relaxed,
         contradiction=contradiction,
+    )
+
+
+def _column_wise(blocks: list[tuple[Ints, Floats]], n_row: int, n_col: int) -> sparse.csc_array:
+    """CSC from blocks of columns that each hold one entry per (row index, value) column:
+    cheaper than a COO → CSC conversion, which sorts what is already in order."""
+    counts = np.concatenate([np.full(len(rows), rows.shape[1]) for rows, _ in blocks])
+    extra = n_col - len(counts)  # columns with no entry in these rows (tracking terms)
+    indptr = np.concatenate([[0], np.cumsum(counts), np.full(extra, counts.sum())])
+    indices = np.concatenate([rows.ravel() for rows, _ in blocks])
+    data = np.concatenate([vals.ravel() for _, vals in blocks])
+    return sparse.csc_array(
+        (data, indices.astype(np.int32), indptr.astype(np.int32)), shape=(n_row, n_col)
+    )
+
+
+def _with_entries(
+    matrix: sparse.csc_array, rows: Ints, cols: Ints, vals: Floats
+) -> sparse.csc_array:
+    coo = matrix.tocoo()
+    return sparse.csc_array(
+        (
+            np.concatenate([coo.data, vals]),
+            (np.concatenate([coo.row, rows]), np.concatenate([coo.col, cols])),
+        ),
+        shape=matrix.shape,
     )

@@ -70,8 +70,14 @@ def _pct(x: float) -> str:
 
 
 def explain(
-    case: Case, a: AccountArrays, d: Decision, tracking: TrackingModel | None
+    case: Case,
+    a: AccountArrays,
+    d: Decision,
+    tracking: TrackingModel | None,
+    full: ObjectiveTerms | None = None,
 ) -> Explanation:
+    """Reasons, effects and the cost/benefit of decision `d` (`full`: its objective terms,
+    when the caller has them)."""
     p = a.params
     if not (d.sell.any() or d.buy.any()):  # nothing traded: nothing to explain
         return Explanation({}, {}, {}, CostBenefit(0.0, 0.0))
@@ -257,7 +263,7 @@ def explain(
         np.where(np.isin(a.lot_sec, forced_secs), d.sell, 0.0), np.where(forced_buys, d.buy, 0.0)
     )
     base = objective_terms(a, mandates, tracking)
-    full = objective_terms(a, d, tracking)
+    full = objective_terms(a, d, tracking) if full is None else full
     cost_benefit = CostBenefit(benefit=_risk(base) - _risk(full), cost=_cost(full) - _cost(base))
     return Explanation(reasons, effects, mandated, cost_benefit)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,6 +39,7 @@ from trimtab.engine.integer import integer_rules_on, make_integer, wash_conflict
 from trimtab.engine.result import (
     GroupWeight,
     LotPick,
+    ObjectiveTerms,
     PostTrade,
     Result,
     SolverStats,
@@ -49,17 +51,36 @@ from trimtab.engine.tiebreak import tie_break
 from trimtab.engine.tracking import TrackingModel
 from trimtab.engine.zero_trade import proves_zero_trade_optimal, zero_trade_feasible
 
-__all__ = ["decision_from_lp", "optimize_json", "rebalance"]
+__all__ = ["Decided", "decide", "decision_from_lp", "optimize_json", "rebalance"]
+
+
+@dataclass(frozen=True, eq=False)
+class Decided:
+    """The engine's decision for a case, before it is explained and reported."""
+
+    decision: Decision
+    tracking: TrackingModel | None
+    terms: ObjectiveTerms  # the spec's objective at the decision
+    stats: SolverStats
 
 
 def rebalance(case: Case) -> Result:
+    decided = decide(case)
+    if isinstance(decided, Result):
+        return decided
+    return _finish(case, decided)
+
+
+def decide(case: Case) -> Decided | Result:
+    """Build and solve: the decision (steps 1–4 of the module docstring), or the final
+    Result when there is none (infeasible, solver error). Timed apart from the
+    explanation: the speed targets are for this part."""
     started = time.perf_counter()
     a = case.arrays
-    parameters = case.parameters.as_dict()  # once: it copies every field
     if a.value <= 0:
         return Result(
             "infeasible",
-            parameters=parameters,
+            parameters=case.parameters.as_dict(),
             reason=nonpositive_value_reason(a),
             solver=SolverStats("none", time.perf_counter() - started, 0.0, 0.0),
         )
@@ -69,18 +90,34 @@ def rebalance(case: Case) -> Result:
             case.factor_model, a, case.parameters.tracking_error_weight
         )
     if proves_zero_trade_optimal(a, tracking_on=tracking is not None):
+        zero = Decision.zero(a)
         stats = SolverStats("zero-trade proof", time.perf_counter() - started, 0.0, 0.0)
-        return _finish(case, a, Decision.zero(a), tracking, stats, parameters)
+        return Decided(zero, tracking, objective_terms(a, zero, tracking), stats)
 
     integer = integer_rules_on(a)
-    solver = LpSolver(build_model(a, sell_sums=integer, tracking=tracking))
+    with LpSolver(build_model(a, sell_sums=integer, tracking=tracking)) as solver:
+        return _solve(case, a, tracking, solver, integer, started)
+
+
+def _solve(
+    case: Case,
+    a: AccountArrays,
+    tracking: TrackingModel | None,
+    solver: LpSolver,
+    integer: bool,
+    started: float,
+) -> Decided | Result:
     relaxed = solver.solve()
     if not relaxed.ok:
         if relaxed.status.startswith("error"):
-            return Result("error", parameters=parameters, reason=f"solver: {relaxed.status}")
+            return Result(
+                "error",
+                parameters=case.parameters.as_dict(),
+                reason=f"solver: {relaxed.status}",
+            )
         return Result(
             "infeasible",
-            parameters=parameters,
+            parameters=case.parameters.as_dict(),
             reason=diagnose(a, tracking),
             solver=SolverStats(
                 _solver_name(tracking), time.perf_counter() - started, 0.0, 0.0, solver.solves
@@ -95,7 +132,7 @@ def rebalance(case: Case) -> Result:
         if decision is None:
             return Result(
                 "infeasible",
-                parameters=parameters,
+                parameters=case.parameters.as_dict(),
                 reason=(
                     "no decision meets the integer rules (whole shares, minimum trade "
                     "value, wash-sale rule 5c) together with the others, although the "
@@ -108,30 +145,27 @@ def rebalance(case: Case) -> Result:
             )
     else:
         decision = decision_from_lp(a, solver.model.n_lot, tie_break(a, solver, relaxed).x)
-    decision = _no_trade_on_a_tie(a, decision, tracking)
-    total = objective_terms(a, decision, tracking).total
-    bound, gap = _bound_and_gap(total, bound)
+    decision, terms = _no_trade_on_a_tie(a, decision, tracking)
+    bound, gap = _bound_and_gap(terms.total, bound)
     stats = SolverStats(name, time.perf_counter() - started, bound, gap, solver.solves)
-    return _finish(case, a, decision, tracking, stats, parameters)
+    return Decided(decision, tracking, terms, stats)
 
 
 def _no_trade_on_a_tie(
     a: AccountArrays, decision: Decision, tracking: TrackingModel | None
-) -> Decision:
+) -> tuple[Decision, ObjectiveTerms]:
     """Trading nothing wins a tie: when the zero-trade point is lawful and no worse (to
     $1e-9 of V), the answer is no trade. Without trading costs a rebalance can have a whole
     face of optimal decisions, and the solver may return any vertex of it; a re-run on
     the post-trade account must not trade again just because another vertex exists."""
+    terms = objective_terms(a, decision, tracking)
     if not (decision.sell.any() or decision.buy.any()) or not zero_trade_feasible(a):
-        return decision
+        return decision, terms
     zero = Decision.zero(a)
-    tolerance = 1e-9 * max(1.0, a.value)
-    if (
-        objective_terms(a, zero, tracking).total
-        <= objective_terms(a, decision, tracking).total + tolerance
-    ):
-        return zero
-    return decision
+    zero_terms = objective_terms(a, zero, tracking)
+    if zero_terms.total <= terms.total + 1e-9 * max(1.0, a.value):
+        return zero, zero_terms
+    return decision, terms
 
 
 def decision_from_lp(a: AccountArrays, n_lot: int, x: np.ndarray) -> Decision:
@@ -176,16 +210,9 @@ def _solver_name(tracking: TrackingModel | None) -> str:
     return "highs" if tracking is None else "highs-qp"
 
 
-def _finish(
-    case: Case,
-    a: AccountArrays,
-    d: Decision,
-    tracking: TrackingModel | None,
-    stats: SolverStats,
-    parameters: Mapping[str, object],
-) -> Result:
-    terms = objective_terms(a, d, tracking)
-    explained = explain(case, a, d, tracking)
+def _finish(case: Case, decided: Decided) -> Result:
+    a, d, tracking, terms = case.arrays, decided.decision, decided.tracking, decided.terms
+    explained = explain(case, a, d, tracking, terms)
     trades = _trades(a, d, explained.reasons, explained.effects, explained.mandated)
     values = group_values(a, d)
     cash = post_trade_cash(a, d)
@@ -203,12 +230,12 @@ def _finish(
     return Result(
         "optimal",
         objective=terms,
-        parameters=parameters,
+        parameters=case.parameters.as_dict(),
         trades=trades,
         post_trade=PostTrade(cash, cash / a.value, groups),
         tax=_tax_summary(case, a, d),
         turnover=(sell_value + buy_value) / (2 * a.value),
-        solver=stats,
+        solver=decided.stats,
         cost_benefit=explained.cost_benefit,
     )
 

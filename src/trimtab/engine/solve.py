@@ -15,6 +15,7 @@ Example: `LpSolver(build_model(arrays)).solve()` → `LpOutcome(status="optimal"
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import highspy
@@ -132,7 +133,7 @@ class LpSolver:
     def __init__(self, model: LpModel) -> None:
         self.model = model
         self.solves = 0
-        self._highs = new_highs()
+        self._highs = _pooled_highs()
         pass_model(
             self._highs,
             model.matrix,
@@ -158,6 +159,22 @@ class LpSolver:
         self._row_lower = model.row_lower.copy()
         self._row_upper = model.row_upper.copy()
         self._cost = model.cost.copy()
+
+    def __enter__(self) -> LpSolver:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Hand the HiGHS instance back for the next solver on this thread (creating one
+        costs ~50 µs, a third of solving a model account's LP). Not calling it is fine:
+        the instance is then freed with the solver."""
+        h, self._highs = self._highs, None
+        if h is not None:
+            h.clearModel()  # the next model starts from nothing: no basis, no Hessian
+            h.setOptionValue("time_limit", float("inf"))
+            _free_highs().append(h)
 
     def set_columns(self, cols: Ints, lower: Floats, upper: Floats) -> None:
         if len(cols) == 0:
@@ -239,6 +256,13 @@ class LpSolver:
             activity, self._row_lower, self._row_upper, out.row_dual, zero
         ).any()
 
+    def free_on_face(self, out: LpOutcome) -> npt.NDArray[np.bool_]:
+        """The columns the optimal face of `out` leaves free: zero reduced cost (the rest
+        keep their value on the face, by complementary slackness)."""
+        scale = max(1.0, float(np.abs(self.model.cost).max()))
+        free: npt.NDArray[np.bool_] = np.abs(out.col_dual) <= _FACE_TOL * scale
+        return free
+
     def optimize_on_face(
         self,
         out: LpOutcome,
@@ -253,54 +277,121 @@ class LpSolver:
         complementary slackness: every column with a nonzero reduced cost stays at its value,
         every row with a nonzero dual stays at its activity; any point meeting those and the
         model's rules has the same first-stage objective. `y` are new columns in
-        [0, extra_col_upper] and `extra_rows` new rows over [x, y]. The model is restored
-        afterwards; None when the
-        second stage fails or drifts off the first optimum by more than solver tolerance.
+        [0, extra_col_upper] and `extra_rows` new rows over [x, y].
+
+        The fixed columns are substituted out: the second stage is a fresh LP over the free
+        columns and `y` only, usually a tenth of the model. Measured on model accounts,
+        solving it from scratch costs a third of re-solving the whole model from the first
+        stage's basis (the new cost makes that basis dual infeasible, so the warm start
+        buys little). This model is left untouched. None when the second stage fails or
+        drifts off the first optimum by more than solver tolerance.
         """
         n, n_y = self.model.n_col, len(extra_cost)
         if len(out.col_dual) != n or n_y == 0:
             return None
         scale = max(1.0, float(np.abs(self.model.cost).max()))
-        fixed_cols = np.flatnonzero(np.abs(out.col_dual) > _FACE_TOL * scale).astype(np.int32)
-        fixed_rows = np.flatnonzero(np.abs(out.row_dual) > _FACE_TOL * scale).astype(np.int32)
-        activity = self.model.matrix @ out.x
-        saved_cols = (self.lower[fixed_cols].copy(), self.upper[fixed_cols].copy())
-        saved_rows = (self._row_lower[fixed_rows].copy(), self._row_upper[fixed_rows].copy())
-        h = self._highs
-        h.changeColsBounds(len(fixed_cols), fixed_cols, out.x[fixed_cols], out.x[fixed_cols])
-        row_at = activity[fixed_rows]
-        h.changeRowsBounds(len(fixed_rows), fixed_rows, row_at, row_at)
-        all_cols = np.arange(n, dtype=np.int32)
-        h.changeColsCost(n, all_cols, np.asarray(cost, dtype=float))
-        empty_i, empty_f = np.zeros(0, np.int32), np.zeros(0)
-        h.addCols(n_y, extra_cost, np.zeros(n_y), extra_col_upper, 0, empty_i, empty_i, empty_f)
-        n_row = self.model.matrix.shape[0]
+        free = self.free_on_face(out)
+        pinned = np.abs(out.row_dual) > _FACE_TOL * scale
+        matrix = self.model.matrix
+        nnz_col = np.repeat(np.arange(n), np.diff(matrix.indptr))
+        fixed_x = np.where(free, 0.0, out.x)
+        n_row = matrix.shape[0]
+        # Row bounds of the face, less what the fixed columns contribute.
+        activity = matrix @ out.x
+        fixed_part = np.bincount(matrix.indices, matrix.data * fixed_x[nnz_col], n_row)
+        lower = np.where(pinned, activity, self._row_lower) - fixed_part
+        upper = np.where(pinned, activity, self._row_upper) - fixed_part
+        # The extra rows, as triplets over [x, y]; their fixed x entries move to the bounds.
         n_new = len(extra_rows.lower)
-        h.addRows(
-            n_new,
-            extra_rows.lower,
-            extra_rows.upper,
-            len(extra_rows.value),
-            extra_rows.start.astype(np.int32),
-            extra_rows.index.astype(np.int32),
-            extra_rows.value.astype(float),
+        new_row = np.repeat(
+            np.arange(n_new), np.diff(np.append(extra_rows.start, len(extra_rows.index)))
         )
+        on_x = extra_rows.index < n
+        x_index = np.where(on_x, extra_rows.index, 0)
+        new_fixed = np.bincount(
+            new_row, np.where(on_x, extra_rows.value * fixed_x[x_index], 0.0), n_new
+        )
+        keep = free[nnz_col]
+        free_cols = np.flatnonzero(free)
+        column_of = np.full(n, -1)
+        column_of[free_cols] = np.arange(len(free_cols))
+        n_free = len(free_cols)
+        extra_keep = ~on_x | free[x_index]
+        rows = np.concatenate([matrix.indices[keep], n_row + new_row[extra_keep]])
+        cols = np.concatenate(
+            [
+                column_of[nnz_col[keep]],
+                np.where(on_x, column_of[x_index], n_free + extra_rows.index - n)[extra_keep],
+            ]
+        )
+        vals = np.concatenate([matrix.data[keep], extra_rows.value[extra_keep]])
+        row_lower = np.concatenate([lower, extra_rows.lower - new_fixed])
+        row_upper = np.concatenate([upper, extra_rows.upper - new_fixed])
+        # Rows left without a free column hold at their fixed value already: dropped.
+        used = np.zeros(n_row + n_new, dtype=bool)
+        used[rows] = True
+        row_of = np.cumsum(used) - 1
+        order = np.lexsort((row_of[rows], cols))
+        counts = np.bincount(cols, minlength=n_free + n_y)
+        h = _scratch_highs()
+        status = h.passModel(
+            n_free + n_y,
+            int(used.sum()),
+            len(vals),
+            int(highspy.MatrixFormat.kColwise.value),
+            int(highspy.ObjSense.kMinimize.value),
+            0.0,
+            np.concatenate([np.asarray(cost, dtype=float)[free_cols], extra_cost]),
+            np.concatenate([self.lower[free_cols], np.zeros(n_y)]),
+            np.concatenate([self.upper[free_cols], extra_col_upper]),
+            row_lower[used],
+            row_upper[used],
+            np.concatenate([[0], np.cumsum(counts)]).astype(np.int32),
+            row_of[rows][order].astype(np.int32),
+            vals[order].astype(float),
+            np.zeros(n_free + n_y, np.int32),
+        )
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the face model")  # a bug here, not user input
         h.run()
         self.solves += 1
-        second: LpOutcome | None = None
-        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-            x = np.asarray(h.getSolution().col_value, dtype=float)[:n]
-            x = np.minimum(np.maximum(x, self.lower), self.upper)
-            first = float(self.model.cost @ x)
-            slack = 1e-9 * max(1.0, abs(out.objective), float(np.abs(x).sum()))
-            if first <= out.objective + slack:
-                second = LpOutcome("optimal", x, out.objective, out.col_dual, out.row_dual)
-        h.deleteRows(n_new, np.arange(n_row, n_row + n_new, dtype=np.int32))
-        h.deleteCols(n_y, np.arange(n, n + n_y, dtype=np.int32))
-        h.changeColsCost(n, all_cols, self._cost)
-        h.changeColsBounds(len(fixed_cols), fixed_cols, *saved_cols)
-        h.changeRowsBounds(len(fixed_rows), fixed_rows, *saved_rows)
-        return second
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        x = out.x.copy()
+        x[free_cols] = np.asarray(h.getSolution().col_value, dtype=float)[:n_free]
+        x = np.minimum(np.maximum(x, self.lower), self.upper)
+        first = float(self.model.cost @ x)
+        slack = 1e-9 * max(1.0, abs(out.objective), float(np.abs(x).sum()))
+        if first > out.objective + slack:
+            return None
+        return LpOutcome("optimal", x, out.objective, out.col_dual, out.row_dual)
+
+
+_SCRATCH = threading.local()
+_POOL = threading.local()
+
+
+def _scratch_highs() -> highspy._Highs:  # type: ignore[name-defined]
+    """This thread's HiGHS instance for one-shot models: creating one costs ~50 µs, as much
+    as solving a small LP. Each use passes a whole new model, so nothing carries over."""
+    h = getattr(_SCRATCH, "highs", None)
+    if h is None:
+        h = _SCRATCH.highs = new_highs()
+    return h
+
+
+def _free_highs() -> list[highspy._Highs]:  # type: ignore[name-defined]
+    """This thread's HiGHS instances that closed solvers handed back."""
+    free = getattr(_POOL, "free", None)
+    if free is None:
+        free = _POOL.free = []
+    return free
+
+
+def _pooled_highs() -> highspy._Highs:  # type: ignore[name-defined]
+    """A HiGHS instance a closed LpSolver of this thread handed back, else a new one."""
+    free = _free_highs()
+    return free.pop() if free else new_highs()
 
 
 def _loose_at_bound(

@@ -72,25 +72,35 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
         return out  # the optimum is unique: there is no tie to break
     # Deviation pieces y_kj ≥ 0 (j = 0..2) with Σ_j y_kj ≥ ±(W_k − V·T_k):
     # over:  Σ_j y_kj + Σ s − Σ u ≥ W0 − V·T;   under: Σ_j y_kj − Σ s + Σ u ≥ V·T − W0
+    # only for groups where the face leaves a trade free: elsewhere W_k is fixed on the
+    # face, its pieces would be constants, and each would cost the simplex a pivot.
     trade_group = np.concatenate([lot_group, a.buy_group])
-    sign = np.concatenate([np.ones(m.n_lot), -np.ones(m.n_buy)])
-    piece_group = np.repeat(np.arange(n_g), n_p)
-    piece_col = n + np.arange(n_g * n_p)
-    rows = np.concatenate([trade_group, piece_group, n_g + trade_group, n_g + piece_group])
-    cols = np.concatenate([np.arange(n_trade), piece_col, np.arange(n_trade), piece_col])
-    vals = np.concatenate([sign, np.ones(n_g * n_p), -sign, np.ones(n_g * n_p)])
-    third = a.value * a.band / 3.0
-    piece_upper = np.stack([third, third, np.full(n_g, np.inf)], axis=1).ravel()
-    gap = a.group_value - a.value * a.target
+    moving = np.zeros(n_g, dtype=bool)
+    moving[trade_group[solver.free_on_face(out)[:n_trade]]] = True
+    if not moving.any():
+        return out
+    piece_of = np.cumsum(moving) - 1  # a moving group's index among the moving ones
+    n_m = int(moving.sum())
+    trades = np.flatnonzero(moving[trade_group])
+    k = piece_of[trade_group[trades]]
+    sign = np.where(trades < m.n_lot, 1.0, -1.0)
+    piece_group = np.repeat(np.arange(n_m), n_p)
+    piece_col = n + np.arange(n_m * n_p)
+    rows = np.concatenate([k, piece_group, n_m + k, n_m + piece_group])
+    cols = np.concatenate([trades, piece_col, trades, piece_col])
+    vals = np.concatenate([sign, np.ones(n_m * n_p), -sign, np.ones(n_m * n_p)])
+    third = a.value * a.band[moving] / 3.0
+    piece_upper = np.stack([third, third, np.full(n_m, np.inf)], axis=1).ravel()
+    gap = (a.group_value - a.value * a.target)[moving]
     cost = np.zeros(n)
     cost[:n_trade] = TURNOVER_WEIGHT
     second = solver.optimize_on_face(
         out,
         cost,
-        np.tile(np.array(SLOPES), n_g),
+        np.tile(np.array(SLOPES), n_m),
         piece_upper,
         RowBlock.from_triplets(
-            rows, cols, vals, np.concatenate([gap, -gap]), np.full(2 * n_g, np.inf)
+            rows, cols, vals, np.concatenate([gap, -gap]), np.full(2 * n_m, np.inf)
         ),
     )
     return out if second is None else second
