@@ -5,7 +5,10 @@ trade value) and 7 (whole shares) make the problem a MILP. HiGHS's generic branc
 bound takes seconds to minutes on a direct-index account (OPTIMIZER.md, Speed), far too
 slow for a nightly run over every account. The relaxation is fast and gives a bound.
 
-Rule: starting from the relaxation's solution (its objective is `solver.bound`):
+Rule: first the block bound (block_bound.py): exact per one-security target group at
+Lagrangian prices, it is the bound, and when every group is one security (a direct index)
+its minimizer is a lawful decision, kept when within `CLOSE_ENOUGH` of the bound.
+Otherwise, starting from the relaxation's solution (the better decision is kept):
 1. Wash groups in conflict (a buy and a loss sale in one group): each gets a side, "buy"
    (its loss lots may not be sold) or "sell" (its members may not be bought). With at most
    `EXACT_WASH_GROUPS` conflicts every combination is re-solved (warm-started) and the
@@ -36,18 +39,29 @@ import itertools
 import numpy as np
 
 from trimtab.engine.arrays import AccountArrays, Floats, Ints
+from trimtab.engine.block_bound import BlockBound, block_bound, block_decision
 from trimtab.engine.build import INF, LpModel
-from trimtab.engine.evaluate import Decision
-from trimtab.engine.lagrange import loss_lots, min_trade_bound, wash_bound
+from trimtab.engine.evaluate import Decision, objective_terms, post_trade_cash
+from trimtab.engine.lagrange import loss_lots, wash_bound
 from trimtab.engine.milp import reduced_milp
 from trimtab.engine.rounding import improve, round_shares
 from trimtab.engine.solve import LpOutcome, LpSolver
 from trimtab.engine.tiebreak import tie_break
 from trimtab.engine.zero_trade import zero_trade_feasible
 
-__all__ = ["EXACT_WASH_GROUPS", "integer_rules_on", "make_integer", "wash_conflicts"]
+__all__ = [
+    "CLOSE_ENOUGH",
+    "EXACT_WASH_GROUPS",
+    "integer_rules_on",
+    "make_integer",
+    "meets_every_rule",
+    "wash_conflicts",
+]
 
 EXACT_WASH_GROUPS = 4
+# A block decision this close to its bound, (total − bound) / max(1, |total|), is kept
+# without running the heuristics: they could improve it by at most this much.
+CLOSE_ENOUGH = 1e-4
 _FLIP_TRIES = 6
 _ROUNDS = 4
 _EPS = 1e-6  # dollars: below this a trade is solver noise
@@ -285,11 +299,21 @@ def make_integer(
 ) -> tuple[Decision | None, float]:
     """A decision meeting rules 5(c), 6 and 7 (None if none is found), and a valid bound.
 
-    When the heuristics find none, harder fallbacks run before giving up: the reduced MILP
-    on the relaxation's support (milp.py), then on every column, then the zero-trade point
-    when it is feasible.
+    First the block bound (block_bound.py); when every target group is one security (or
+    holds nothing to trade) its minimizer is a decision too, and kept as it is when within
+    `CLOSE_ENOUGH` of the bound. Otherwise the heuristics run and the better decision is
+    kept. When neither finds one, harder fallbacks run before giving up: the reduced MILP
+    on the relaxation's support (milp.py), then on every column, then the zero-trade
+    point when it is feasible.
     """
+    blocks = block_bound(a, solver.model, relaxed)
+    by_blocks = _from_blocks(a, solver.model, blocks)
+    if by_blocks is not None and _gap(a, by_blocks, blocks.bound) <= CLOSE_ENOUGH:
+        return by_blocks, blocks.bound
     decision, bound = _heuristic(a, solver, relaxed)
+    bound = max(bound, blocks.bound)
+    if by_blocks is not None and (decision is None or _total(a, by_blocks) < _total(a, decision)):
+        decision = by_blocks
     if decision is None:
         decision = reduced_milp(a, solver.model, relaxed.x)
         if decision is None:
@@ -303,13 +327,94 @@ def make_integer(
     return decision, bound
 
 
+def _total(a: AccountArrays, d: Decision) -> float:
+    return objective_terms(a, d).total
+
+
+def _gap(a: AccountArrays, d: Decision, bound: float) -> float:
+    total = _total(a, d)
+    return (total - bound) / max(1.0, abs(total))
+
+
+def _from_blocks(a: AccountArrays, model: LpModel, blocks: BlockBound) -> Decision | None:
+    """The block bound's minimizer as a lawful decision, or None (module block_bound.py).
+
+    Its sales are whole shares where every lot is; elsewhere (fractional lots) and when
+    cash, turnover or the gain budget need a repair, the whole-share rounding does it.
+    Whatever comes out is checked against every rule before it is offered.
+    """
+    x = block_decision(model, blocks)
+    if x is None:
+        return None
+    lot_price, buy_price = a.price[a.lot_sec], a.price[a.buy_sec]
+    sell = x[: model.n_lot] / lot_price
+    sell = np.where(sell >= a.lot_qty * (1 - 1e-9), a.lot_qty, sell)
+    buy = x[model.buy] / buy_price
+    if a.params.whole_shares:
+        # The blocks trade whole shares already; this only clears floating-point dust.
+        near_sell = np.abs(sell - np.round(sell)) <= 1e-9 * np.maximum(1.0, sell)
+        sell = np.where(near_sell & (sell < a.lot_qty), np.round(sell), sell)
+        buy = np.where(
+            np.abs(buy - np.round(buy)) <= 1e-9 * np.maximum(1.0, buy), np.round(buy), buy
+        )
+    sell = np.where(sell * lot_price <= _EPS, 0.0, sell)
+    buy = np.where(buy * buy_price <= _EPS, 0.0, buy)
+    decision = Decision(np.clip(sell, 0.0, a.lot_qty), np.maximum(buy, 0.0))
+    if not meets_every_rule(a, model, decision):
+        if not a.params.whole_shares:
+            return None
+        rounded = round_shares(a, decision, model.upper[: model.n_lot])
+        if rounded is None or not meets_every_rule(a, model, rounded):
+            return None
+        decision = rounded
+    return improve(a, decision)
+
+
+def meets_every_rule(a: AccountArrays, model: LpModel, d: Decision) -> bool:
+    """Rules 1–9 at decision d, within the solver's bounds (which hold 1, 2, 3, 5a, 5b)."""
+    p = a.params
+    tol = 1e-7 * max(1.0, a.value)
+    sold_lot, bought = d.sell_dollars(a), d.buy_dollars(a)
+    if np.any(sold_lot < model.lower[: model.n_lot] - tol) or np.any(
+        sold_lot > model.upper[: model.n_lot] + tol
+    ):
+        return False
+    if np.any(d.sell < 0) or np.any(d.sell > a.lot_qty * (1 + 1e-12)) or np.any(d.buy < 0):
+        return False
+    if np.any(bought > model.upper[model.buy] + tol):
+        return False
+    cash = post_trade_cash(a, d)
+    if not p.min_cash * a.value - tol <= cash <= p.max_cash * a.value + tol:
+        return False
+    if (
+        p.max_turnover is not None
+        and sold_lot.sum() + bought.sum() > 2 * a.value * p.max_turnover + tol
+    ):
+        return False
+    if p.gain_budget is not None and float(sold_lot @ a.lot_gain) > p.gain_budget + tol:
+        return False
+    if p.whole_shares:
+        whole_lot = d.sell >= a.lot_qty * (1 - 1e-9)
+        if np.any(~whole_lot & (np.abs(d.sell - np.round(d.sell)) > 1e-9)):
+            return False
+        if np.any(np.abs(d.buy - np.round(d.buy)) > 1e-9):
+            return False
+    m = p.min_trade_value
+    if m > 0:
+        sold, _ = d.by_security(a)
+        position = np.bincount(a.lot_sec, weights=a.lot_value, minlength=len(a.sec_ids))
+        small = (sold > _EPS) & (sold < m - tol) & (sold < position - tol) & ~a.must_sell
+        if small.any() or np.any((bought > _EPS) & (bought < m - tol)):
+            return False
+    x = np.concatenate([sold_lot, bought])
+    return not wash_conflicts(a, model, x).size
+
+
 def _heuristic(
     a: AccountArrays, solver: LpSolver, relaxed: LpOutcome
 ) -> tuple[Decision | None, float]:
     search = _Search(a, solver)
-    by_blocks = min_trade_bound(a, solver, relaxed)
     out, bound = _resolve_wash(search, tie_break(a, solver, relaxed))
-    bound = max(bound, by_blocks)
     if out is None:
         return None, bound
     out = _min_trade(search, tie_break(a, solver, out))
