@@ -465,6 +465,12 @@ def block_bound(a: AccountArrays, m: LpModel, relaxed: LpOutcome) -> BlockBound:
     blocks, single, empty = one_security_blocks(a, m)
     if not single.any():
         return lp
+    other = ~single & ~empty
+    if other.any() and not _traded(a, m, relaxed.x)[blocks.group].any():
+        # L is taken at y* only (below), where a one-security block the relaxation leaves
+        # untraded adds nothing: not trading is lawful and already its least value. On a
+        # model account's night this is the common case, and it skips the candidates.
+        return lp
     n_g = m.n_group
     lo, hi = m.row_lower[rows], m.row_upper[rows]
     y_star = relaxed.row_dual[rows].copy()
@@ -473,7 +479,6 @@ def block_bound(a: AccountArrays, m: LpModel, relaxed: LpOutcome) -> BlockBound:
     drift_floor = np.maximum(0.0, np.maximum(m.row_lower[:n_g], m.row_lower[n_g : 2 * n_g]))
     constant = float((m.cost[m.n_lot + m.n_buy + np.flatnonzero(empty)] * drift_floor[empty]).sum())
     lagrangian = _Lagrangian(m, rows, blocks, y_star, constant)
-    other = ~single & ~empty
     if other.any():
         # Those blocks' relaxation values at y*: valid there only, so no search.
         value, _ = lagrangian.value(float(y_star[0]))
@@ -486,6 +491,14 @@ def block_bound(a: AccountArrays, m: LpModel, relaxed: LpOutcome) -> BlockBound:
     best, ends = _maximize(lagrangian, float(y_star[0]))
     near = tuple(lagrangian.value(float(t[2][0]), lots=True)[1] for t in (best, *ends))
     return BlockBound(max(best[0], relaxed.objective), best[2], blocks, rows, near)
+
+
+def _traded(a: AccountArrays, m: LpModel, x: Floats) -> Bools:
+    """Target groups in which x trades (a sale or a buy above solver noise)."""
+    trades = np.concatenate([x[: m.n_lot], x[m.buy]]) > 1e-6
+    groups = np.concatenate([a.sec_group[a.lot_sec], a.buy_group])
+    traded: Bools = np.bincount(groups[trades], minlength=m.n_group) > 0
+    return traded
 
 
 def _maximize(lagrangian: _Lagrangian, c0: float) -> tuple[_Trial, list[_Trial]]:
