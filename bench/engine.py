@@ -10,8 +10,8 @@ reference is HiGHS's generic branch-and-bound on the big-M model, run with a tim
 fewer cases.
 
 Rule: N cases per workload from bench/cases.py (seeds 0..N−1, deterministic), after one
-untimed warm-up. The engine is timed two ways (each the median of 3 runs after a garbage
-collection; `time_engine` says why), each time on a freshly parsed case (JSON
+untimed warm-up. The engine is timed two ways (each the median of 5 runs after a garbage
+collection and one untimed answer; `time_engine` says why), each time on a freshly parsed case (JSON
 validation excluded, the arrays built inside the timing): `decide(case)` is build + solve
 (arrays, model, HiGHS, tie-break, integer rules: the decision and its bound) — what the
 targets are for, and what the reference is timed on (build + compile + solve); and
@@ -48,7 +48,7 @@ from tests.reference.case_model import read_case
 from tests.reference.cvxpy_reference import ReferenceSolution, solve_reference
 
 from bench.cases import direct_index_account, in_band_account, model_account
-from trimtab.engine import Result, parse_case, rebalance
+from trimtab.engine import Case, parse_case, rebalance
 from trimtab.engine.rebalance import decide
 
 README = Path(__file__).with_name("README.md")
@@ -100,27 +100,29 @@ def workloads(cases: int, di_cases: int) -> list[Workload]:
     ]
 
 
-def time_engine(data: dict[str, Any], repeats: int = 3) -> tuple[float, float, dict[str, Any]]:
+def time_engine(data: dict[str, Any], repeats: int = 5) -> tuple[float, float, dict[str, Any]]:
     """Milliseconds to decide (build + solve) and to answer (the same, explained), each the
     median of `repeats` runs on a freshly parsed case (the arrays are built inside every
     timing), and the answer. The reference's solves in between leave garbage and cold
-    caches behind; a nightly run calls the engine back to back, so we collect first and
-    take the median."""
+    caches behind, and a nightly run calls the engine back to back: so we collect, answer
+    once untimed, then time the two calls alternately."""
     decided, answered = [], []
-    result = None
+    gc.collect()
+    result = rebalance(_parsed(data))
     for _ in range(repeats):
-        gc.collect()
-        for timings in (decided, answered):
-            case, problems = parse_case(data)
-            if case is None:
-                raise SystemExit(f"benchmark case is invalid: {[str(p) for p in problems]}")
+        for timings, call in ((decided, decide), (answered, rebalance)):
+            case = _parsed(data)
             started = time.perf_counter()
-            out = decide(case) if timings is decided else rebalance(case)
+            call(case)
             timings.append((time.perf_counter() - started) * 1000)
-            if isinstance(out, Result):
-                result = out
-    assert result is not None
     return statistics.median(decided), statistics.median(answered), result.as_dict()
+
+
+def _parsed(data: dict[str, Any]) -> Case:
+    case, problems = parse_case(data)
+    if case is None:
+        raise SystemExit(f"benchmark case is invalid: {[str(p) for p in problems]}")
+    return case
 
 
 def quiet_reference(data: dict[str, Any], **options: Any) -> ReferenceSolution:

@@ -128,16 +128,15 @@ def build_arrays(case: Case) -> AccountArrays:
     cost_rate = np.array([s.cost_rate for s in case.securities], dtype=float)
     must_sell = np.array([s.must_sell for s in case.securities], dtype=bool)
 
-    wash_ids: list[str] = []
-    wash_index: dict[str, int] = {}
+    wash_index: dict[str, int] = {}  # wash group → its index, in order of first sight
 
     def wash_of(key: str) -> int:
-        if key not in wash_index:
-            wash_index[key] = len(wash_ids)
-            wash_ids.append(key)
-        return wash_index[key]
+        return wash_index.setdefault(key, len(wash_index))
 
-    sec_wash = np.array([wash_of(s.wash_key) for s in case.securities], dtype=np.intp)
+    sec_wash = np.array(
+        [wash_index.setdefault(s.wash_key, len(wash_index)) for s in case.securities],
+        dtype=np.intp,
+    )
 
     lots = case.lots
     lot_sec = np.array([sec_index[lot.security] for lot in lots], dtype=np.intp)
@@ -185,7 +184,7 @@ def build_arrays(case: Case) -> AccountArrays:
     bought |= set(sec_wash[lot_sec[new_lot]].tolist())
     lot_forced = must_sell[lot_sec]
     if taxable and bought:
-        wash_bought = np.zeros(len(wash_ids), dtype=bool)
+        wash_bought = np.zeros(len(wash_index), dtype=bool)
         wash_bought[list(bought)] = True
         lot_wash_blocked = wash_bought[sec_wash[lot_sec]] & (lot_gain < 0) & ~lot_forced
     else:
@@ -254,7 +253,7 @@ def build_arrays(case: Case) -> AccountArrays:
         must_sell=must_sell,
         sec_group=sec_group,
         sec_wash=sec_wash,
-        wash_ids=tuple(wash_ids),
+        wash_ids=tuple(wash_index),
         lot_ids=tuple([lot.id for lot in lots]),
         lot_sec=lot_sec,
         lot_qty=lot_qty,

@@ -121,15 +121,16 @@ def build_model(
     if Rule.WASH_SALE not in relaxed:
         buy_upper[a.buy_wash_blocked] = 0.0
 
-    # Rows: 2 per group, cash, then optional turnover, gain and sell-sum rows. Each column
-    # kind has the same rows in every column, so the matrix is written column-wise
-    # directly (one column per row of `lot_rows`, ...), rows ascending within a column.
+    # Rows: 2 per group, cash, then optional turnover, gain and sell-sum rows. Every column
+    # of a kind has the same number of entries, in the same rows' order, so the matrix is
+    # written column-wise directly: a lot column's j-th entry is (lot_rows[j], lot_vals[j]),
+    # a scalar where it is the same for every lot; rows ascend within each column.
     cash_row = 2 * n_g
     next_row = cash_row + 1
-    lot_rows = [lot_group, n_g + lot_group, np.full(n_l, cash_row)]
-    lot_vals = [np.ones(n_l), -np.ones(n_l), 1.0 - lot_cr]
-    buy_rows = [a.buy_group, n_g + a.buy_group, np.full(n_b, cash_row)]
-    buy_vals = [-np.ones(n_b), np.ones(n_b), -(1.0 + buy_cr)]
+    lot_rows: list[Ints | int] = [lot_group, n_g + lot_group, cash_row]
+    lot_vals: list[Floats | float] = [1.0, -1.0, 1.0 - lot_cr]
+    buy_rows: list[Ints | int] = [a.buy_group, n_g + a.buy_group, cash_row]
+    buy_vals: list[Floats | float] = [-1.0, 1.0, -(1.0 + buy_cr)]
 
     over_rhs = a.group_value - value * (a.target + a.band)
     under_rhs = value * (a.target - a.band) - a.group_value
@@ -146,17 +147,17 @@ def build_model(
     if p.max_turnover is not None and Rule.TURNOVER not in relaxed:
         turnover_row = next_row
         next_row += 1
-        lot_rows.append(np.full(n_l, turnover_row))
-        lot_vals.append(np.ones(n_l))
-        buy_rows.append(np.full(n_b, turnover_row))
-        buy_vals.append(np.ones(n_b))
+        lot_rows.append(turnover_row)
+        lot_vals.append(1.0)
+        buy_rows.append(turnover_row)
+        buy_vals.append(1.0)
         row_lower.append(np.array([-INF]))
         row_upper.append(np.array([2.0 * value * p.max_turnover]))
     gain_row = -1
     if p.gain_budget is not None and Rule.GAIN_BUDGET not in relaxed:
         gain_row = next_row
         next_row += 1
-        lot_rows.append(np.full(n_l, gain_row))
+        lot_rows.append(gain_row)
         lot_vals.append(a.lot_gain)
         row_lower.append(np.array([-INF]))
         row_upper.append(np.array([p.gain_budget]))
@@ -169,11 +170,11 @@ def build_model(
         row_of_sec[sellsum_sec] = sellsum_row0 + np.arange(len(sellsum_sec))
         next_row += len(sellsum_sec)
         lot_rows.append(row_of_sec[a.lot_sec])
-        lot_vals.append(np.ones(n_l))
+        lot_vals.append(1.0)
         row_lower.append(np.zeros(len(sellsum_sec)))
         row_upper.append(np.full(len(sellsum_sec), INF))
-    drift_rows = [np.arange(n_g), n_g + np.arange(n_g)]
-    drift_vals = [np.ones(n_g), np.ones(n_g)]
+    drift_rows: list[Ints | int] = [np.arange(n_g), n_g + np.arange(n_g)]
+    drift_vals: list[Floats | float] = [1.0, 1.0]
 
     cost = np.concatenate([a.lot_unit_cost(), buy_cr, np.full(n_g, p.drift_weight)])
     lower = np.concatenate([sell_lower, np.zeros(n_b), np.zeros(n_g)])
@@ -193,9 +194,9 @@ def build_model(
         hessian = np.concatenate([np.zeros(n_l + n_b + n_g), t_hess])
 
     blocks = [
-        (np.stack(lot_rows, axis=1), np.stack(lot_vals, axis=1)),
-        (np.stack(buy_rows, axis=1), np.stack(buy_vals, axis=1)),
-        (np.stack(drift_rows, axis=1), np.stack(drift_vals, axis=1)),
+        _entries(n_l, lot_rows, lot_vals),
+        _entries(n_b, buy_rows, buy_vals),
+        _entries(n_g, drift_rows, drift_vals),
     ]
     matrix = _column_wise(blocks, next_row, len(cost))
     if tracking is not None:
@@ -222,6 +223,17 @@ def build_model(
         relaxed=relaxed,
         contradiction=contradiction,
     )
+
+
+def _entries(n: int, rows: list[Ints | int], vals: list[Floats | float]) -> tuple[Ints, Floats]:
+    """n columns' (row index, value) pairs as two (n, k) arrays, column j of each the j-th
+    entry of every column: a scalar is the same row or value in every column."""
+    r = np.empty((n, len(rows)), dtype=np.intp)
+    v = np.empty((n, len(vals)))
+    for j, (row, val) in enumerate(zip(rows, vals, strict=True)):
+        r[:, j] = row
+        v[:, j] = val
+    return r, v
 
 
 def _column_wise(blocks: list[tuple[Ints, Floats]], n_row: int, n_col: int) -> sparse.csc_array:

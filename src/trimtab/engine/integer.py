@@ -78,11 +78,11 @@ def wash_conflicts(a: AccountArrays, model: LpModel, x: Floats) -> Ints:
     """Wash groups where x both buys a member and sells a lot at a loss (rule 5(c))."""
     if not a.taxable or len(x) == 0:
         return np.zeros(0, dtype=np.intp)
-    sells = x[: model.n_lot] > _EPS
-    buys = x[model.buy] > _EPS
-    sold = np.unique(a.sec_wash[a.lot_sec[sells & _loss_lots(a)]])
-    bought = np.unique(a.sec_wash[a.buy_sec[buys]])
-    return np.intersect1d(sold, bought)
+    n_wash = len(a.wash_ids)
+    sells = (x[: model.n_lot] > _EPS) & _loss_lots(a)
+    sold = np.bincount(a.sec_wash[a.lot_sec[sells]], minlength=n_wash)
+    bought = np.bincount(a.sec_wash[a.buy_sec[x[model.buy] > _EPS]], minlength=n_wash)
+    return np.flatnonzero((sold > 0) & (bought > 0))
 
 
 class _Search:

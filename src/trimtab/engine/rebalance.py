@@ -161,11 +161,20 @@ def _no_trade_on_a_tie(
     terms = objective_terms(a, decision, tracking)
     if not (decision.sell.any() or decision.buy.any()) or not zero_trade_feasible(a):
         return decision, terms
+    tolerance = 1e-9 * max(1.0, a.value)
+    if tracking is None and _drift_at_zero(a) > terms.total + tolerance:
+        return decision, terms  # no trade costs only its drift: cheaper to say so first
     zero = Decision.zero(a)
     zero_terms = objective_terms(a, zero, tracking)
-    if zero_terms.total <= terms.total + 1e-9 * max(1.0, a.value):
+    if zero_terms.total <= terms.total + tolerance:
         return zero, zero_terms
     return decision, terms
+
+
+def _drift_at_zero(a: AccountArrays) -> float:
+    """The spec's objective when nothing trades (no tracking term): the drift alone."""
+    excess = np.abs(a.group_value - a.value * a.target) - a.value * a.band
+    return a.params.drift_weight * float(np.maximum(excess, 0.0).sum())
 
 
 def decision_from_lp(a: AccountArrays, n_lot: int, x: np.ndarray) -> Decision:

@@ -208,11 +208,10 @@ class LpSolver:
             x = np.asarray(solution.col_value, dtype=float)
             # Clip solver tolerance noise back into the bounds we promised.
             x = np.minimum(np.maximum(x, self.lower), self.upper)
-            info = self._highs.getInfo()
             return LpOutcome(
                 "optimal",
                 x,
-                float(info.objective_function_value),
+                float(self._highs.getObjectiveValue()),  # getInfo() copies every statistic
                 np.asarray(solution.col_dual, dtype=float),
                 np.asarray(solution.row_dual, dtype=float),
             )
