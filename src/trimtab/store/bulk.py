@@ -44,7 +44,7 @@ from trimtab.store.tables import (
     TransactionRow,
 )
 
-__all__ = ["SqlBulkLoader"]
+__all__ = ["SqlBulkLoader", "insert_rows"]
 
 Rows = Callable[[Batch], Iterable[dict[str, Any]]]
 
@@ -103,6 +103,51 @@ _PLAN: Sequence[tuple[Table, Rows]] = [
 CHUNK_ROWS = 20_000
 
 
+def insert_rows(
+    session: Session, target: Table | type[Base], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Rows (dicts with the same keys) into a table (or a mapped class's), in the
+    session's transaction.
+
+    PostgreSQL gets one COPY; other databases one Core INSERT with many parameter sets per
+    `CHUNK_ROWS` (not the ORM's bulk path, which costs per row). Either way a constraint
+    violation raises SQLAlchemy's IntegrityError, so callers handle one kind of error.
+    """
+    if not rows:
+        return
+    table: Table = target if isinstance(target, Table) else target.__table__  # type: ignore[assignment]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _copy(session, table, rows)
+        return
+    for start in range(0, len(rows), CHUNK_ROWS):
+        connection.execute(insert(table), list(rows[start : start + CHUNK_ROWS]))
+
+
+def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """PostgreSQL's COPY, on the session's own connection and transaction.
+
+    An INSERT per row costs a statement's execution on both ends; COPY streams the rows
+    in one command, several times faster for a million prices or a night's analyses.
+    Values go as they are (the project's column types pass Decimals through on
+    PostgreSQL); JSON columns are serialized here, as the JSON type would.
+    """
+    columns = list(rows[0])
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    names = ", ".join(f'"{c}"' for c in columns)
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    connection = session.connection()
+    dbapi = connection.dialect.loaded_dbapi
+    driver = connection.connection.driver_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+    except dbapi.Error as error:
+        # Raise what an INSERT would have raised (IntegrityError, ...).
+        raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
+
+
 class SqlBulkLoader:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -120,39 +165,8 @@ class SqlBulkLoader:
             connection.execute(delete(table))
 
     def write(self, batch: Batch) -> None:
-        connection = self.session.connection()
-        copy = connection.dialect.name == "postgresql"
         for table, rows_of in _PLAN:
-            rows = list(rows_of(batch))
-            if rows and copy:
-                self._copy(table, rows)
-                continue
-            for start in range(0, len(rows), CHUNK_ROWS):
-                connection.execute(insert(table), rows[start : start + CHUNK_ROWS])
-
-    def _copy(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """PostgreSQL's COPY, on the session's own connection and transaction.
-
-        An INSERT per row costs a round trip and a statement; COPY streams the rows
-        in one command, several times faster for a million prices.
-        """
-        columns = list(rows[0])
-        as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
-        names = ", ".join(f'"{c}"' for c in columns)
-        statement = f'COPY "{table.name}" ({names}) FROM STDIN'
-        connection = self.session.connection()
-        dbapi = connection.dialect.loaded_dbapi
-        driver = connection.connection.driver_connection
-        try:
-            with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-                for row in rows:
-                    copy.write_row(
-                        [json.dumps(row[c]) if c in as_json else row[c] for c in columns]
-                    )
-        except dbapi.Error as error:
-            # Raise what an INSERT would have raised (IntegrityError, ...), so callers
-            # handle one kind of database error whichever path wrote the rows.
-            raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
+            insert_rows(self.session, table, list(rows_of(batch)))
 
     def counts(self) -> dict[str, int]:
         connection = self.session.connection()
