@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from trimtab.bootstrap import Database
@@ -116,3 +116,43 @@ def test_the_value_under_management_is_the_lots_at_todays_prices_plus_cash(
         )
     value = sum((q * prices[s].close for s, q in lots), Decimal(0)) + cash
     assert float(value) == pytest.approx(result.stats.value, rel=1e-4)
+
+
+def _lot_table_estimate(db: Database) -> float:
+    """PostgreSQL's planner estimate of tax_lots' rows (−1: never analyzed)."""
+    with db.unit_of_work() as uow:
+        return float(
+            uow.session.scalar(
+                text(
+                    "SELECT c.reltuples FROM pg_class c JOIN pg_namespace n "
+                    "ON n.oid = c.relnamespace "
+                    "WHERE c.relname = 'tax_lots' AND n.nspname = current_schema()"
+                )
+            )
+        )
+
+
+def test_after_a_load_and_before_a_night_the_planner_knows_the_tables(
+    database: Database,
+) -> None:
+    # Without statistics PostgreSQL plans for empty tables: it scanned all lots per chunk.
+    if database.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's planner uses the indexes without statistics")
+    assert _lot_table_estimate(database) < 0
+    load_demo_firm(database.unit_of_work, SMALL, actor="test")
+    with database.unit_of_work() as uow:
+        lots = uow.session.scalar(select(func.count()).select_from(TaxLotRow))
+    assert _lot_table_estimate(database) == lots
+
+    with database.unit_of_work() as uow:  # the day's feeds add lots the planner has not seen
+        uow.session.execute(
+            text(
+                "INSERT INTO tax_lots SELECT id || '-new', account_id, security, quantity, "
+                "cost_basis, acquired, holding_period_start, wash_sale_adjustment FROM tax_lots"
+            )
+        )
+        uow.commit()
+    with database.unit_of_work() as uow:
+        uow.nightly.refresh_statistics()
+        uow.commit()
+    assert _lot_table_estimate(database) == 2 * lots

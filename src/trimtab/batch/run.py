@@ -149,6 +149,10 @@ def run_nightly(
             if resumed:
                 repo.resume_run(run.id, executor=kind, accounts=len(population))
             uow.commit()
+        if todo:
+            with db.unit_of_work() as uow:
+                uow.nightly.refresh_statistics()  # the chunks' reads depend on the plans
+                uow.commit()
 
         rules = tuple((r.stage.value, r.filter) for r in policy.rules) if policy else ()
         filter_texts = tuple(sorted(texts.items()))

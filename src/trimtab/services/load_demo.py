@@ -58,6 +58,7 @@ def load_batches(
             uow.bulk.clear()
         for batch in batches:
             uow.bulk.write(batch)
+        uow.bulk.refresh_statistics()
         counts = uow.bulk.counts()
         uow.commit()
     return LoadResult(True, actor, counts=counts, seconds=time.perf_counter() - started)

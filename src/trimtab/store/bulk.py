@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Table, delete, func, insert, select
+from sqlalchemy import JSON, Table, delete, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -167,6 +167,12 @@ class SqlBulkLoader:
     def write(self, batch: Batch) -> None:
         for table, rows_of in _PLAN:
             insert_rows(self.session, table, list(rows_of(batch)))
+
+    def refresh_statistics(self) -> None:
+        """ANALYZE every table on PostgreSQL, after a load: until autovacuum does, the
+        planner would plan for the empty tables it last saw (scans instead of indexes)."""
+        if self.session.connection().dialect.name == "postgresql":
+            self.session.execute(text("ANALYZE"))
 
     def counts(self) -> dict[str, int]:
         connection = self.session.connection()

@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from trimtab.domain import Restriction, Security, TaxLot, TradeRecord, TradeSide
@@ -170,6 +170,33 @@ class SqlNightlyRepository:
         advisors = dict(self.session.execute(select(AdvisorRow.id, AdvisorRow.name)).all())
         branches = dict(self.session.execute(select(BranchRow.id, BranchRow.name)).all())
         return advisors, branches
+
+    def refresh_statistics(self) -> None:
+        """Fresh planner statistics for the tables a chunk reads (PostgreSQL's ANALYZE).
+
+        After a bulk load or the day's feeds replaced lots, the statistics can still
+        describe yesterday's (or empty) tables until autovacuum gets to them; then the
+        planner reads 250 accounts' lots by scanning all 2 million (measured at 100,000
+        accounts: 140 ms a chunk instead of 2 ms, likewise the household trades), a fifth
+        of a night. ANALYZE samples each table: well under a second for the whole set.
+        SQLite's planner prefers the indexes without statistics.
+        """
+        if self.session.connection().dialect.name != "postgresql":
+            return
+        tables = (
+            AccountRow,
+            AccountTargetRow,
+            TaxLotRow,
+            TransactionRow,
+            CashBalanceRow,
+            CustodianPositionRow,
+            LotBasisUnknownRow,
+            AccountHoldRow,
+            TaxProfileRow,
+            RestrictionRow,
+        )
+        names = ", ".join(f'"{t.__tablename__}"' for t in tables)
+        self.session.execute(text(f"ANALYZE {names}"))  # table names from code, no input
 
     def population(self) -> list[str]:
         """Every account the nightly run analyzes (open or held), in id order."""
