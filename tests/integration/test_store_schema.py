@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 import trimtab.store
@@ -55,3 +56,26 @@ def test_a_lot_of_an_unknown_account_is_refused_by_a_foreign_key(database: Datab
         _add_a_lot_of_an_unknown_account(database)
     with database.unit_of_work() as uow:
         assert uow.bulk.counts()["tax_lots"] == 0
+
+
+def test_analysis_records_are_compressed_with_lz4_on_postgresql(database: Database) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("compression methods are PostgreSQL's")
+    with database.engine.connect() as connection:
+        available = connection.scalar(
+            text("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")
+        )
+        if "lz4" not in available:
+            pytest.skip("this PostgreSQL server was built without LZ4")
+        methods = dict(
+            connection.execute(
+                text(
+                    "SELECT a.attname, a.attcompression FROM pg_attribute a "
+                    "JOIN pg_class c ON c.oid = a.attrelid "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relname = 'analysis_records' AND n.nspname = current_schema() "
+                    "AND a.attname IN ('case', 'settings', 'result')"
+                )
+            ).all()
+        )
+    assert methods == {"case": "l", "settings": "l", "result": "l"}
