@@ -151,6 +151,7 @@ def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> Non
 class SqlBulkLoader:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._written: set[str] = set()
 
     def is_empty(self) -> bool:
         connection = self.session.connection()
@@ -166,13 +167,22 @@ class SqlBulkLoader:
 
     def write(self, batch: Batch) -> None:
         for table, rows_of in _PLAN:
-            insert_rows(self.session, table, list(rows_of(batch)))
+            rows = list(rows_of(batch))
+            insert_rows(self.session, table, rows)
+            if rows:
+                self._written.add(table.name)
 
     def refresh_statistics(self) -> None:
-        """ANALYZE every table on PostgreSQL, after a load: until autovacuum does, the
-        planner would plan for the empty tables it last saw (scans instead of indexes)."""
-        if self.session.connection().dialect.name == "postgresql":
-            self.session.execute(text("ANALYZE"))
+        """ANALYZE, on PostgreSQL, the tables this loader wrote: until autovacuum does, the
+        planner would plan for the empty tables it saw before (scans, not indexes).
+
+        Only those: a table analyzed while still empty is then planned as empty while the
+        next step fills it row by row (every look-up a scan of a growing table), worse
+        than no statistics at all.
+        """
+        if self._written and self.session.connection().dialect.name == "postgresql":
+            names = ", ".join(f'"{name}"' for name in sorted(self._written))
+            self.session.execute(text(f"ANALYZE {names}"))  # names from the schema
 
     def counts(self) -> dict[str, int]:
         connection = self.session.connection()
