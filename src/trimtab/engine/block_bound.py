@@ -514,19 +514,26 @@ def _maximize(lagrangian: _Lagrangian, c0: float) -> tuple[_Trial, list[_Trial]]
     left = first if first[1] > 0 else None
     right = first if first[1] < 0 else None
     step, c = _FIRST_STEP, c0
+
+    def probe(at: float) -> _Trial:
+        """L at `at`, kept as the best and as the bracket's end on its slope's side."""
+        nonlocal best, left, right
+        trial = lagrangian.at(at)
+        best = max(best, trial, key=lambda t: t[0])
+        if trial[1] > 0:
+            left = trial
+        elif trial[1] < 0:
+            right = trial
+        return trial
+
     for _ in range(_ITERATIONS):
         if left is not None and right is not None:
             break
         c = c + step if left is not None else c - step
         step *= 2
-        trial = lagrangian.at(c)
-        best = max(best, trial, key=lambda t: t[0])
+        trial = probe(c)
         if trial[1] == 0:
             return trial, []
-        if trial[1] > 0:
-            left = trial
-        else:
-            right = trial
     if left is None or right is None:
         return best, []
     for _ in range(_ITERATIONS):
@@ -539,14 +546,9 @@ def _maximize(lagrangian: _Lagrangian, c0: float) -> tuple[_Trial, list[_Trial]]
                 break
             if cl + 0.05 * (cr - cl) <= meet <= cr - 0.05 * (cr - cl):
                 c = meet
-        trial = lagrangian.at(c)
-        best = max(best, trial, key=lambda t: t[0])
+        trial = probe(c)
         if trial[1] == 0:
             return trial, []
-        if trial[1] > 0:
-            left = trial
-        else:
-            right = trial
     return best, [left, right]
 
 
