@@ -23,7 +23,7 @@ from trimtab.engine.arrays import AccountArrays, Floats
 from trimtab.engine.result import ObjectiveTerms
 from trimtab.engine.tracking import TrackingModel
 
-__all__ = ["Decision", "group_values", "objective_terms", "post_trade_cash"]
+__all__ = ["Decision", "drift_penalty", "group_values", "objective_terms", "post_trade_cash"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,13 +67,18 @@ def post_trade_cash(a: AccountArrays, d: Decision) -> float:
     return a.cash + float(s.sum()) - float(u.sum()) - cost - a.withdrawal
 
 
+def drift_penalty(a: AccountArrays, values: Floats) -> float:
+    """drift_weight · Σ_k max(0, |W_k − V·T_k| − V·band_k) at group values W."""
+    excess = np.abs(values - a.value * a.target) - a.value * a.band
+    return a.params.drift_weight * float(np.clip(excess, 0.0, None).sum())
+
+
 def objective_terms(
     a: AccountArrays, d: Decision, tracking: TrackingModel | None = None
 ) -> ObjectiveTerms:
     p = a.params
     s, u = d.sell_dollars(a), d.buy_dollars(a)
-    excess = np.abs(group_values(a, d) - a.value * a.target) - a.value * a.band
-    drift = p.drift_weight * float(np.clip(excess, 0.0, None).sum())
+    drift = drift_penalty(a, group_values(a, d))
     gain = a.lot_gain * a.lot_rate * s  # dollars of tax (negative for losses)
     tax = float(gain[a.lot_gain > 0].sum())
     harvest = -p.harvest_value * float(gain[(a.lot_gain < 0) & a.lot_harvestable].sum())

@@ -33,7 +33,13 @@ from trimtab.engine.arrays import AccountArrays
 from trimtab.engine.build import build_model
 from trimtab.engine.case import Case, parse_case
 from trimtab.engine.diagnose import diagnose, nonpositive_value_reason
-from trimtab.engine.evaluate import Decision, group_values, objective_terms, post_trade_cash
+from trimtab.engine.evaluate import (
+    Decision,
+    drift_penalty,
+    group_values,
+    objective_terms,
+    post_trade_cash,
+)
 from trimtab.engine.explain import explain
 from trimtab.engine.integer import integer_rules_on, make_integer, wash_conflicts
 from trimtab.engine.result import (
@@ -162,19 +168,13 @@ def _no_trade_on_a_tie(
     if not (decision.sell.any() or decision.buy.any()) or not zero_trade_feasible(a):
         return decision, terms
     tolerance = 1e-9 * max(1.0, a.value)
-    if tracking is None and _drift_at_zero(a) > terms.total + tolerance:
+    if tracking is None and drift_penalty(a, a.group_value) > terms.total + tolerance:
         return decision, terms  # no trade costs only its drift: cheaper to say so first
     zero = Decision.zero(a)
     zero_terms = objective_terms(a, zero, tracking)
     if zero_terms.total <= terms.total + tolerance:
         return zero, zero_terms
     return decision, terms
-
-
-def _drift_at_zero(a: AccountArrays) -> float:
-    """The spec's objective when nothing trades (no tracking term): the drift alone."""
-    excess = np.abs(a.group_value - a.value * a.target) - a.value * a.band
-    return a.params.drift_weight * float(np.maximum(excess, 0.0).sum())
 
 
 def decision_from_lp(a: AccountArrays, n_lot: int, x: np.ndarray) -> Decision:

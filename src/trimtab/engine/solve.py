@@ -16,6 +16,8 @@ Example: `LpSolver(build_model(arrays)).solve()` → `LpOutcome(status="optimal"
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import highspy
@@ -104,12 +106,42 @@ def pass_model(
     field converts each array element by element (2 ms against 0.1 ms on a direct index).
     All-continuous integrality (kContinuous = 0) keeps an LP an LP.
     """
-    n_col = matrix.shape[1]
+    _pass_columns(
+        h,
+        matrix.shape[0],
+        matrix.indptr,
+        matrix.indices,
+        matrix.data,
+        cost,
+        lower,
+        upper,
+        row_lower,
+        row_upper,
+        integrality,
+    )
+
+
+def _pass_columns(
+    h: highspy._Highs,  # type: ignore[name-defined]
+    n_row: int,
+    start: npt.ArrayLike,
+    index: npt.ArrayLike,
+    value: npt.ArrayLike,
+    cost: Floats,
+    lower: Floats,
+    upper: Floats,
+    row_lower: Floats,
+    row_upper: Floats,
+    integrality: npt.ArrayLike | None = None,
+) -> None:
+    """`pass_model` from the CSC arrays themselves (column starts with the end marker)."""
+    n_col = len(cost)
     kinds = np.zeros(n_col, np.int32) if integrality is None else np.asarray(integrality, np.int32)
+    value = np.asarray(value, dtype=float)
     status = h.passModel(
         n_col,
-        matrix.shape[0],
-        matrix.nnz,
+        n_row,
+        len(value),
         int(highspy.MatrixFormat.kColwise.value),
         int(highspy.ObjSense.kMinimize.value),
         0.0,
@@ -118,13 +150,13 @@ def pass_model(
         np.asarray(upper, dtype=float),
         np.asarray(row_lower, dtype=float),
         np.asarray(row_upper, dtype=float),
-        matrix.indptr.astype(np.int32),
-        matrix.indices.astype(np.int32),
-        np.asarray(matrix.data, dtype=float),
+        np.asarray(start).astype(np.int32),
+        np.asarray(index).astype(np.int32),
+        value,
         kinds,
     )
     if status == highspy.HighsStatus.kError:
-        raise RuntimeError("HiGHS rejected the model")  # a bug in build.py, not a user error
+        raise RuntimeError("HiGHS rejected the model")  # a bug in the engine, not user input
 
 
 class LpSolver:
@@ -172,9 +204,7 @@ class LpSolver:
         the instance is then freed with the solver."""
         h, self._highs = self._highs, None
         if h is not None:
-            h.clearModel()  # the next model starts from nothing: no basis, no Hessian
-            h.setOptionValue("time_limit", float("inf"))
-            _free_highs().append(h)
+            _give_back(h)
 
     def set_columns(self, cols: Ints, lower: Floats, upper: Floats) -> None:
         if len(cols) == 0:
@@ -332,32 +362,26 @@ class LpSolver:
         row_of = np.cumsum(used) - 1
         order = np.lexsort((row_of[rows], cols))
         counts = np.bincount(cols, minlength=n_free + n_y)
-        h = _scratch_highs()
-        status = h.passModel(
-            n_free + n_y,
-            int(used.sum()),
-            len(vals),
-            int(highspy.MatrixFormat.kColwise.value),
-            int(highspy.ObjSense.kMinimize.value),
-            0.0,
-            np.concatenate([np.asarray(cost, dtype=float)[free_cols], extra_cost]),
-            np.concatenate([self.lower[free_cols], np.zeros(n_y)]),
-            np.concatenate([self.upper[free_cols], extra_col_upper]),
-            row_lower[used],
-            row_upper[used],
-            np.concatenate([[0], np.cumsum(counts)]).astype(np.int32),
-            row_of[rows][order].astype(np.int32),
-            vals[order].astype(float),
-            np.zeros(n_free + n_y, np.int32),
-        )
-        if status == highspy.HighsStatus.kError:
-            raise RuntimeError("HiGHS rejected the face model")  # a bug here, not user input
-        h.run()
-        self.solves += 1
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
+        with _borrowed_highs() as h:
+            _pass_columns(
+                h,
+                int(used.sum()),
+                np.concatenate([[0], np.cumsum(counts)]),
+                row_of[rows][order],
+                vals[order],
+                np.concatenate([np.asarray(cost, dtype=float)[free_cols], extra_cost]),
+                np.concatenate([self.lower[free_cols], np.zeros(n_y)]),
+                np.concatenate([self.upper[free_cols], extra_col_upper]),
+                row_lower[used],
+                row_upper[used],
+            )
+            h.run()
+            self.solves += 1
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None
+            solved = np.asarray(h.getSolution().col_value, dtype=float)[:n_free]
         x = out.x.copy()
-        x[free_cols] = np.asarray(h.getSolution().col_value, dtype=float)[:n_free]
+        x[free_cols] = solved
         x = np.minimum(np.maximum(x, self.lower), self.upper)
         first = float(self.model.cost @ x)
         slack = 1e-9 * max(1.0, abs(out.objective), float(np.abs(x).sum()))
@@ -366,21 +390,12 @@ class LpSolver:
         return LpOutcome("optimal", x, out.objective, out.col_dual, out.row_dual)
 
 
-_SCRATCH = threading.local()
 _POOL = threading.local()
 
 
-def _scratch_highs() -> highspy._Highs:  # type: ignore[name-defined]
-    """This thread's HiGHS instance for one-shot models: creating one costs ~50 µs, as much
-    as solving a small LP. Each use passes a whole new model, so nothing carries over."""
-    h = getattr(_SCRATCH, "highs", None)
-    if h is None:
-        h = _SCRATCH.highs = new_highs()
-    return h
-
-
 def _free_highs() -> list[highspy._Highs]:  # type: ignore[name-defined]
-    """This thread's HiGHS instances that closed solvers handed back."""
+    """This thread's idle HiGHS instances: creating one costs ~50 µs, as much as solving a
+    small LP, and every use passes a whole new model, so an instance is reused."""
     free = getattr(_POOL, "free", None)
     if free is None:
         free = _POOL.free = []
@@ -388,9 +403,25 @@ def _free_highs() -> list[highspy._Highs]:  # type: ignore[name-defined]
 
 
 def _pooled_highs() -> highspy._Highs:  # type: ignore[name-defined]
-    """A HiGHS instance a closed LpSolver of this thread handed back, else a new one."""
+    """An idle HiGHS instance of this thread, else a new one."""
     free = _free_highs()
     return free.pop() if free else new_highs()
+
+
+def _give_back(h: highspy._Highs) -> None:  # type: ignore[name-defined]
+    h.clearModel()  # the next model starts from nothing: no basis, no Hessian
+    h.setOptionValue("time_limit", float("inf"))
+    _free_highs().append(h)
+
+
+@contextmanager
+def _borrowed_highs() -> Iterator[highspy._Highs]:  # type: ignore[name-defined]
+    """A pooled HiGHS instance for one model, handed back afterwards."""
+    h = _pooled_highs()
+    try:
+        yield h
+    finally:
+        _give_back(h)
 
 
 def _loose_at_bound(

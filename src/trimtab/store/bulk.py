@@ -44,7 +44,7 @@ from trimtab.store.tables import (
     TransactionRow,
 )
 
-__all__ = ["SqlBulkLoader", "insert_rows"]
+__all__ = ["SqlBulkLoader", "analyze", "insert_rows"]
 
 Rows = Callable[[Batch], Iterable[dict[str, Any]]]
 
@@ -124,6 +124,14 @@ def insert_rows(
         connection.execute(insert(table), list(rows[start : start + CHUNK_ROWS]))
 
 
+def analyze(session: Session, tables: Sequence[str]) -> None:
+    """PostgreSQL's ANALYZE of these tables: fresh statistics for the planner. SQLite's
+    planner prefers the indexes without statistics: nothing to do there."""
+    if tables and session.connection().dialect.name == "postgresql":
+        names = ", ".join(f'"{name}"' for name in tables)
+        session.execute(text(f"ANALYZE {names}"))  # table names from the schema, no input
+
+
 def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """PostgreSQL's COPY, on the session's own connection and transaction.
 
@@ -180,9 +188,7 @@ class SqlBulkLoader:
         next step fills it row by row (every look-up a scan of a growing table), worse
         than no statistics at all.
         """
-        if self._written and self.session.connection().dialect.name == "postgresql":
-            names = ", ".join(f'"{name}"' for name in sorted(self._written))
-            self.session.execute(text(f"ANALYZE {names}"))  # names from the schema
+        analyze(self.session, sorted(self._written))
 
     def counts(self) -> dict[str, int]:
         connection = self.session.connection()
