@@ -127,7 +127,7 @@ def coupling_rows(m: LpModel) -> Ints | None:
     """Cash, turnover and gain rows; None when the model has rows this module does not know."""
     known = 2 * m.n_group + 1 + (m.turnover_row >= 0) + (m.gain_row >= 0)
     known += len(m.sellsum_sec) if m.sellsum_row0 >= 0 else 0
-    if m.matrix.shape[0] != known or m.hessian is not None:
+    if m.n_row != known or m.hessian is not None:
         return None
     rows = [m.cash_row] + [r for r in (m.turnover_row, m.gain_row) if r >= 0]
     return np.array(rows, dtype=np.intp)
@@ -460,7 +460,7 @@ def block_bound(a: AccountArrays, m: LpModel, relaxed: LpOutcome) -> BlockBound:
     """max_y L(y) as in the module docstring; the relaxation's value when nothing applies."""
     lp = BlockBound(relaxed.objective, np.zeros(0), None, None, ())
     rows = coupling_rows(m)
-    if rows is None or len(relaxed.row_dual) != m.matrix.shape[0] or len(relaxed.x) != m.n_col:
+    if rows is None or len(relaxed.row_dual) != m.n_row or len(relaxed.x) != m.n_col:
         return lp
     blocks, single, empty = one_security_blocks(a, m)
     if not single.any():

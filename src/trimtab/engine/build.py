@@ -28,6 +28,7 @@ row E + Σu − Σs ≥ 58,000 − 50,000 = 8,000: buying $8,000 brings E to 0.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -60,7 +61,12 @@ class LpModel:
     cost: Floats
     lower: Floats
     upper: Floats
-    matrix: sparse.csc_array
+    # The constraint matrix in compressed columns, as HiGHS takes it: column j's entries are
+    # index/value[start[j]:start[j + 1]], rows ascending.
+    n_row: int
+    start: npt.NDArray[np.int32]
+    index: npt.NDArray[np.int32]
+    value: Floats
     row_lower: Floats
     row_upper: Floats
     n_lot: int
@@ -79,6 +85,29 @@ class LpModel:
     @property
     def n_col(self) -> int:
         return len(self.cost)
+
+    @functools.cached_property
+    def matrix(self) -> sparse.csc_array:
+        """The same matrix for scipy's slicing (diagnostics, bounds, MILP): not on the LP's
+        hot path, where building it cost as much as HiGHS reading the model."""
+        return sparse.csc_array(
+            (self.value, self.index, self.start), shape=(self.n_row, self.n_col)
+        )
+
+    @functools.cached_property
+    def entry_col(self) -> Ints:
+        """The column of every matrix entry."""
+        return np.repeat(np.arange(self.n_col), np.diff(self.start))
+
+    @functools.cached_property
+    def cost_scale(self) -> float:
+        """The largest cost, at least 1: reduced costs and duals are zero relative to it."""
+        return max(1.0, float(np.abs(self.cost).max(initial=0.0)))
+
+    def activity(self, x: Floats) -> Floats:
+        """A·x, one value per row."""
+        rows = np.bincount(self.index, self.value * x[self.entry_col], self.n_row)
+        return rows.astype(float, copy=False)  # weighted counts are floats already
 
     @property
     def sell(self) -> slice:
@@ -198,16 +227,19 @@ def build_model(
         _entries(n_b, buy_rows, buy_vals),
         _entries(n_g, drift_rows, drift_vals),
     ]
-    matrix = _column_wise(blocks, next_row, len(cost))
+    csc = _column_wise(blocks, len(cost))
     if tracking is not None:
-        matrix = _with_entries(matrix, t_rows, t_cols, t_vals)
+        csc = _with_entries(csc, (next_row, len(cost)), t_rows, t_cols, t_vals)
     row_lo: npt.NDArray[np.float64] = np.concatenate(row_lower)
     row_hi: npt.NDArray[np.float64] = np.concatenate(row_upper)
     return LpModel(
         cost=cost,
         lower=lower,
         upper=upper,
-        matrix=matrix,
+        n_row=next_row,
+        start=csc[0],
+        index=csc[1],
+        value=csc[2],
         row_lower=row_lo,
         row_upper=row_hi,
         n_lot=n_l,
@@ -236,27 +268,29 @@ def _entries(n: int, rows: list[Ints | int], vals: list[Floats | float]) -> tupl
     return r, v
 
 
-def _column_wise(blocks: list[tuple[Ints, Floats]], n_row: int, n_col: int) -> sparse.csc_array:
+Csc = tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], Floats]  # start, index, value
+
+
+def _column_wise(blocks: list[tuple[Ints, Floats]], n_col: int) -> Csc:
     """CSC from blocks of columns that each hold one entry per (row index, value) column:
     cheaper than a COO → CSC conversion, which sorts what is already in order."""
     counts = np.concatenate([np.full(len(rows), rows.shape[1]) for rows, _ in blocks])
     extra = n_col - len(counts)  # columns with no entry in these rows (tracking terms)
-    indptr = np.concatenate([[0], np.cumsum(counts), np.full(extra, counts.sum())])
-    indices = np.concatenate([rows.ravel() for rows, _ in blocks])
-    data = np.concatenate([vals.ravel() for _, vals in blocks])
-    return sparse.csc_array(
-        (data, indices.astype(np.int32), indptr.astype(np.int32)), shape=(n_row, n_col)
-    )
+    start = np.concatenate([[0], np.cumsum(counts), np.full(extra, counts.sum())])
+    index = np.concatenate([rows.ravel() for rows, _ in blocks])
+    value = np.concatenate([vals.ravel() for _, vals in blocks])
+    return start.astype(np.int32), index.astype(np.int32), value
 
 
-def _with_entries(
-    matrix: sparse.csc_array, rows: Ints, cols: Ints, vals: Floats
-) -> sparse.csc_array:
-    coo = matrix.tocoo()
-    return sparse.csc_array(
+def _with_entries(matrix: Csc, shape: tuple[int, int], rows: Ints, cols: Ints, vals: Floats) -> Csc:
+    start, index, value = matrix
+    coo = sparse.csc_array((value, index, start), shape=shape).tocoo()
+    merged = sparse.csc_array(
         (
             np.concatenate([coo.data, vals]),
             (np.concatenate([coo.row, rows]), np.concatenate([coo.col, cols])),
         ),
-        shape=matrix.shape,
+        shape=shape,
     )
+    merged.sort_indices()
+    return merged.indptr.astype(np.int32), merged.indices.astype(np.int32), merged.data

@@ -62,7 +62,7 @@ def wash_bound(
     """LP value + Σ_g Δ_g (module docstring); the LP value alone when nothing applies."""
     m = solver.model
     lp_value = relaxed.objective
-    if m.hessian is not None or not len(conflicts) or len(relaxed.row_dual) != m.matrix.shape[0]:
+    if m.hessian is not None or not len(conflicts) or len(relaxed.row_dual) != m.n_row:
         return WashBound(lp_value, {})
     n_g = m.n_group
     lot_group = a.sec_group[a.lot_sec]
@@ -87,7 +87,7 @@ def wash_bound(
     cols_block = block_of_group[col_group]  # −1 outside every block
     free = cols_block >= 0
 
-    coupling = np.arange(2 * n_g, m.matrix.shape[0])
+    coupling = np.arange(2 * n_g, m.n_row)
     y = relaxed.row_dual[coupling]
     lagrange_cost = m.cost - m.matrix[coupling, :].T @ y
     x_star = relaxed.x

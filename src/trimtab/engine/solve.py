@@ -25,10 +25,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from trimtab.engine.arrays import Floats, Ints
+from trimtab.engine.arrays import Bools, Floats, Ints
 from trimtab.engine.build import LpModel
 
-__all__ = ["LpOutcome", "LpSolver", "RowBlock", "new_highs", "pass_model"]
+__all__ = ["LpOutcome", "LpSolver", "OptimalFace", "Rows", "new_highs", "pass_model"]
 
 # A reduced cost or dual below this (relative to the largest cost) counts as zero when the
 # optimal face is fixed: the objective can then move by at most this per dollar traded.
@@ -48,24 +48,14 @@ _OPTIONS: dict[str, object] = {
 
 
 @dataclass(frozen=True, eq=False)
-class RowBlock:
-    """Rows to add, row-wise: row r's entries are index/value[start[r]:start[r + 1]]."""
+class Rows:
+    """Rows to add, as triplets: entry e is `value[e]` in row `row[e]`, column `col[e]`."""
 
-    start: Ints  # one per row (HiGHS convention: no final end marker)
-    index: Ints
+    row: Ints
+    col: Ints
     value: Floats
     lower: Floats
     upper: Floats
-
-    @classmethod
-    def from_triplets(
-        cls, rows: Ints, cols: Ints, vals: Floats, lower: Floats, upper: Floats
-    ) -> RowBlock:
-        """Sorted by row with a stable argsort: cheaper than a scipy COO → CSR round trip."""
-        order = np.argsort(rows, kind="stable")
-        counts = np.bincount(rows, minlength=len(lower))
-        start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
-        return cls(start, cols[order], vals[order], lower, upper)
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +70,19 @@ class LpOutcome:
     @property
     def ok(self) -> bool:
         return self.status == "optimal"
+
+
+@dataclass(frozen=True, eq=False)
+class OptimalFace:
+    """The optimal face of an optimal outcome, by complementary slackness: a column with a
+    nonzero reduced cost keeps its value on it, and so does a row's activity where the
+    row's dual is nonzero; any point meeting those and the model's rules is optimal too.
+    Zero is relative to the largest cost (`_FACE_TOL`)."""
+
+    out: LpOutcome
+    free: Bools  # columns with a zero reduced cost: free to move on the face
+    pinned: Bools  # rows with a nonzero dual: their activity is fixed on the face
+    activity: Floats  # A·x at the outcome
 
 
 def new_highs() -> highspy._Highs:  # type: ignore[name-defined]
@@ -166,9 +169,12 @@ class LpSolver:
         self.model = model
         self.solves = 0
         self._highs = _pooled_highs()
-        pass_model(
+        _pass_columns(
             self._highs,
-            model.matrix,
+            model.n_row,
+            model.start,
+            model.index,
+            model.value,
             model.cost,
             model.lower,
             model.upper,
@@ -264,49 +270,40 @@ class LpSolver:
         """The rows' current bounds (the model's, with every change since applied)."""
         return self._row_lower.copy(), self._row_upper.copy()
 
-    def face_is_a_point(self, out: LpOutcome) -> bool:
-        """True when `out` is the only optimum, so a second stage could not move it.
+    def optimal_face(self, out: LpOutcome) -> OptimalFace | None:
+        """The optimal face of `out`, an optimal outcome of this model as it stands; None
+        without its duals."""
+        m = self.model
+        if len(out.col_dual) != m.n_col or len(out.row_dual) != m.n_row:
+            return None
+        zero = _FACE_TOL * m.cost_scale
+        return OptimalFace(
+            out, np.abs(out.col_dual) <= zero, np.abs(out.row_dual) > zero, m.activity(out.x)
+        )
 
-        `out` is a vertex (the simplex answers one, presolve is off): its active bounds,
-        of columns and of rows, include n independent ones. The optimal face keeps every
-        active bound whose reduced cost or dual is nonzero (complementary slackness,
-        as in `optimize_on_face`); when that is every active bound that is not an
-        equality anyway, the face is the vertex itself. A degenerate basic variable at
-        its bound counts as free: the answer errs towards "not a point", never the other way.
+    def face_is_a_point(self, face: OptimalFace) -> bool:
+        """True when the answer is the only optimum, so a second stage could not move it.
+
+        The answer is a vertex (the simplex answers one, presolve is off): its active
+        bounds, of columns and of rows, include n independent ones. The optimal face keeps
+        every active bound whose reduced cost or dual is nonzero; when that is every active
+        bound that is not an equality anyway, the face is the vertex itself. A degenerate
+        basic variable at its bound counts as free: the answer errs towards "not a point",
+        never the other way.
         """
-        n = self.model.n_col
-        if len(out.col_dual) != n or len(out.row_dual) != self.model.matrix.shape[0]:
+        if _loose_at_bound(face.out.x, self.lower, self.upper, face.free).any():
             return False
-        zero = _FACE_TOL * max(1.0, float(np.abs(self.model.cost).max()))
-        if _loose_at_bound(out.x, self.lower, self.upper, out.col_dual, zero).any():
-            return False
-        activity = self.model.matrix @ out.x
-        return not _loose_at_bound(
-            activity, self._row_lower, self._row_upper, out.row_dual, zero
-        ).any()
-
-    def free_on_face(self, out: LpOutcome) -> npt.NDArray[np.bool_]:
-        """The columns the optimal face of `out` leaves free: zero reduced cost (the rest
-        keep their value on the face, by complementary slackness)."""
-        scale = max(1.0, float(np.abs(self.model.cost).max()))
-        free: npt.NDArray[np.bool_] = np.abs(out.col_dual) <= _FACE_TOL * scale
-        return free
+        loose = _loose_at_bound(face.activity, self._row_lower, self._row_upper, ~face.pinned)
+        return not loose.any()
 
     def optimize_on_face(
-        self,
-        out: LpOutcome,
-        cost: Floats,
-        extra_cost: Floats,
-        extra_col_upper: Floats,
-        extra_rows: RowBlock,
+        self, face: OptimalFace, cost: Floats, extra_cost: Floats, extra_upper: Floats, extra: Rows
     ) -> LpOutcome | None:
         """Lexicographic second stage: minimize `cost·x + extra_cost·y` over the optimal face.
 
-        The face of `out` (an optimal outcome of this model as it stands) is fixed by
-        complementary slackness: every column with a nonzero reduced cost stays at its value,
-        every row with a nonzero dual stays at its activity; any point meeting those and the
-        model's rules has the same first-stage objective. `y` are new columns in
-        [0, extra_col_upper] and `extra_rows` new rows over [x, y].
+        Any point that keeps the face's fixed columns and pinned rows at their values and
+        meets the model's rules has the same first-stage objective. `y` are new columns in
+        [0, extra_upper] and `extra` new rows over [x, y].
 
         The fixed columns are substituted out: the second stage is a fresh LP over the free
         columns and `y` only, usually a tenth of the model. Measured on model accounts,
@@ -315,65 +312,49 @@ class LpSolver:
         buys little). This model is left untouched. None when the second stage fails or
         drifts off the first optimum by more than solver tolerance.
         """
-        n, n_y = self.model.n_col, len(extra_cost)
-        if len(out.col_dual) != n or n_y == 0:
+        m, out, free = self.model, face.out, face.free
+        n, n_y, n_new = m.n_col, len(extra_cost), len(extra.lower)
+        if n_y == 0:
             return None
-        scale = max(1.0, float(np.abs(self.model.cost).max()))
-        free = self.free_on_face(out)
-        pinned = np.abs(out.row_dual) > _FACE_TOL * scale
-        matrix = self.model.matrix
-        nnz_col = np.repeat(np.arange(n), np.diff(matrix.indptr))
-        fixed_x = np.where(free, 0.0, out.x)
-        n_row = matrix.shape[0]
         # Row bounds of the face, less what the fixed columns contribute.
-        activity = matrix @ out.x
-        fixed_part = np.bincount(matrix.indices, matrix.data * fixed_x[nnz_col], n_row)
-        lower = np.where(pinned, activity, self._row_lower) - fixed_part
-        upper = np.where(pinned, activity, self._row_upper) - fixed_part
-        # The extra rows, as triplets over [x, y]; their fixed x entries move to the bounds.
-        n_new = len(extra_rows.lower)
-        new_row = np.repeat(
-            np.arange(n_new), np.diff(np.append(extra_rows.start, len(extra_rows.index)))
-        )
-        on_x = extra_rows.index < n
-        x_index = np.where(on_x, extra_rows.index, 0)
-        new_fixed = np.bincount(
-            new_row, np.where(on_x, extra_rows.value * fixed_x[x_index], 0.0), n_new
-        )
-        keep = free[nnz_col]
+        fixed_x = np.where(free, 0.0, out.x)
+        fixed_part = m.activity(fixed_x)
+        lower = np.where(face.pinned, face.activity, self._row_lower) - fixed_part
+        upper = np.where(face.pinned, face.activity, self._row_upper) - fixed_part
+        # Columns: the free ones, then y. The extra rows' fixed x entries move to their bounds.
         free_cols = np.flatnonzero(free)
-        column_of = np.full(n, -1)
-        column_of[free_cols] = np.arange(len(free_cols))
         n_free = len(free_cols)
-        extra_keep = ~on_x | free[x_index]
-        rows = np.concatenate([matrix.indices[keep], n_row + new_row[extra_keep]])
-        cols = np.concatenate(
-            [
-                column_of[nnz_col[keep]],
-                np.where(on_x, column_of[x_index], n_free + extra_rows.index - n)[extra_keep],
-            ]
+        column_of = np.full(n + n_y, -1)
+        column_of[free_cols] = np.arange(n_free)
+        column_of[n:] = np.arange(n_free, n_free + n_y)
+        on_fixed = column_of[extra.col] < 0
+        new_fixed = np.bincount(
+            extra.row[on_fixed], extra.value[on_fixed] * out.x[extra.col[on_fixed]], n_new
         )
-        vals = np.concatenate([matrix.data[keep], extra_rows.value[extra_keep]])
-        row_lower = np.concatenate([lower, extra_rows.lower - new_fixed])
-        row_upper = np.concatenate([upper, extra_rows.upper - new_fixed])
+        keep, kept = free[m.entry_col], ~on_fixed
+        rows = np.concatenate([m.index[keep], m.n_row + extra.row[kept]])
+        cols = column_of[np.concatenate([m.entry_col[keep], extra.col[kept]])]
+        vals = np.concatenate([m.value[keep], extra.value[kept]])
         # Rows left without a free column hold at their fixed value already: dropped.
-        used = np.zeros(n_row + n_new, dtype=bool)
+        used = np.zeros(m.n_row + n_new, dtype=bool)
         used[rows] = True
         row_of = np.cumsum(used) - 1
-        order = np.lexsort((row_of[rows], cols))
+        # A stable sort by column keeps rows ascending within each: the model's entries
+        # come in row order, the extra rows after them, each column's in the order given.
+        order = np.argsort(cols, kind="stable")
         counts = np.bincount(cols, minlength=n_free + n_y)
         with _borrowed_highs() as h:
             _pass_columns(
                 h,
                 int(used.sum()),
                 np.concatenate([[0], np.cumsum(counts)]),
-                row_of[rows][order],
+                row_of[rows[order]],
                 vals[order],
-                np.concatenate([np.asarray(cost, dtype=float)[free_cols], extra_cost]),
+                np.concatenate([cost[free_cols], extra_cost]),
                 np.concatenate([self.lower[free_cols], np.zeros(n_y)]),
-                np.concatenate([self.upper[free_cols], extra_col_upper]),
-                row_lower[used],
-                row_upper[used],
+                np.concatenate([self.upper[free_cols], extra_upper]),
+                np.concatenate([lower, extra.lower - new_fixed])[used],
+                np.concatenate([upper, extra.upper - new_fixed])[used],
             )
             h.run()
             self.solves += 1
@@ -383,7 +364,7 @@ class LpSolver:
         x = out.x.copy()
         x[free_cols] = solved
         x = np.minimum(np.maximum(x, self.lower), self.upper)
-        first = float(self.model.cost @ x)
+        first = float(m.cost @ x)
         slack = 1e-9 * max(1.0, abs(out.objective), float(np.abs(x).sum()))
         if first > out.objective + slack:
             return None
@@ -424,11 +405,9 @@ def _borrowed_highs() -> Iterator[highspy._Highs]:  # type: ignore[name-defined]
         _give_back(h)
 
 
-def _loose_at_bound(
-    value: Floats, lower: Floats, upper: Floats, dual: Floats, zero: float
-) -> npt.NDArray[np.bool_]:
+def _loose_at_bound(value: Floats, lower: Floats, upper: Floats, unpinned: Bools) -> Bools:
     """At a bound that is not an equality, with a dual too small to pin it on the face."""
     eps = 1e-9 * np.maximum(1.0, np.abs(value))
     at_bound = (value <= lower + eps) | (value >= upper - eps)
-    loose: npt.NDArray[np.bool_] = at_bound & (lower < upper) & (np.abs(dual) <= zero)
+    loose: Bools = at_bound & (lower < upper) & unpinned
     return loose

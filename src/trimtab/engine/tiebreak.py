@@ -35,14 +35,13 @@ from __future__ import annotations
 import numpy as np
 
 from trimtab.engine.arrays import AccountArrays
-from trimtab.engine.solve import LpOutcome, LpSolver, RowBlock
+from trimtab.engine.solve import LpOutcome, LpSolver, Rows
 
 __all__ = ["SLOPES", "TURNOVER_WEIGHT", "tie_break"]
 
 SLOPES = (1.0, 3.0, 9.0)  # φ's slope on each third of the band, then beyond it
 TURNOVER_WEIGHT = 10.0
-_EPS = 1e-6  # dollars: below this a trade is solver noise
-_DUAL_ZERO = 1e-9  # relative to the largest cost, as in solve.optimize_on_face
+_SLOPES = np.array(SLOPES)
 
 
 def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
@@ -50,57 +49,59 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
     m = solver.model
     if m.hessian is not None or not out.ok:
         return out
-    n_g, n, n_p = m.n_group, m.n_col, len(SLOPES)
-    n_trade = m.n_lot + m.n_buy
+    face = solver.optimal_face(out)
+    if face is None:
+        return out
+    n_g, n_trade = m.n_group, m.n_lot + m.n_buy
     lot_group = a.sec_group[a.lot_sec]
+    trade_group = np.concatenate([lot_group, a.buy_group])
     net = np.bincount(a.buy_group, weights=out.x[m.buy], minlength=n_g) - np.bincount(
         lot_group, weights=out.x[m.sell], minlength=n_g
     )
     past = a.group_value + net - a.value * a.target  # post-trade minus target, dollars
     tol = 1e-7 * max(1.0, a.value)
-    over, under = (net > tol) & (past > tol), (net < -tol) & (past < -tol)
     # A group held at its far band edge by a nonzero dual on that edge's row is pinned
     # there on the optimal face (a harvest sale taken as far as the band allows): the
     # second stage could not move it back toward target.
-    if len(out.row_dual) >= 2 * n_g:
-        zero = _DUAL_ZERO * max(1.0, float(np.abs(m.cost).max()))
-        over &= np.abs(out.row_dual[:n_g]) <= zero
-        under &= np.abs(out.row_dual[n_g : 2 * n_g]) <= zero
+    over = (net > tol) & (past > tol) & ~face.pinned[:n_g]
+    under = (net < -tol) & (past < -tol) & ~face.pinned[n_g : 2 * n_g]
     if not (over | under).any():
         return out  # every net flow stops at or before its target, or is pinned: no tie
-    if solver.face_is_a_point(out):
+    if solver.face_is_a_point(face):
         return out  # the optimum is unique: there is no tie to break
     # Deviation pieces y_kj ≥ 0 (j = 0..2) with Σ_j y_kj ≥ ±(W_k − V·T_k):
     # over:  Σ_j y_kj + Σ s − Σ u ≥ W0 − V·T;   under: Σ_j y_kj − Σ s + Σ u ≥ V·T − W0
     # only for groups where the face leaves a trade free: elsewhere W_k is fixed on the
     # face, its pieces would be constants, and each would cost the simplex a pivot.
-    trade_group = np.concatenate([lot_group, a.buy_group])
     moving = np.zeros(n_g, dtype=bool)
-    moving[trade_group[solver.free_on_face(out)[:n_trade]]] = True
-    if not moving.any():
+    moving[trade_group[face.free[:n_trade]]] = True
+    n_m, n_p = int(moving.sum()), len(SLOPES)
+    if n_m == 0:
         return out
     piece_of = np.cumsum(moving) - 1  # a moving group's index among the moving ones
-    n_m = int(moving.sum())
     trades = np.flatnonzero(moving[trade_group])
     k = piece_of[trade_group[trades]]
     sign = np.where(trades < m.n_lot, 1.0, -1.0)
     piece_group = np.repeat(np.arange(n_m), n_p)
-    piece_col = n + np.arange(n_m * n_p)
-    rows = np.concatenate([k, piece_group, n_m + k, n_m + piece_group])
-    cols = np.concatenate([trades, piece_col, trades, piece_col])
-    vals = np.concatenate([sign, np.ones(n_m * n_p), -sign, np.ones(n_m * n_p)])
-    third = a.value * a.band[moving] / 3.0
-    piece_upper = np.stack([third, third, np.full(n_m, np.inf)], axis=1).ravel()
+    piece_col = m.n_col + np.arange(n_m * n_p)
+    ones = np.ones(n_m * n_p)
+    piece_upper = np.empty((n_m, n_p))
+    piece_upper[:, :2] = (a.value * a.band[moving] / 3.0)[:, None]
+    piece_upper[:, 2] = np.inf
     gap = (a.group_value - a.value * a.target)[moving]
-    cost = np.zeros(n)
+    cost = np.zeros(m.n_col)
     cost[:n_trade] = TURNOVER_WEIGHT
     second = solver.optimize_on_face(
-        out,
+        face,
         cost,
-        np.tile(np.array(SLOPES), n_m),
-        piece_upper,
-        RowBlock.from_triplets(
-            rows, cols, vals, np.concatenate([gap, -gap]), np.full(2 * n_m, np.inf)
+        np.tile(_SLOPES, n_m),
+        piece_upper.ravel(),
+        Rows(
+            np.concatenate([k, n_m + k, piece_group, n_m + piece_group]),
+            np.concatenate([trades, trades, piece_col, piece_col]),
+            np.concatenate([sign, -sign, ones, ones]),
+            np.concatenate([gap, -gap]),
+            np.full(2 * n_m, np.inf),
         ),
     )
     return out if second is None else second
