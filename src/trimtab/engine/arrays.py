@@ -63,6 +63,8 @@ class AccountArrays:
     # lots
     lot_ids: tuple[str, ...]
     lot_sec: Ints
+    lot_price: Floats  # p of the lot's security
+    lot_group: Ints  # the lot's security's group
     lot_qty: Floats
     lot_basis: Floats  # per share
     lot_rate: Floats  # τ_l
@@ -86,7 +88,7 @@ class AccountArrays:
 
     @property
     def lot_value(self) -> Floats:
-        return self.lot_qty * self.price[self.lot_sec]
+        return self.lot_qty * self.lot_price
 
     @property
     def lot_sell_cap(self) -> Floats:
@@ -256,6 +258,8 @@ def build_arrays(case: Case) -> AccountArrays:
         wash_ids=tuple(wash_index),
         lot_ids=tuple([lot.id for lot in lots]),
         lot_sec=lot_sec,
+        lot_price=lot_price,
+        lot_group=sec_group[lot_sec],
         lot_qty=lot_qty,
         lot_basis=lot_basis,
         lot_rate=lot_rate,

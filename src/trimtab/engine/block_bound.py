@@ -136,7 +136,7 @@ def coupling_rows(m: LpModel) -> Ints | None:
 def one_security_blocks(a: AccountArrays, m: LpModel) -> tuple[Blocks, Bools, Bools]:
     """The one-security blocks, and masks over groups: in a block, without trade columns."""
     n_g, n_l = m.n_group, m.n_lot
-    lot_group = a.sec_group[a.lot_sec]
+    lot_group = a.lot_group
     col_sec = np.concatenate([a.lot_sec, a.buy_sec])
     col_grp = np.concatenate([lot_group, a.buy_group])
     first_sec = np.full(n_g, -1)
@@ -482,7 +482,7 @@ def block_bound(a: AccountArrays, m: LpModel, relaxed: LpOutcome) -> BlockBound:
     if other.any():
         # Those blocks' relaxation values at y*: valid there only, so no search.
         value, _ = lagrangian.value(float(y_star[0]))
-        lot_group = a.sec_group[a.lot_sec]
+        lot_group = a.lot_group
         col_group = np.concatenate([lot_group, a.buy_group, np.arange(n_g)])
         n = len(col_group)
         cost = (m.cost - lagrangian.coupling.T @ y_star)[:n]
@@ -496,7 +496,7 @@ def block_bound(a: AccountArrays, m: LpModel, relaxed: LpOutcome) -> BlockBound:
 def _traded(a: AccountArrays, m: LpModel, x: Floats) -> Bools:
     """Target groups in which x trades (a sale or a buy above solver noise)."""
     trades = np.concatenate([x[: m.n_lot], x[m.buy]]) > 1e-6
-    groups = np.concatenate([a.sec_group[a.lot_sec], a.buy_group])
+    groups = np.concatenate([a.lot_group, a.buy_group])
     traded: Bools = np.bincount(groups[trades], minlength=m.n_group) > 0
     return traded
 

@@ -131,7 +131,7 @@ def build_model(
 ) -> LpModel:
     p = a.params
     n_l, n_b, n_g = len(a.lot_ids), len(a.buy_sec), len(a.group_ids)
-    lot_group = a.sec_group[a.lot_sec]
+    lot_group = a.lot_group
     lot_cr = a.cost_rate[a.lot_sec]
     buy_cr = a.cost_rate[a.buy_sec]
     value = a.value

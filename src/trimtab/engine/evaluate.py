@@ -38,7 +38,7 @@ class Decision:
         return cls(np.zeros(len(a.lot_ids)), np.zeros(len(a.buy_sec)))
 
     def sell_dollars(self, a: AccountArrays) -> Floats:
-        dollars: Floats = self.sell * a.price[a.lot_sec]
+        dollars: Floats = self.sell * a.lot_price
         return dollars
 
     def buy_dollars(self, a: AccountArrays) -> Floats:
@@ -53,10 +53,13 @@ class Decision:
 
 
 def group_values(a: AccountArrays, d: Decision) -> Floats:
+    return _group_values(a, d.sell_dollars(a), d.buy_dollars(a))
+
+
+def _group_values(a: AccountArrays, sell_dollars: Floats, buy_dollars: Floats) -> Floats:
     n_g = len(a.group_ids)
-    lot_group = a.sec_group[a.lot_sec]
-    sold = np.bincount(lot_group, weights=d.sell_dollars(a), minlength=n_g)
-    bought = np.bincount(a.buy_group, weights=d.buy_dollars(a), minlength=n_g)
+    sold = np.bincount(a.lot_group, weights=sell_dollars, minlength=n_g)
+    bought = np.bincount(a.buy_group, weights=buy_dollars, minlength=n_g)
     values: Floats = a.group_value - sold + bought
     return values
 
@@ -70,7 +73,7 @@ def post_trade_cash(a: AccountArrays, d: Decision) -> float:
 def drift_penalty(a: AccountArrays, values: Floats) -> float:
     """drift_weight · Σ_k max(0, |W_k − V·T_k| − V·band_k) at group values W."""
     excess = np.abs(values - a.value * a.target) - a.value * a.band
-    return a.params.drift_weight * float(np.clip(excess, 0.0, None).sum())
+    return a.params.drift_weight * float(np.maximum(excess, 0.0).sum())
 
 
 def objective_terms(
@@ -78,7 +81,7 @@ def objective_terms(
 ) -> ObjectiveTerms:
     p = a.params
     s, u = d.sell_dollars(a), d.buy_dollars(a)
-    drift = drift_penalty(a, group_values(a, d))
+    drift = drift_penalty(a, _group_values(a, s, u))
     gain = a.lot_gain * a.lot_rate * s  # dollars of tax (negative for losses)
     tax = float(gain[a.lot_gain > 0].sum())
     harvest = -p.harvest_value * float(gain[(a.lot_gain < 0) & a.lot_harvestable].sum())

@@ -83,7 +83,7 @@ def explain(
         return Explanation({}, {}, {}, CostBenefit(0.0, 0.0))
     v = a.value
     n_s = len(a.sec_ids)
-    lot_price = a.price[a.lot_sec]
+    lot_price = a.lot_price
     s = d.sell * lot_price
     u = d.buy * a.price[a.buy_sec]
     realized = d.sell * (lot_price - a.lot_basis)
@@ -161,7 +161,7 @@ def explain(
     reinvested = np.where(reinvests, np.minimum(excess, cash_without - ceiling), 0.0)
 
     group_harvest = np.bincount(
-        a.sec_group[a.lot_sec],
+        a.lot_group,
         weights=np.where(a.lot_harvestable, -np.minimum(realized, 0), 0),
         minlength=len(a.group_ids),
     )

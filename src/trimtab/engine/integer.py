@@ -346,7 +346,7 @@ def _from_blocks(a: AccountArrays, model: LpModel, blocks: BlockBound) -> Decisi
     x = block_decision(model, blocks)
     if x is None:
         return None
-    lot_price, buy_price = a.price[a.lot_sec], a.price[a.buy_sec]
+    lot_price, buy_price = a.lot_price, a.price[a.buy_sec]
     sell = x[: model.n_lot] / lot_price
     sell = np.where(sell >= a.lot_qty * (1 - 1e-9), a.lot_qty, sell)
     buy = x[model.buy] / buy_price
@@ -422,9 +422,9 @@ def _heuristic(
         return None, bound
     out = tie_break(a, solver, out)
     model = search.model
-    sell = out.x[: model.n_lot] / a.price[a.lot_sec]
+    sell = out.x[: model.n_lot] / a.lot_price
     sell = np.where(sell >= a.lot_qty * (1 - 1e-9), a.lot_qty, sell)
-    sell = np.where(sell * a.price[a.lot_sec] <= _EPS, 0.0, sell)
+    sell = np.where(sell * a.lot_price <= _EPS, 0.0, sell)
     buy = out.x[model.buy] / a.price[a.buy_sec]
     buy = np.where(buy * a.price[a.buy_sec] <= _EPS, 0.0, buy)
     if not a.params.whole_shares:

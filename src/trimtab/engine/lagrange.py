@@ -65,7 +65,7 @@ def wash_bound(
     if m.hessian is not None or not len(conflicts) or len(relaxed.row_dual) != m.n_row:
         return WashBound(lp_value, {})
     n_g = m.n_group
-    lot_group = a.sec_group[a.lot_sec]
+    lot_group = a.lot_group
     col_group = np.concatenate([lot_group, a.buy_group, np.arange(n_g)])
     # Each conflicting group's block: the target groups its lots and buys touch.
     touched: dict[int, Ints] = {}

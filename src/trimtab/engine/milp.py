@@ -45,7 +45,7 @@ def reduced_milp(a: AccountArrays, model: LpModel, relaxed_x: Floats) -> Decisio
         return None
     p = a.params
     n_l, n_b = model.n_lot, model.n_buy
-    lot_price, buy_price = a.price[a.lot_sec], a.price[a.buy_sec]
+    lot_price, buy_price = a.lot_price, a.price[a.buy_sec]
     scale = np.concatenate([lot_price, buy_price, np.ones(model.n_col - n_l - n_b)])
     lower = model.lower / scale
     upper = model.upper / scale

@@ -183,13 +183,13 @@ def decision_from_lp(a: AccountArrays, n_lot: int, x: np.ndarray) -> Decision:
     Shares are not rounded further: the LP answer is exact, and rounding to a custodian's
     precision would move the objective off the optimum the result claims.
     """
-    lot_price = a.price[a.lot_sec]
+    lot_price = a.lot_price
     sell = x[:n_lot] / lot_price
     sell = np.where(sell >= a.lot_qty * (1 - 1e-9), a.lot_qty, sell)
     sell = np.where(sell * lot_price < 1e-9, 0.0, sell)
     buy = x[n_lot : n_lot + len(a.buy_sec)] / a.price[a.buy_sec]
     buy = np.where(x[n_lot : n_lot + len(a.buy_sec)] < 1e-9, 0.0, buy)
-    return Decision(np.clip(sell, 0.0, a.lot_qty), np.clip(buy, 0.0, None))
+    return Decision(np.minimum(np.maximum(sell, 0.0), a.lot_qty), np.maximum(buy, 0.0))
 
 
 def optimize_json(data: object) -> dict[str, object]:
@@ -250,7 +250,7 @@ def _finish(case: Case, decided: Decided) -> Result:
 
 
 def _tax_summary(case: Case, a: AccountArrays, d: Decision) -> TaxSummary:
-    realized = d.sell * (a.price[a.lot_sec] - a.lot_basis)
+    realized = d.sell * (a.lot_price - a.lot_basis)
     short = float(realized[~a.lot_long].sum())
     long = float(realized[a.lot_long].sum())
     losses = float(-realized[realized < 0].sum())

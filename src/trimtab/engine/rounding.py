@@ -47,7 +47,7 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
     """Whole-share decision near d; `sell_cap` are the lots' sellable dollars (module doc)."""
     p = a.params
     m = p.min_trade_value
-    lot_price = a.price[a.lot_sec]
+    lot_price = a.lot_price
     buy_price = a.price[a.buy_sec]
     full = d.sell >= a.lot_qty * (1 - 1e-9)
     sell = np.where(full, a.lot_qty, np.floor(d.sell + 1e-9))
@@ -81,7 +81,7 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
     unit = a.lot_unit_cost()
     lo, hi = p.min_cash * a.value, p.max_cash * a.value
     tol = 1e-7 * max(1.0, a.value)
-    lot_group = a.sec_group[a.lot_sec]
+    lot_group = a.lot_group
     dev = group_values(a, Decision(sell, buy)) - a.value * a.target
     dead = a.value * a.band
 
@@ -297,7 +297,7 @@ def improve(a: AccountArrays, d: Decision) -> Decision:
     lo, hi = p.min_cash * a.value, p.max_cash * a.value
     tol = 1e-7 * max(1.0, a.value)
     sell, buy = d.sell.copy(), d.buy.copy()
-    lot_price = a.price[a.lot_sec]
+    lot_price = a.lot_price
     unit = a.lot_unit_cost()
     lot_cr = a.cost_rate[a.lot_sec]
     buy_cr = a.cost_rate[a.buy_sec]
@@ -390,7 +390,7 @@ def _net_out(a: AccountArrays, sell: Floats, buy: Floats) -> tuple[Floats, Float
         cash = post_trade_cash(a, new)
         ok = d_obj <= 1e-9 and lo - tol <= cash <= hi + tol
         if p.gain_budget is not None:
-            gain = float((new_sell * a.price[a.lot_sec]) @ a.lot_gain)
+            gain = float((new_sell * a.lot_price) @ a.lot_gain)
             ok &= gain <= p.gain_budget + tol
         if m > 0:
             left_sold = float(new_sell[a.lot_sec == i].sum()) * price

@@ -153,8 +153,8 @@ def _pass_columns(
         np.asarray(upper, dtype=float),
         np.asarray(row_lower, dtype=float),
         np.asarray(row_upper, dtype=float),
-        np.asarray(start).astype(np.int32),
-        np.asarray(index).astype(np.int32),
+        np.ascontiguousarray(start, dtype=np.int32),
+        np.ascontiguousarray(index, dtype=np.int32),
         value,
         kinds,
     )
@@ -168,6 +168,7 @@ class LpSolver:
     def __init__(self, model: LpModel) -> None:
         self.model = model
         self.solves = 0
+        self._timed = False  # a time limit was set on the instance: reset it when handed back
         self._highs = _pooled_highs()
         _pass_columns(
             self._highs,
@@ -196,7 +197,6 @@ class LpSolver:
         self.upper = model.upper.copy()
         self._row_lower = model.row_lower.copy()
         self._row_upper = model.row_upper.copy()
-        self._cost = model.cost.copy()
 
     def __enter__(self) -> LpSolver:
         return self
@@ -210,7 +210,7 @@ class LpSolver:
         the instance is then freed with the solver."""
         h, self._highs = self._highs, None
         if h is not None:
-            _give_back(h)
+            _give_back(h, timed=self._timed)
 
     def set_columns(self, cols: Ints, lower: Floats, upper: Floats) -> None:
         if len(cols) == 0:
@@ -228,14 +228,14 @@ class LpSolver:
 
     def set_cost(self, cost: Floats) -> None:
         n = len(cost)
-        self._cost = np.asarray(cost, dtype=float).copy()
-        self._highs.changeColsCost(n, np.arange(n, dtype=np.int32), self._cost)
+        self._highs.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float))
 
     def solve(self, *, time_limit: float | None = None) -> LpOutcome:
         if self.model.contradiction:
             return LpOutcome("infeasible", np.zeros(0), float("nan"))
         if time_limit is not None:
             self._highs.setOptionValue("time_limit", time_limit)
+            self._timed = True
         self._highs.run()
         self.solves += 1
         status = self._highs.getModelStatus()
@@ -322,7 +322,7 @@ class LpSolver:
         lower = np.where(face.pinned, face.activity, self._row_lower) - fixed_part
         upper = np.where(face.pinned, face.activity, self._row_upper) - fixed_part
         # Columns: the free ones, then y. The extra rows' fixed x entries move to their bounds.
-        free_cols = np.flatnonzero(free)
+        free_cols = free.nonzero()[0]
         n_free = len(free_cols)
         column_of = np.full(n + n_y, -1)
         column_of[free_cols] = np.arange(n_free)
@@ -338,7 +338,7 @@ class LpSolver:
         # Rows left without a free column hold at their fixed value already: dropped.
         used = np.zeros(m.n_row + n_new, dtype=bool)
         used[rows] = True
-        row_of = np.cumsum(used) - 1
+        row_of = used.cumsum() - 1
         # A stable sort by column keeps rows ascending within each: the model's entries
         # come in row order, the extra rows after them, each column's in the order given.
         order = np.argsort(cols, kind="stable")
@@ -389,9 +389,10 @@ def _pooled_highs() -> highspy._Highs:  # type: ignore[name-defined]
     return free.pop() if free else new_highs()
 
 
-def _give_back(h: highspy._Highs) -> None:  # type: ignore[name-defined]
+def _give_back(h: highspy._Highs, *, timed: bool = False) -> None:  # type: ignore[name-defined]
     h.clearModel()  # the next model starts from nothing: no basis, no Hessian
-    h.setOptionValue("time_limit", float("inf"))
+    if timed:
+        h.setOptionValue("time_limit", float("inf"))
     _free_highs().append(h)
 
 

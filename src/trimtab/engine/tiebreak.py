@@ -53,7 +53,7 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
     if face is None:
         return out
     n_g, n_trade = m.n_group, m.n_lot + m.n_buy
-    lot_group = a.sec_group[a.lot_sec]
+    lot_group = a.lot_group
     trade_group = np.concatenate([lot_group, a.buy_group])
     net = np.bincount(a.buy_group, weights=out.x[m.buy], minlength=n_g) - np.bincount(
         lot_group, weights=out.x[m.sell], minlength=n_g
