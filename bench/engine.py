@@ -16,6 +16,10 @@ validation excluded, the arrays built inside the timing): `decide(case)` is buil
 (arrays, model, HiGHS, tie-break, integer rules: the decision and its bound) — what the
 targets are for, and what the reference is timed on (build + compile + solve); and
 `rebalance(case)`, the whole answer: the same plus the explanations, in its own column.
+Every timing, the engine's and the reference's, starts on a quiet core (bench/quiet.py:
+these virtual cores run at half speed for seconds at a time while a neighbour is busy,
+which would otherwise decide the figures); the section says how long that took and how
+many timings could not wait for one.
 
     .venv/bin/python -m bench.engine                # full run, rewrites bench/README.md
     .venv/bin/python -m bench.engine --quick        # 5 cases, no MILP, prints only
@@ -48,6 +52,7 @@ from tests.reference.case_model import read_case
 from tests.reference.cvxpy_reference import ReferenceSolution, solve_reference
 
 from bench.cases import direct_index_account, in_band_account, model_account
+from bench.quiet import Gate
 from trimtab.engine import Case, parse_case, rebalance
 from trimtab.engine.rebalance import decide
 
@@ -100,7 +105,9 @@ def workloads(cases: int, di_cases: int) -> list[Workload]:
     ]
 
 
-def time_engine(data: dict[str, Any], repeats: int = 5) -> tuple[float, float, dict[str, Any]]:
+def time_engine(
+    data: dict[str, Any], gate: Gate, repeats: int = 5
+) -> tuple[float, float, dict[str, Any]]:
     """Milliseconds to decide (build + solve) and to answer (the same, explained), each the
     median of `repeats` runs on a freshly parsed case (the arrays are built inside every
     timing), and the answer. The reference's solves in between leave garbage and cold
@@ -109,6 +116,7 @@ def time_engine(data: dict[str, Any], repeats: int = 5) -> tuple[float, float, d
     decided, answered = [], []
     gc.collect()
     result = rebalance(_parsed(data))
+    gate.wait()
     for _ in range(repeats):
         for timings, call in ((decided, decide), (answered, rebalance)):
             case = _parsed(data)
@@ -131,12 +139,12 @@ def quiet_reference(data: dict[str, Any], **options: Any) -> ReferenceSolution:
         return solve_reference(data, **options)
 
 
-def measure(workload: Workload, *, milp_cases: int, milp_time_limit: float) -> Measured:
+def measure(workload: Workload, gate: Gate, *, milp_cases: int, milp_time_limit: float) -> Measured:
     out = Measured(workload)
-    time_engine(workload.make(10_000))  # warm-up: imports, first HiGHS instance
+    time_engine(workload.make(10_000), gate)  # warm-up: imports, first HiGHS instance
     for seed in range(workload.cases):
         data = workload.make(seed)
-        ms, answer_ms, result = time_engine(data)
+        ms, answer_ms, result = time_engine(data, gate)
         out.engine_ms.append(ms)
         out.answer_ms.append(answer_ms)
         out.statuses.add(str(result["status"]))
@@ -145,6 +153,7 @@ def measure(workload: Workload, *, milp_cases: int, milp_time_limit: float) -> M
         out.engine_gaps.append(float(result["solver"]["gap"]))
         if workload.integer and seed >= milp_cases:
             continue
+        gate.wait()
         reference = quiet_reference(
             data, time_limit=milp_time_limit if workload.integer else None, mip_rel_gap=1e-4
         )
@@ -232,14 +241,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--milp-cases", type=int, default=3, help="cases for generic MILP")
     parser.add_argument("--milp-time-limit", type=float, default=20.0, help="seconds")
     parser.add_argument("--quick", action="store_true", help="5 cases, no MILP, no README")
+    parser.add_argument(
+        "--no-gate", action="store_true", help="time at once, without waiting for a quiet core"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.cases = args.di_cases = 5
         args.milp_cases = 0
+    gate = Gate(patience=0.0, budget=0.0) if args.no_gate else Gate()
+    gate.calibrate(1.0 if args.no_gate else 10.0)
     results = []
     for workload in workloads(args.cases, args.di_cases):
         results.append(
-            measure(workload, milp_cases=args.milp_cases, milp_time_limit=args.milp_time_limit)
+            measure(
+                workload, gate, milp_cases=args.milp_cases, milp_time_limit=args.milp_time_limit
+            )
         )
         print(f"measured: {workload.name}", flush=True)
     section = (
@@ -248,7 +264,9 @@ def main(argv: list[str] | None = None) -> None:
         f"{time.strftime('%Y-%m-%d')}. Engine and CVXPY reference on the same cases in the "
         f"same run; generic MILP (CVXPY → HiGHS branch-and-bound, time limit "
         f"{args.milp_time_limit:g} s, mip_rel_gap 1e-4) on the first {args.milp_cases} "
-        f"integer cases.\n\n{table(results)}\n"
+        f"integer cases. "
+        f"{'Timed at once' if args.no_gate else 'Each timing waited for a quiet core'} "
+        f"(bench/quiet.py): {gate.summary()}.\n\n{table(results)}\n"
     )
     print(section)
     if not args.quick:

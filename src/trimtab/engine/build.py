@@ -67,6 +67,7 @@ class LpModel:
     start: npt.NDArray[np.int32]
     index: npt.NDArray[np.int32]
     value: Floats
+    entry_col: Ints  # the column of every entry
     row_lower: Floats
     row_upper: Floats
     n_lot: int
@@ -94,15 +95,10 @@ class LpModel:
             (self.value, self.index, self.start), shape=(self.n_row, self.n_col)
         )
 
-    @functools.cached_property
-    def entry_col(self) -> Ints:
-        """The column of every matrix entry."""
-        return np.repeat(np.arange(self.n_col), np.diff(self.start))
-
-    @functools.cached_property
+    @property
     def cost_scale(self) -> float:
         """The largest cost, at least 1: reduced costs and duals are zero relative to it."""
-        return max(1.0, float(np.abs(self.cost).max(initial=0.0)))
+        return max(1.0, float(np.maximum.reduce(np.abs(self.cost), initial=0.0)))
 
     def activity(self, x: Floats) -> Floats:
         """A·x, one value per row."""
@@ -240,6 +236,7 @@ def build_model(
         start=csc[0],
         index=csc[1],
         value=csc[2],
+        entry_col=np.repeat(np.arange(len(cost)), np.diff(csc[0])),
         row_lower=row_lo,
         row_upper=row_hi,
         n_lot=n_l,
