@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
+
+import pytest
+from bench.cases import model_account
 
 from tests.reference.accounts import account
 from tests.reference.case_model import read_case
 from tests.reference.checks import Trades, after_trades, rule_violations
 from tests.reference.cvxpy_reference import solve_reference
 from tests.reference.run import engine_result
+from trimtab.engine import integer
 
 
 def quiet_reference_status(case: dict[str, object]) -> str:
@@ -266,3 +271,23 @@ def test_whole_shares_with_a_zero_gain_budget_and_a_narrow_cash_range_still_has_
     trades = Trades.from_result(result)
     assert rule_violations(read_case(case, result["parameters"]), trades) == []
     assert all(float(q).is_integer() for q in [*trades.sold.values(), *trades.bought.values()])
+
+
+def test_a_decision_far_from_its_bound_is_searched_by_the_milp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A model account (bench/cases.py, seed 28) where the heuristics stop $235 above the
+    bound: they move one share or one trade at a time, the MILP on the relaxation's
+    support decides the trades together (integer.SEARCH_GAP). Measured: $225 better, and
+    within 0.4% of the bound instead of 10.5%."""
+    data = model_account(28, integer_rules=True)
+    searched = engine_result(data)
+    monkeypatch.setattr(integer, "SEARCH_GAP", math.inf)
+    heuristic = engine_result(data)
+    assert searched["status"] == heuristic["status"] == "optimal"
+    gained = heuristic["objective"]["total"] - searched["objective"]["total"]
+    assert gained > 100.0
+    assert searched["solver"]["gap"] < 0.01 < heuristic["solver"]["gap"]
+    assert searched["solver"]["bound"] == heuristic["solver"]["bound"]
+    trades = Trades.from_result(searched)
+    assert rule_violations(read_case(data, searched["parameters"]), trades) == []

@@ -24,6 +24,10 @@ Otherwise, starting from the relaxation's solution (the better decision is kept)
    breaks the minimum; then a greedy pass moves one share at a time, first to bring cash
    back within its bounds at the least objective cost, then while a move lowers the
    objective and keeps every rule.
+4. A decision still far from the bound (over `SEARCH_GAP` of its total and over
+   `SEARCH_VALUE_SHARE` of the account's value) is offered as the first incumbent to
+   HiGHS's MILP on the relaxation's support (milp.py), stopped after `SEARCH_NODES`
+   nodes; its answer is kept when lawful and better.
 The result meets every rule; its gap to the bound, (total − bound) / max(1, |total|),
 is reported, never hidden.
 
@@ -62,6 +66,14 @@ EXACT_WASH_GROUPS = 4
 # A block decision this close to its bound, (total − bound) / max(1, |total|), is kept
 # without running the heuristics: they could improve it by at most this much.
 CLOSE_ENOUGH = 1e-4
+# A heuristic decision further than this from the bound, relative and in dollars (a share
+# of the account's value), is handed to HiGHS's MILP on the relaxation's support with the
+# decision as its first incumbent (`_search`): measured on 60 model accounts, 7 qualify
+# and their totals improve by $22–$225 for 20–55 ms each; below it the search cannot gain
+# enough to pay for itself.
+SEARCH_GAP = 0.01
+SEARCH_VALUE_SHARE = 2e-5
+SEARCH_NODES = 20  # branch-and-bound nodes: a deterministic limit (the root does most)
 _FLIP_TRIES = 6
 _ROUNDS = 4
 _EPS = 1e-6  # dollars: below this a trade is solver noise
@@ -314,6 +326,8 @@ def make_integer(
     bound = max(bound, blocks.bound)
     if by_blocks is not None and (decision is None or _total(a, by_blocks) < _total(a, decision)):
         decision = by_blocks
+    if decision is not None:
+        decision = _search(a, solver, relaxed, decision, bound)
     if decision is None:
         decision = reduced_milp(a, solver.model, relaxed.x)
         if decision is None:
@@ -325,6 +339,24 @@ def make_integer(
         elif zero_trade_feasible(a):
             decision = Decision.zero(a)
     return decision, bound
+
+
+def _search(
+    a: AccountArrays, solver: LpSolver, relaxed: LpOutcome, decision: Decision, bound: float
+) -> Decision:
+    """`decision`, or a better one from the MILP on the relaxation's support when it is
+    far enough from the bound to be worth the search (`SEARCH_GAP`, `SEARCH_VALUE_SHARE`).
+    The heuristics move one share or one trade at a time; the MILP decides them together."""
+    total = _total(a, decision)
+    if total - bound <= max(SEARCH_GAP * max(1.0, abs(total)), SEARCH_VALUE_SHARE * a.value):
+        return decision
+    found = reduced_milp(a, solver.model, relaxed.x, start=decision, max_nodes=SEARCH_NODES)
+    if found is None:
+        return decision
+    found = improve(a, found)
+    if not meets_every_rule(a, solver.model, found) or _total(a, found) >= total:
+        return decision
+    return found
 
 
 def _total(a: AccountArrays, d: Decision) -> float:

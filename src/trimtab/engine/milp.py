@@ -1,4 +1,5 @@
-"""The last resort before "infeasible": the integer rules as a small, time-limited MILP.
+"""The integer rules as a small MILP: the last resort before "infeasible", and a search
+for a better decision when the heuristics stop far from the bound.
 
 Problem: the integer heuristics (integer.py, rounding.py) move one decision at a time.
 They can miss a decision that exists: with whole shares, a zero gain budget and cash held
@@ -14,7 +15,9 @@ held at zero, in share units so that rule 7 is `integer`:
 - rule 5(c): a wash group with both loss lots and buys in the support gets a binary side
   y_w: loss sales ≤ q_l·y_w, buys ≤ U·(1 − y_w);
 - every other rule is the relaxation's own rows and bounds (cash, drift, turnover, gain).
-The search is bounded in time (`TIME_LIMIT` seconds); its best decision, if any, is
+The search is bounded in time (`TIME_LIMIT` seconds) and, when the caller improves a
+decision it already has, in branch-and-bound nodes (deterministic; the decision is then
+its first incumbent and its trades join the support); its best decision, if any, is
 returned (a feasible point, not a proof: the caller reports the gap to its bound).
 
 Example: the case above (tests/reference/test_engine_regressions.py) — the heuristics
@@ -39,8 +42,17 @@ TIME_LIMIT = 0.25  # seconds: a fallback, taken on a few cases in a thousand
 _EPS = 1e-6
 
 
-def reduced_milp(a: AccountArrays, model: LpModel, relaxed_x: Floats) -> Decision | None:
-    """The best decision HiGHS finds on the relaxation's support (module docstring)."""
+def reduced_milp(
+    a: AccountArrays,
+    model: LpModel,
+    relaxed_x: Floats,
+    *,
+    start: Decision | None = None,
+    max_nodes: int | None = None,
+) -> Decision | None:
+    """The best decision HiGHS finds on the relaxation's support (module docstring), with
+    `start`'s trades added to the support and offered as the first incumbent; the search
+    stops after `max_nodes` branch-and-bound nodes when given (a deterministic limit)."""
     if model.hessian is not None or model.contradiction or len(relaxed_x) != model.n_col:
         return None
     p = a.params
@@ -50,6 +62,9 @@ def reduced_milp(a: AccountArrays, model: LpModel, relaxed_x: Floats) -> Decisio
     lower = model.lower / scale
     upper = model.upper / scale
     in_support = relaxed_x > _EPS
+    if start is not None:
+        in_support[:n_l] |= start.sell > 0
+        in_support[n_l : n_l + n_b] |= start.buy > 0
     in_support[n_l + n_b :] = True
     in_support[:n_l] |= model.lower[:n_l] > 0  # must-sell lots
     upper = np.where(in_support, upper, 0.0)
@@ -107,6 +122,8 @@ def reduced_milp(a: AccountArrays, model: LpModel, relaxed_x: Floats) -> Decisio
     h.setOptionValue("presolve", "on")  # a MILP, solved once: presolve pays here
     h.setOptionValue("time_limit", TIME_LIMIT)
     h.setOptionValue("mip_rel_gap", 1e-4)
+    if max_nodes is not None:
+        h.setOptionValue("mip_max_nodes", max_nodes)
     pass_model(
         h, matrix, cost, lower, upper, model.row_lower, model.row_upper, integrality=integrality
     )
@@ -128,6 +145,14 @@ def reduced_milp(a: AccountArrays, model: LpModel, relaxed_x: Floats) -> Decisio
         )
         for cols, vals, lo, hi in extra_rows:
             h.addRow(lo, hi, len(cols), np.asarray(cols, np.int32), np.asarray(vals, float))
+    if start is not None:
+        # The trades only (in shares); HiGHS completes the rest (drift, binaries) itself.
+        n_trade = n_l + n_b
+        h.setSolution(
+            n_trade,
+            np.arange(n_trade, dtype=np.int32),
+            np.concatenate([start.sell, start.buy]).astype(float),
+        )
     h.run()
     if h.getInfo().primal_solution_status != 2:  # 2 = feasible point found
         return None
