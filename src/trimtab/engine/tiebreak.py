@@ -53,10 +53,8 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
     if face is None:
         return out
     n_g, n_trade = m.n_group, m.n_lot + m.n_buy
-    lot_group = a.lot_group
-    trade_group = np.concatenate([lot_group, a.buy_group])
     net = np.bincount(a.buy_group, weights=out.x[m.buy], minlength=n_g) - np.bincount(
-        lot_group, weights=out.x[m.sell], minlength=n_g
+        a.lot_group, weights=out.x[m.sell], minlength=n_g
     )
     past = a.group_value + net - a.value * a.target  # post-trade minus target, dollars
     tol = 1e-7 * max(1.0, a.value)
@@ -73,6 +71,7 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
     # over:  Σ_j y_kj + Σ s − Σ u ≥ W0 − V·T;   under: Σ_j y_kj − Σ s + Σ u ≥ V·T − W0
     # only for groups where the face leaves a trade free: elsewhere W_k is fixed on the
     # face, its pieces would be constants, and each would cost the simplex a pivot.
+    trade_group = np.concatenate([a.lot_group, a.buy_group])
     moving = np.zeros(n_g, dtype=bool)
     moving[trade_group[face.free[:n_trade]]] = True
     n_m, n_p = int(moving.sum()), len(SLOPES)
