@@ -74,6 +74,9 @@ CLOSE_ENOUGH = 1e-4
 SEARCH_GAP = 0.01
 SEARCH_VALUE_SHARE = 2e-5
 SEARCH_NODES = 20  # branch-and-bound nodes: a deterministic limit (the root does most)
+# Only a safety net: measured searches take 2–150 ms, and the node limit, not the clock,
+# should end them, so that the answer does not depend on how busy the machine is.
+SEARCH_TIME_LIMIT = 2.0
 _FLIP_TRIES = 6
 _ROUNDS = 4
 _EPS = 1e-6  # dollars: below this a trade is solver noise
@@ -350,7 +353,14 @@ def _search(
     total = _total(a, decision)
     if total - bound <= max(SEARCH_GAP * max(1.0, abs(total)), SEARCH_VALUE_SHARE * a.value):
         return decision
-    found = reduced_milp(a, solver.model, relaxed.x, start=decision, max_nodes=SEARCH_NODES)
+    found = reduced_milp(
+        a,
+        solver.model,
+        relaxed.x,
+        start=decision,
+        max_nodes=SEARCH_NODES,
+        time_limit=SEARCH_TIME_LIMIT,
+    )
     if found is None:
         return decision
     found = improve(a, found)

@@ -49,6 +49,7 @@ def reduced_milp(
     *,
     start: Decision | None = None,
     max_nodes: int | None = None,
+    time_limit: float = TIME_LIMIT,
 ) -> Decision | None:
     """The best decision HiGHS finds on the relaxation's support (module docstring), with
     `start`'s trades added to the support and offered as the first incumbent; the search
@@ -120,7 +121,7 @@ def reduced_milp(
 
     h = new_highs()
     h.setOptionValue("presolve", "on")  # a MILP, solved once: presolve pays here
-    h.setOptionValue("time_limit", TIME_LIMIT)
+    h.setOptionValue("time_limit", time_limit)
     h.setOptionValue("mip_rel_gap", 1e-4)
     if max_nodes is not None:
         h.setOptionValue("mip_max_nodes", max_nodes)
