@@ -411,6 +411,12 @@ def minimizer(b: Blocks, mins: BlockMinimum, n_col: int) -> Floats:
     return x
 
 
+def _priced(rows: Floats, y: Floats) -> Floats:
+    """Σ_r y_r·rows_r per column, row by row in order (the few coupling rows)."""
+    total: Floats = (y[:, None] * rows).sum(axis=0)
+    return total
+
+
 class _Lagrangian:
     """L(y) over the coupling rows, along the cash multiplier (module docstring)."""
 
@@ -418,13 +424,13 @@ class _Lagrangian:
         self.m = m
         self.blocks = blocks
         self.lo, self.hi = m.row_lower[rows], m.row_upper[rows]
-        self.coupling = m.matrix[rows, :].tocsr()
+        self.coupling = m.dense_rows(rows)
         self.constant = constant  # the blocks without trade columns: their drift alone
         self.y = y.copy()
         others = y.copy()
         others[0] = 0.0
-        cash_coef = self.coupling[[0], :].toarray()[0]
-        self.candidates = candidates(blocks, m.cost - self.coupling.T @ others, cash_coef)
+        cash_coef = self.coupling[0]
+        self.candidates = candidates(blocks, m.cost - _priced(self.coupling, others), cash_coef)
 
     def value(self, y_cash: float, *, lots: bool = False) -> tuple[float, BlockMinimum]:
         mins = self.candidates.minimum(y_cash, lots=lots)
@@ -485,7 +491,7 @@ def block_bound(a: AccountArrays, m: LpModel, relaxed: LpOutcome) -> BlockBound:
         lot_group = a.lot_group
         col_group = np.concatenate([lot_group, a.buy_group, np.arange(n_g)])
         n = len(col_group)
-        cost = (m.cost - lagrangian.coupling.T @ y_star)[:n]
+        cost = (m.cost - _priced(lagrangian.coupling, y_star))[:n]
         value += float((cost * relaxed.x[:n])[other[col_group]].sum())
         return BlockBound(max(value, relaxed.objective), y_star, blocks, None, ())
     best, ends = _maximize(lagrangian, float(y_star[0]))
@@ -576,7 +582,7 @@ def block_decision(m: LpModel, bb: BlockBound) -> Floats | None:
     b, rows = bb.blocks, bb.rows
     if b is None or rows is None or not bb.near:
         return None
-    coef = m.matrix[rows, :].toarray()
+    coef = m.dense_rows(rows)
     lo, hi = m.row_lower[rows], m.row_upper[rows]
     tol = 1e-9 * max(1.0, float(np.abs(lo[np.isfinite(lo)]).max(initial=0.0)))
     tol = max(tol, 1e-9 * float(np.abs(hi[np.isfinite(hi)]).max(initial=0.0)))

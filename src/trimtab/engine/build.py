@@ -100,6 +100,17 @@ class LpModel:
         """The largest cost, at least 1: reduced costs and duals are zero relative to it."""
         return max(1.0, float(np.maximum.reduce(np.abs(self.cost), initial=0.0)))
 
+    def dense_rows(self, rows: Ints) -> Floats:
+        """Rows of the matrix as a dense (len(rows), n_col) array: the few coupling rows
+        (cash, turnover, gain) that the bounds price, without a scipy slice per call."""
+        position = np.full(self.n_row, -1)
+        position[rows] = np.arange(len(rows))
+        at = position[self.index]
+        kept = at >= 0
+        dense = np.zeros((len(rows), self.n_col))
+        dense[at[kept], self.entry_col[kept]] = self.value[kept]
+        return dense
+
     def activity(self, x: Floats) -> Floats:
         """A·x, one value per row."""
         rows = np.bincount(self.index, self.value * x[self.entry_col], self.n_row)

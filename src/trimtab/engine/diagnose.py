@@ -78,7 +78,7 @@ def _extreme(a: AccountArrays, relaxed: frozenset[Rule], row: Floats, sense: int
 
 
 def _row(model: LpModel, row: int) -> Floats:
-    dense: Floats = model.matrix[[row], :].toarray().ravel()
+    dense: Floats = model.dense_rows(np.array([row]))[0]
     return dense
 
 

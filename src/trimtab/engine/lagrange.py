@@ -89,7 +89,7 @@ def wash_bound(
 
     coupling = np.arange(2 * n_g, m.n_row)
     y = relaxed.row_dual[coupling]
-    lagrange_cost = m.cost - m.matrix[coupling, :].T @ y
+    lagrange_cost = m.cost - (y[:, None] * m.dense_rows(coupling)).sum(axis=0)
     x_star = relaxed.x
     v_star = np.bincount(
         cols_block[free], weights=(lagrange_cost * x_star)[free], minlength=len(single)
