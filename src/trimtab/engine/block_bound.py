@@ -61,7 +61,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trimtab.engine.arrays import AccountArrays, Bools, Floats, Ints
-from trimtab.engine.build import LpModel
+from trimtab.engine.build import LpModel, row_combination
 from trimtab.engine.lagrange import loss_lots
 from trimtab.engine.solve import LpOutcome
 
@@ -136,24 +136,23 @@ def coupling_rows(m: LpModel) -> Ints | None:
 def one_security_blocks(a: AccountArrays, m: LpModel) -> tuple[Blocks, Bools, Bools]:
     """The one-security blocks, and masks over groups: in a block, without trade columns."""
     n_g, n_l = m.n_group, m.n_lot
-    lot_group = a.lot_group
     col_sec = np.concatenate([a.lot_sec, a.buy_sec])
-    col_grp = np.concatenate([lot_group, a.buy_group])
+    col_grp = np.concatenate([a.lot_group, a.buy_group])
     first_sec = np.full(n_g, -1)
     first_sec[col_grp[::-1]] = col_sec[::-1]
     mixed = np.bincount(col_grp, weights=col_sec != first_sec[col_grp], minlength=n_g) > 0
     empty = first_sec < 0
     single = ~mixed & ~empty
-    single[lot_group[m.lower[:n_l] > 0]] = False  # must-sell lots: rule 6 does not apply
-    single[lot_group[a.lot_forced]] = False
+    single[a.lot_group[m.lower[:n_l] > 0]] = False  # must-sell lots: rule 6 does not apply
+    single[a.lot_group[a.lot_forced]] = False
     groups = np.flatnonzero(single)
     block_of_group = np.full(n_g, -1)
     block_of_group[groups] = np.arange(len(groups))
     sec = first_sec[groups]
 
     # Lots into K slots per block.
-    in_block = np.flatnonzero(single[lot_group])
-    blk = block_of_group[lot_group[in_block]]
+    in_block = np.flatnonzero(single[a.lot_group])
+    blk = block_of_group[a.lot_group[in_block]]
     order = np.argsort(blk, kind="stable")
     in_block, blk = in_block[order], blk[order]
     counts = np.bincount(blk, minlength=len(groups))
@@ -411,12 +410,6 @@ def minimizer(b: Blocks, mins: BlockMinimum, n_col: int) -> Floats:
     return x
 
 
-def _priced(rows: Floats, y: Floats) -> Floats:
-    """Σ_r y_r·rows_r per column, row by row in order (the few coupling rows)."""
-    total: Floats = (y[:, None] * rows).sum(axis=0)
-    return total
-
-
 class _Lagrangian:
     """L(y) over the coupling rows, along the cash multiplier (module docstring)."""
 
@@ -430,7 +423,9 @@ class _Lagrangian:
         others = y.copy()
         others[0] = 0.0
         cash_coef = self.coupling[0]
-        self.candidates = candidates(blocks, m.cost - _priced(self.coupling, others), cash_coef)
+        self.candidates = candidates(
+            blocks, m.cost - row_combination(self.coupling, others), cash_coef
+        )
 
     def value(self, y_cash: float, *, lots: bool = False) -> tuple[float, BlockMinimum]:
         mins = self.candidates.minimum(y_cash, lots=lots)
@@ -488,10 +483,9 @@ def block_bound(a: AccountArrays, m: LpModel, relaxed: LpOutcome) -> BlockBound:
     if other.any():
         # Those blocks' relaxation values at y*: valid there only, so no search.
         value, _ = lagrangian.value(float(y_star[0]))
-        lot_group = a.lot_group
-        col_group = np.concatenate([lot_group, a.buy_group, np.arange(n_g)])
+        col_group = np.concatenate([a.lot_group, a.buy_group, np.arange(n_g)])
         n = len(col_group)
-        cost = (m.cost - _priced(lagrangian.coupling, y_star))[:n]
+        cost = (m.cost - row_combination(lagrangian.coupling, y_star))[:n]
         value += float((cost * relaxed.x[:n])[other[col_group]].sum())
         return BlockBound(max(value, relaxed.objective), y_star, blocks, None, ())
     best, ends = _maximize(lagrangian, float(y_star[0]))

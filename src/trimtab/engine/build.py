@@ -28,7 +28,6 @@ row E + Σu − Σs ≥ 58,000 − 50,000 = 8,000: buying $8,000 brings E to 0.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -39,7 +38,7 @@ from scipy import sparse
 from trimtab.engine.arrays import AccountArrays, Floats, Ints
 from trimtab.engine.tracking import TrackingModel
 
-__all__ = ["LpModel", "Rule", "build_model"]
+__all__ = ["LpModel", "Rule", "build_model", "row_combination"]
 
 INF = float("inf")
 
@@ -87,14 +86,6 @@ class LpModel:
     def n_col(self) -> int:
         return len(self.cost)
 
-    @functools.cached_property
-    def matrix(self) -> sparse.csc_array:
-        """The same matrix for scipy's slicing (diagnostics, bounds, MILP): not on the LP's
-        hot path, where building it cost as much as HiGHS reading the model."""
-        return sparse.csc_array(
-            (self.value, self.index, self.start), shape=(self.n_row, self.n_col)
-        )
-
     @property
     def cost_scale(self) -> float:
         """The largest cost, at least 1: reduced costs and duals are zero relative to it."""
@@ -102,7 +93,7 @@ class LpModel:
 
     def dense_rows(self, rows: Ints) -> Floats:
         """Rows of the matrix as a dense (len(rows), n_col) array: the few coupling rows
-        (cash, turnover, gain) that the bounds price, without a scipy slice per call."""
+        (cash, turnover, gain) that the bounds and diagnostics read."""
         position = np.full(self.n_row, -1)
         position[rows] = np.arange(len(rows))
         at = position[self.index]
@@ -138,7 +129,6 @@ def build_model(
 ) -> LpModel:
     p = a.params
     n_l, n_b, n_g = len(a.lot_ids), len(a.buy_sec), len(a.group_ids)
-    lot_group = a.lot_group
     lot_cr = a.cost_rate[a.lot_sec]
     buy_cr = a.cost_rate[a.buy_sec]
     value = a.value
@@ -163,7 +153,7 @@ def build_model(
     # a scalar where it is the same for every lot; rows ascend within each column.
     cash_row = 2 * n_g
     next_row = cash_row + 1
-    lot_rows: list[Ints | int] = [lot_group, n_g + lot_group, cash_row]
+    lot_rows: list[Ints | int] = [a.lot_group, n_g + a.lot_group, cash_row]
     lot_vals: list[Floats | float] = [1.0, -1.0, 1.0 - lot_cr]
     buy_rows: list[Ints | int] = [a.buy_group, n_g + a.buy_group, cash_row]
     buy_vals: list[Floats | float] = [-1.0, 1.0, -(1.0 + buy_cr)]
@@ -263,6 +253,12 @@ def build_model(
         relaxed=relaxed,
         contradiction=contradiction,
     )
+
+
+def row_combination(dense: Floats, y: Floats) -> Floats:
+    """Σ_r y_r·dense_r per column, row after row in order (a few coupling rows)."""
+    total: Floats = (y[:, None] * dense).sum(axis=0)
+    return total
 
 
 def _entries(n: int, rows: list[Ints | int], vals: list[Floats | float]) -> tuple[Ints, Floats]:

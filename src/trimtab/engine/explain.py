@@ -83,10 +83,9 @@ def explain(
         return Explanation({}, {}, {}, CostBenefit(0.0, 0.0))
     v = a.value
     n_s = len(a.sec_ids)
-    lot_price = a.lot_price
-    s = d.sell * lot_price
+    s = d.sell * a.lot_price
     u = d.buy * a.price[a.buy_sec]
-    realized = d.sell * (lot_price - a.lot_basis)
+    realized = d.sell * (a.lot_price - a.lot_basis)
     taxed = np.where(a.lot_gain > 0, a.lot_gain * a.lot_rate * s, 0.0)
     harvested = np.where(
         (a.lot_gain < 0) & a.lot_harvestable, -a.lot_gain * a.lot_rate * s * p.harvest_value, 0.0

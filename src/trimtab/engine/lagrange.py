@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trimtab.engine.arrays import AccountArrays, Bools, Ints
-from trimtab.engine.build import INF
+from trimtab.engine.build import INF, row_combination
 from trimtab.engine.solve import LpOutcome, LpSolver
 
 __all__ = ["WashBound", "loss_lots", "wash_bound", "wash_columns"]
@@ -65,14 +65,13 @@ def wash_bound(
     if m.hessian is not None or not len(conflicts) or len(relaxed.row_dual) != m.n_row:
         return WashBound(lp_value, {})
     n_g = m.n_group
-    lot_group = a.lot_group
-    col_group = np.concatenate([lot_group, a.buy_group, np.arange(n_g)])
+    col_group = np.concatenate([a.lot_group, a.buy_group, np.arange(n_g)])
     # Each conflicting group's block: the target groups its lots and buys touch.
     touched: dict[int, Ints] = {}
     for w in conflicts.tolist():
         lots = a.sec_wash[a.lot_sec] == w
         buys = a.sec_wash[a.buy_sec] == w
-        touched[w] = np.unique(np.concatenate([lot_group[lots], a.buy_group[buys]]))
+        touched[w] = np.unique(np.concatenate([a.lot_group[lots], a.buy_group[buys]]))
     count = np.bincount(np.concatenate(list(touched.values())), minlength=n_g)
     single = [w for w, ks in touched.items() if (count[ks] == 1).all()]
     if not single:
@@ -89,7 +88,7 @@ def wash_bound(
 
     coupling = np.arange(2 * n_g, m.n_row)
     y = relaxed.row_dual[coupling]
-    lagrange_cost = m.cost - (y[:, None] * m.dense_rows(coupling)).sum(axis=0)
+    lagrange_cost = m.cost - row_combination(m.dense_rows(coupling), y)
     x_star = relaxed.x
     v_star = np.bincount(
         cols_block[free], weights=(lagrange_cost * x_star)[free], minlength=len(single)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import highspy
 import numpy as np
-from scipy import sparse
 
 from trimtab.engine.arrays import AccountArrays, Floats
 from trimtab.engine.build import LpModel
@@ -80,7 +79,7 @@ def reduced_milp(
         integrality[:n_l] = np.where(free_lots, 1, 0)
         upper[n_l : n_l + n_b] = np.floor(upper[n_l : n_l + n_b])
         integrality[n_l : n_l + n_b] = 1
-    matrix = sparse.csc_array(model.matrix @ sparse.diags_array(scale))
+    value = model.value * scale[model.entry_col]  # A·diag(scale): same entries, rescaled
     cost = model.cost * scale
 
     # Extra binaries and rows for rules 6 and 5(c): (row, col, value) triplets.
@@ -126,7 +125,17 @@ def reduced_milp(
     if max_nodes is not None:
         h.setOptionValue("mip_max_nodes", max_nodes)
     pass_model(
-        h, matrix, cost, lower, upper, model.row_lower, model.row_upper, integrality=integrality
+        h,
+        model.n_row,
+        model.start,
+        model.index,
+        value,
+        cost,
+        lower,
+        upper,
+        model.row_lower,
+        model.row_upper,
+        integrality,
     )
     if extra_cols:
         empty_i = np.zeros(0, np.int32)

@@ -183,10 +183,9 @@ def decision_from_lp(a: AccountArrays, n_lot: int, x: np.ndarray) -> Decision:
     Shares are not rounded further: the LP answer is exact, and rounding to a custodian's
     precision would move the objective off the optimum the result claims.
     """
-    lot_price = a.lot_price
-    sell = x[:n_lot] / lot_price
+    sell = x[:n_lot] / a.lot_price
     sell = np.where(sell >= a.lot_qty * (1 - 1e-9), a.lot_qty, sell)
-    sell = np.where(sell * lot_price < 1e-9, 0.0, sell)
+    sell = np.where(sell * a.lot_price < 1e-9, 0.0, sell)
     buy = x[n_lot : n_lot + len(a.buy_sec)] / a.price[a.buy_sec]
     buy = np.where(x[n_lot : n_lot + len(a.buy_sec)] < 1e-9, 0.0, buy)
     return Decision(np.minimum(np.maximum(sell, 0.0), a.lot_qty), np.maximum(buy, 0.0))

@@ -47,17 +47,16 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
     """Whole-share decision near d; `sell_cap` are the lots' sellable dollars (module doc)."""
     p = a.params
     m = p.min_trade_value
-    lot_price = a.lot_price
     buy_price = a.price[a.buy_sec]
     full = d.sell >= a.lot_qty * (1 - 1e-9)
     sell = np.where(full, a.lot_qty, np.floor(d.sell + 1e-9))
     buy = np.floor(d.buy + 1e-9)
-    cap_shares = np.where(sell_cap >= a.lot_value * (1 - 1e-9), a.lot_qty, sell_cap / lot_price)
+    cap_shares = np.where(sell_cap >= a.lot_value * (1 - 1e-9), a.lot_qty, sell_cap / a.lot_price)
 
     n_s = len(a.sec_ids)
     whole = np.bincount(a.lot_sec, weights=a.lot_value, minlength=n_s)
     if m > 0:
-        sold = np.bincount(a.lot_sec, weights=sell * lot_price, minlength=n_s)
+        sold = np.bincount(a.lot_sec, weights=sell * a.lot_price, minlength=n_s)
         short = (sold > 0) & (sold < m) & (sold < whole * (1 - 1e-9)) & ~a.must_sell
         for i in np.flatnonzero(short):
             lots = np.flatnonzero((a.lot_sec == i) & (d.sell > sell))
@@ -76,12 +75,11 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
     wash_bought = np.isin(a.sec_wash[a.lot_sec], a.sec_wash[a.buy_sec[cand_buys]])
     no_conflict = (a.lot_gain >= 0) | ~wash_bought | (not a.taxable)
     openable = (d.sell <= 0) & (sell_cap > _EPS) & no_conflict & ~a.lot_forced
-    first_shares = np.maximum(1.0, np.ceil(m / lot_price - 1e-9))
+    first_shares = np.maximum(1.0, np.ceil(m / a.lot_price - 1e-9))
     cand_lots = np.flatnonzero(((d.sell > 0) | openable) & ~a.lot_forced)
     unit = a.lot_unit_cost()
     lo, hi = p.min_cash * a.value, p.max_cash * a.value
     tol = 1e-7 * max(1.0, a.value)
-    lot_group = a.lot_group
     dev = group_values(a, Decision(sell, buy)) - a.value * a.target
     dead = a.value * a.band
 
@@ -98,8 +96,8 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
 
     traded_lots = np.flatnonzero((d.sell > 0) & ~a.lot_forced)
     open_lots = np.flatnonzero(openable)
-    open_group, open_unit = lot_group[open_lots], unit[open_lots]
-    open_step = first_shares[open_lots] * lot_price[open_lots]
+    open_group, open_unit = a.lot_group[open_lots], unit[open_lots]
+    open_step = first_shares[open_lots] * a.lot_price[open_lots]
     for _ in range(4 * (len(cand_lots) + len(cand_buys)) + 20):
         # An unopened sale lowers the objective alone only if it earns (a harvest) or its
         # group is above its band; paired with a buy, also if it is free and keeps its
@@ -114,7 +112,7 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
         cand_lots = np.concatenate([traded_lots, open_lots[helps]])
         d_now = Decision(sell, buy)
         cash = post_trade_cash(a, d_now)
-        s_dollars, u_dollars = sell * lot_price, buy * buy_price
+        s_dollars, u_dollars = sell * a.lot_price, buy * buy_price
         gain = float(s_dollars @ a.lot_gain)
         turnover = float(s_dollars.sum() + u_dollars.sum())
         sold = np.bincount(a.lot_sec, weights=s_dollars, minlength=n_s)
@@ -138,9 +136,9 @@ def round_shares(a: AccountArrays, d: Decision, sell_cap: Floats) -> Decision | 
         )
         buys = np.concatenate([cand_buys, cand_buys])
 
-        ls = np.nan_to_num(lot_moves) * lot_price[lots]
+        ls = np.nan_to_num(lot_moves) * a.lot_price[lots]
         bs = np.nan_to_num(buy_moves) * buy_price[buys]
-        k_l, k_b = lot_group[lots], a.buy_group[buys]
+        k_l, k_b = a.lot_group[lots], a.buy_group[buys]
         d_obj = np.concatenate(
             [
                 unit[lots] * ls + penalty(dev[k_l] - ls, k_l) - penalty(dev[k_l], k_l),
@@ -297,7 +295,6 @@ def improve(a: AccountArrays, d: Decision) -> Decision:
     lo, hi = p.min_cash * a.value, p.max_cash * a.value
     tol = 1e-7 * max(1.0, a.value)
     sell, buy = d.sell.copy(), d.buy.copy()
-    lot_price = a.lot_price
     unit = a.lot_unit_cost()
     lot_cr = a.cost_rate[a.lot_sec]
     buy_cr = a.cost_rate[a.buy_sec]
@@ -313,7 +310,7 @@ def improve(a: AccountArrays, d: Decision) -> Decision:
     for _ in range(n_s + len(buy)):
         now = Decision(sell, buy)
         cash = post_trade_cash(a, now)
-        s_dollars, u_dollars = sell * lot_price, buy * a.price[a.buy_sec]
+        s_dollars, u_dollars = sell * a.lot_price, buy * a.price[a.buy_sec]
         dev = group_values(a, now) - a.value * a.target
         gain = float(s_dollars @ a.lot_gain)
         turnover = float(s_dollars.sum() + u_dollars.sum())

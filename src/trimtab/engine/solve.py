@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from trimtab.engine.arrays import Bools, Floats, Ints
 from trimtab.engine.build import LpModel
@@ -95,37 +94,6 @@ def new_highs() -> highspy._Highs:  # type: ignore[name-defined]
 
 def pass_model(
     h: highspy._Highs,  # type: ignore[name-defined]
-    matrix: sparse.csc_array,
-    cost: Floats,
-    lower: Floats,
-    upper: Floats,
-    row_lower: Floats,
-    row_upper: Floats,
-    integrality: npt.ArrayLike | None = None,
-) -> None:
-    """Hand a column-wise model to HiGHS as numpy buffers (minimize, no offset).
-
-    The flat `passModel` overload reads the arrays directly: filling a `HighsLp` field by
-    field converts each array element by element (2 ms against 0.1 ms on a direct index).
-    All-continuous integrality (kContinuous = 0) keeps an LP an LP.
-    """
-    _pass_columns(
-        h,
-        matrix.shape[0],
-        matrix.indptr,
-        matrix.indices,
-        matrix.data,
-        cost,
-        lower,
-        upper,
-        row_lower,
-        row_upper,
-        integrality,
-    )
-
-
-def _pass_columns(
-    h: highspy._Highs,  # type: ignore[name-defined]
     n_row: int,
     start: npt.ArrayLike,
     index: npt.ArrayLike,
@@ -137,7 +105,13 @@ def _pass_columns(
     row_upper: Floats,
     integrality: npt.ArrayLike | None = None,
 ) -> None:
-    """`pass_model` from the CSC arrays themselves (column starts with the end marker)."""
+    """Hand a column-wise model to HiGHS as numpy buffers (minimize, no offset): column
+    j's entries are index/value[start[j]:start[j + 1]], `start` ending with the marker.
+
+    The flat `passModel` overload reads the arrays directly: filling a `HighsLp` field by
+    field converts each array element by element (2 ms against 0.1 ms on a direct index).
+    All-continuous integrality (kContinuous = 0) keeps an LP an LP.
+    """
     n_col = len(cost)
     kinds = np.zeros(n_col, np.int32) if integrality is None else np.asarray(integrality, np.int32)
     value = np.asarray(value, dtype=float)
@@ -170,7 +144,7 @@ class LpSolver:
         self.solves = 0
         self._timed = False  # a time limit was set on the instance: reset it when handed back
         self._highs = _pooled_highs()
-        _pass_columns(
+        pass_model(
             self._highs,
             model.n_row,
             model.start,
@@ -344,7 +318,7 @@ class LpSolver:
         order = np.argsort(cols, kind="stable")
         counts = np.bincount(cols, minlength=n_free + n_y)
         with _borrowed_highs() as h:
-            _pass_columns(
+            pass_model(
                 h,
                 int(used.sum()),
                 np.concatenate([[0], np.cumsum(counts)]),
