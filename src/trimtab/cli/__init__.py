@@ -1,8 +1,8 @@
 """The `trimtab` command line: each command parses its arguments and calls a service.
 
 Commands never print a traceback at the user: invalid input is answered with a message
-(or the contract's JSON) and exit code 2. The command groups live in the `cli_*`
-modules; the helpers they share (the acting user, failing, the database) in `cli_support`.
+(or the contract's JSON) and exit code 2. The command groups live in the modules
+of this package, one per command family; the helpers they share in `support`.
 
     $ trimtab db upgrade && trimtab demo load --accounts 200 && trimtab run
 """
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import typer
 
-from trimtab.cli_feeds import corporate_actions_app, feeds_app, securities_app
-from trimtab.cli_models import models_app
-from trimtab.cli_nightly import orders_app, review_app, routing_app, run_app
-from trimtab.cli_simulate import simulate
-from trimtab.cli_support import actor, configured_database, fail, ready_database
-from trimtab.cli_workflow import filters_app, settings_app
+from trimtab.cli.feeds import corporate_actions_app, feeds_app, securities_app
+from trimtab.cli.models import models_app
+from trimtab.cli.nightly import orders_app, review_app, routing_app, run_app
+from trimtab.cli.simulate import simulate
+from trimtab.cli.support import actor, configured_database, fail, ready_database
+from trimtab.cli.workflow import filters_app, settings_app
 
 __all__ = ["app", "main"]
 

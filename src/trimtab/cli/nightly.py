@@ -17,7 +17,7 @@ from pathlib import Path
 
 import typer
 
-from trimtab.cli_support import actor, database_url, fail, ready_database
+from trimtab.cli.support import actor, database_url, fail, ready_database
 
 __all__ = ["orders_app", "review_app", "routing_app", "run_app"]
 

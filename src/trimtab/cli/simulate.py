@@ -16,7 +16,7 @@ from pathlib import Path
 
 import typer
 
-from trimtab.cli_support import fail
+from trimtab.cli.support import fail
 from trimtab.simulate.profiles import CashFlow
 from trimtab.simulate.shadow_run import InitialLot
 

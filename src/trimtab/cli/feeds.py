@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from trimtab.cli_support import actor, fail, ready_database
+from trimtab.cli.support import actor, fail, ready_database
 
 if TYPE_CHECKING:
     from trimtab.bootstrap import Database

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from trimtab.cli_support import actor, fail, ready_database
+from trimtab.cli.support import actor, fail, ready_database
 from trimtab.domain.problems import Problem
 from trimtab.domain.restrictions import Level
 from trimtab.domain.settings_catalog import SettingValue

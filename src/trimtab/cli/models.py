@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from trimtab.cli_support import actor as cli_actor
-from trimtab.cli_support import fail, ready_database
+from trimtab.cli.support import actor as cli_actor
+from trimtab.cli.support import fail, ready_database
 
 if TYPE_CHECKING:
     from trimtab.domain.resolution import ResolvedTarget
