@@ -20,6 +20,7 @@ import time
 
 from bench.databases import scratch_database
 from trimtab.bootstrap import open_database
+from trimtab.domain.principal import Principal
 from trimtab.services.demo_firm import DemoSpec
 from trimtab.services.load_demo import load_demo_firm
 
@@ -31,7 +32,9 @@ def _one(backend: str, accounts: int) -> str:
         db = open_database(url)
         db.upgrade()
         started = time.perf_counter()
-        result = load_demo_firm(db.unit_of_work, DemoSpec(accounts, as_of=AS_OF), actor="bench")
+        result = load_demo_firm(
+            db.unit_of_work, DemoSpec(accounts, as_of=AS_OF), principal=Principal.cli("bench")
+        )
         seconds = time.perf_counter() - started
         db.close()
     rows = sum(result.counts.values())

@@ -27,11 +27,13 @@ from pathlib import Path
 from bench.databases import scratch_database
 from trimtab.bootstrap import open_database
 from trimtab.domain import Account, Firm, Household, Security, TaxStatus
+from trimtab.domain.principal import Principal
 from trimtab.feeds.readers import open_feed
 from trimtab.services.load_feed import load_feed
 from trimtab.services.ports import Batch
 
 NOW = dt.datetime(2025, 6, 2, 11, tzinfo=dt.UTC)
+BENCH = Principal.cli("bench")
 TICKERS = [f"S{i:03d}" for i in range(50)]
 
 
@@ -71,11 +73,11 @@ def _one(backend: str, accounts: int, per_account: int, lots: Path) -> str:
         feed, _ = open_feed(lots)
         assert feed is not None
         started = time.perf_counter()
-        result = load_feed(db.unit_of_work, feed, actor="bench", now=NOW)
+        result = load_feed(db.unit_of_work, feed, principal=BENCH, now=NOW)
         seconds = time.perf_counter() - started
         assert result.loaded, result.problems[:5]
         started = time.perf_counter()
-        again = load_feed(db.unit_of_work, feed, actor="bench", now=NOW)
+        again = load_feed(db.unit_of_work, feed, principal=BENCH, now=NOW)
         duplicate_seconds = time.perf_counter() - started
         assert not again.loaded
         db.close()

@@ -39,15 +39,18 @@ from sqlalchemy import insert, select
 from bench.databases import scratch_database
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import open_database
+from trimtab.domain.principal import Principal
 from trimtab.services.demo_firm import DemoSpec
 from trimtab.services.demo_models import seed_model_book
 from trimtab.services.executions import fill_at_close
 from trimtab.services.load_demo import load_demo_firm
 from trimtab.services.review import approve
+from trimtab.services.review_ports import ProposalState
 from trimtab.services.routing import install_demo_policy
 from trimtab.store.tables import PriceRow
 
 AS_OF = dt.date(2025, 6, 30)
+BENCH = Principal.cli("bench")
 NIGHT_2 = dt.date(2025, 7, 1)
 RETURNS = Path(__file__).parent.parent / "src/trimtab/data/sp500_daily_returns_2007_2016.csv.gz"
 
@@ -109,11 +112,13 @@ def _trade_night_1(url: str, run_id: str) -> str:
     started = time.perf_counter()
     db = open_database(url)
     with db.unit_of_work() as uow:
-        pending = [p.account for p in uow.nightly.proposals(run_id, states=["pending"])]
+        pending = [
+            p.account for p in uow.proposals.proposals(run_id, states=[ProposalState.PENDING])
+        ]
     for account in pending:
-        approve(db.unit_of_work, account, actor="bench", reason="benchmark: approve all")
+        approve(db.unit_of_work, account, principal=BENCH, reason="benchmark: approve all")
     approved = time.perf_counter() - started
-    filled = fill_at_close(db.unit_of_work, actor="bench")
+    filled = fill_at_close(db.unit_of_work, principal=BENCH)
     db.close()
     return (
         f"{len(pending):,} reviews approved in {approved:,.1f} s; {filled.filled:,} orders "
@@ -124,7 +129,9 @@ def _trade_night_1(url: str, run_id: str) -> str:
 
 
 def _night(url: str, day: dt.date, kind: str, workers: int, chunk: int) -> Any:
-    return run_nightly(url, as_of=day, actor="bench", kind=kind, workers=workers, chunk_size=chunk)
+    return run_nightly(
+        url, as_of=day, principal=BENCH, kind=kind, workers=workers, chunk_size=chunk
+    )
 
 
 def _load(url: str, accounts: int) -> float:
@@ -132,9 +139,9 @@ def _load(url: str, accounts: int) -> float:
     db = open_database(url)
     db.upgrade()
     spec = DemoSpec(accounts=accounts, as_of=AS_OF, seed=7, days=60)
-    load_demo_firm(db.unit_of_work, spec, actor="bench")
-    seed_model_book(db.unit_of_work, as_of=AS_OF, actor="bench", now=dt.datetime.now(dt.UTC))
-    install_demo_policy(db.unit_of_work, actor="bench")
+    load_demo_firm(db.unit_of_work, spec, principal=BENCH)
+    seed_model_book(db.unit_of_work, as_of=AS_OF, principal=BENCH, now=dt.datetime.now(dt.UTC))
+    install_demo_policy(db.unit_of_work, principal=BENCH)
     db.close()
     return time.perf_counter() - started
 

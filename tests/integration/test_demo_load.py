@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from trimtab.bootstrap import Database
 from trimtab.domain import Security, TaxStatus
+from trimtab.domain.principal import Principal
 from trimtab.services.demo_firm import DemoFirm, DemoSpec
 from trimtab.services.load_demo import load_batches, load_demo_firm
 from trimtab.services.ports import Batch
@@ -20,6 +21,7 @@ from trimtab.store.tables import AccountRow, HouseholdRow, PriceRow, TaxLotRow
 
 AS_OF = dt.date(2025, 6, 30)
 SMALL = DemoSpec(accounts=50, as_of=AS_OF, seed=11, days=60, households_per_chunk=10)
+TEST = Principal.cli("test")
 
 
 def _snapshot(db: Database) -> dict[str, int]:
@@ -28,7 +30,7 @@ def _snapshot(db: Database) -> dict[str, int]:
 
 
 def test_a_small_demo_firm_loads_with_realistic_invariants(database: Database) -> None:
-    result = load_demo_firm(database.unit_of_work, SMALL, actor="test")
+    result = load_demo_firm(database.unit_of_work, SMALL, principal=TEST)
     assert result.loaded
     assert result.counts["accounts"] == 50
     assert result.counts["prices"] == 60 * result.counts["securities"]
@@ -67,14 +69,14 @@ def test_the_demo_firm_has_wash_sale_relevant_recent_sales() -> None:
 
 
 def test_loading_into_a_populated_database_is_refused_unless_replacing(database: Database) -> None:
-    assert load_demo_firm(database.unit_of_work, SMALL, actor="test").loaded
+    assert load_demo_firm(database.unit_of_work, SMALL, principal=TEST).loaded
     before = _snapshot(database)
-    refused = load_demo_firm(database.unit_of_work, SMALL, actor="test")
+    refused = load_demo_firm(database.unit_of_work, SMALL, principal=TEST)
     assert not refused.loaded
     assert "--replace" in refused.problems[0].message
     assert _snapshot(database) == before
     other = DemoSpec(accounts=20, as_of=AS_OF, seed=12, days=30)
-    replaced = load_demo_firm(database.unit_of_work, other, actor="test", replace=True)
+    replaced = load_demo_firm(database.unit_of_work, other, principal=TEST, replace=True)
     assert replaced.loaded
     assert replaced.counts["accounts"] == 20
 
@@ -90,12 +92,12 @@ def _good_then_broken(spec: DemoSpec) -> Iterator[Batch]:
 def test_a_load_that_fails_midway_leaves_the_database_exactly_as_before(
     database: Database,
 ) -> None:
-    assert load_demo_firm(database.unit_of_work, SMALL, actor="test").loaded
+    assert load_demo_firm(database.unit_of_work, SMALL, principal=TEST).loaded
     before = _snapshot(database)
     with database.unit_of_work() as uow:
         lots_before = uow.lots.for_account("A0000001")
     with pytest.raises(IntegrityError):
-        load_batches(database.unit_of_work, _good_then_broken(SMALL), actor="test", replace=True)
+        load_batches(database.unit_of_work, _good_then_broken(SMALL), principal=TEST, replace=True)
     assert _snapshot(database) == before
     with database.unit_of_work() as uow:
         assert uow.lots.for_account("A0000001") == lots_before
@@ -104,7 +106,7 @@ def test_a_load_that_fails_midway_leaves_the_database_exactly_as_before(
 def test_the_value_under_management_is_the_lots_at_todays_prices_plus_cash(
     database: Database,
 ) -> None:
-    result = load_demo_firm(database.unit_of_work, SMALL, actor="test")
+    result = load_demo_firm(database.unit_of_work, SMALL, principal=TEST)
     assert result.stats is not None
     with database.unit_of_work() as uow:
         session = uow.session
@@ -140,7 +142,7 @@ def test_after_a_load_and_before_a_night_the_planner_knows_the_tables(
     if database.engine.dialect.name == "sqlite":
         pytest.skip("SQLite's planner uses the indexes without statistics")
     assert _lot_table_estimate(database) < 0
-    load_demo_firm(database.unit_of_work, SMALL, actor="test")
+    load_demo_firm(database.unit_of_work, SMALL, principal=TEST)
     with database.unit_of_work() as uow:
         lots = uow.session.scalar(select(func.count()).select_from(TaxLotRow))
     assert _lot_table_estimate(database) == lots
@@ -157,6 +159,6 @@ def test_after_a_load_and_before_a_night_the_planner_knows_the_tables(
         )
         uow.commit()
     with database.unit_of_work() as uow:
-        uow.nightly.refresh_statistics()
+        uow.runs.refresh_statistics()
         uow.commit()
     assert _lot_table_estimate(database) == 2 * lots

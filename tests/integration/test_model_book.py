@@ -23,6 +23,7 @@ from trimtab.bootstrap import Database
 from trimtab.domain import Account, CashBalance, Firm, Household, Price, TaxLot, TaxStatus
 from trimtab.domain.allocations import AssetAllocation
 from trimtab.domain.model_hub import ModelProvider, Subscription
+from trimtab.domain.principal import Principal
 from trimtab.domain.restrictions import Kind, Level, Restriction
 from trimtab.domain.targets import DropClass, Product, ReplaceProduct, Tilt
 from trimtab.services.model_book import (
@@ -36,6 +37,8 @@ from trimtab.services.model_hub import add_provider, provider_fees, subscribe, u
 
 JAN_1 = dt.date(2026, 1, 1)
 NOW = dt.datetime(2026, 1, 1, 9, tzinfo=dt.UTC)
+# Who makes each change: the investment committee, an advisor, operations, a provider.
+IPC, ADVISOR, ADV, OPS, PIM = (Principal.cli(n) for n in ("ipc", "advisor", "adv", "ops", "pim"))
 
 
 @pytest.fixture
@@ -57,7 +60,7 @@ def db(database: Database) -> Database:
     result = record_definitions(
         database.unit_of_work,
         [BALANCED, DIRECT_INDEX, SP500, FIRM_TARGET],
-        actor="ipc",
+        principal=IPC,
         reason="initial book",
         now=NOW,
         effective=JAN_1,
@@ -71,9 +74,9 @@ def test_a_customized_account_follows_a_parent_change_at_its_next_resolution(
 ) -> None:
     no_reit = child("A1-CUSTOM", DropClass("REAL_ESTATE"))
     assert record_definitions(
-        db.unit_of_work, [no_reit], actor="advisor", reason="client asked", now=NOW
+        db.unit_of_work, [no_reit], principal=ADVISOR, reason="client asked", now=NOW
     ).saved
-    assert assign_target(db.unit_of_work, "A1", "A1-CUSTOM", actor="advisor", as_of=JAN_1) == []
+    assert assign_target(db.unit_of_work, "A1", "A1-CUSTOM", principal=ADVISOR, as_of=JAN_1) == []
 
     mid_heavy = AssetAllocation(
         "BAL", "Balanced", {**BALANCED.weights, "US_LARGE": D("0.35"), "US_MID": D("0.15")}
@@ -81,7 +84,7 @@ def test_a_customized_account_follows_a_parent_change_at_its_next_resolution(
     change = record_definitions(
         db.unit_of_work,
         [mid_heavy],
-        actor="ipc",
+        principal=IPC,
         reason="overweight mid cap",
         now=NOW,
         effective=dt.date(2026, 2, 1),
@@ -109,16 +112,16 @@ def test_a_parent_change_that_pushes_a_child_out_of_limits_is_reported_and_not_s
     db: Database,
 ) -> None:
     edge = child("EDGE", DropClass("REAL_ESTATE"), Tilt("US_LARGE", D("0.05"), "US_BOND"))
-    assert record_definitions(db.unit_of_work, [edge], actor="adv", reason="r", now=NOW).saved
+    assert record_definitions(db.unit_of_work, [edge], principal=ADV, reason="r", now=NOW).saved
     riskier = AssetAllocation(
         "BAL", "Balanced", {**BALANCED.weights, "US_LARGE": D("0.48"), "US_BOND": D("0.22")}
     )
-    result = record_definitions(db.unit_of_work, [riskier], actor="ipc", reason="r", now=NOW)
+    result = record_definitions(db.unit_of_work, [riskier], principal=IPC, reason="r", now=NOW)
     assert not result.saved
     assert [i.target for i in result.impacts] == ["EDGE"]
     assert len(history(db.unit_of_work, "allocation", "BAL")) == 1
     confirmed = record_definitions(
-        db.unit_of_work, [riskier], actor="ipc", reason="r", now=NOW, confirm_impact=True
+        db.unit_of_work, [riskier], principal=IPC, reason="r", now=NOW, confirm_impact=True
     )
     assert confirmed.saved
 
@@ -128,7 +131,7 @@ def test_an_out_of_limits_customization_is_rejected_and_nothing_is_saved(db: Dat
     preview = preview_customization(db.unit_of_work, swap, JAN_1)
     assert preview.resolved is not None  # the advisor sees the effect...
     assert "not an allowed product for US_LARGE" in preview.problems[0].message  # ...and why not
-    result = record_definitions(db.unit_of_work, [swap], actor="adv", reason="r", now=NOW)
+    result = record_definitions(db.unit_of_work, [swap], principal=ADV, reason="r", now=NOW)
     assert not result.saved
     assert history(db.unit_of_work, "target", "BAD") == []
 
@@ -139,7 +142,7 @@ def test_an_account_buys_the_alternate_when_the_preferred_member_is_restricted(
     with db.unit_of_work() as uow:
         uow.restrictions.add(Restriction(Level.FIRM, "FIRM", "VOO", Kind.NO_BUY, "watch list"))
         uow.commit()
-    assign_target(db.unit_of_work, "A1", "BAL-ETF", actor="ops", as_of=JAN_1)
+    assign_target(db.unit_of_work, "A1", "BAL-ETF", principal=OPS, as_of=JAN_1)
     resolved, _ = resolve_account(db.unit_of_work, "A1", JAN_1)
     assert resolved is not None
     sp500 = next(g for g in resolved.groups if g.id == "SP500")
@@ -147,13 +150,13 @@ def test_an_account_buys_the_alternate_when_the_preferred_member_is_restricted(
 
 
 def test_hub_upload_is_versioned_and_earns_its_provider_a_monthly_fee(db: Database) -> None:
-    add_provider(db.unit_of_work, ModelProvider("PIM", "Pacific Income", D("25")), actor="ops")
+    add_provider(db.unit_of_work, ModelProvider("PIM", "Pacific Income", D("25")), principal=OPS)
     bad = upload_model(
         db.unit_of_work,
         "PIM",
         "PIM-BOND",
         [("BND", D("0.5")), ("ZZZ", D("0.5"))],
-        actor="pim",
+        principal=PIM,
         now=NOW,
         source="bond.csv",
     )
@@ -165,17 +168,17 @@ def test_hub_upload_is_versioned_and_earns_its_provider_a_monthly_fee(db: Databa
         "PIM",
         "PIM-BOND",
         [("BND", D("0.7")), ("EMB", D("0.3"))],
-        actor="pim",
+        principal=PIM,
         now=NOW,
         source="bond.csv",
         asset_class="US_BOND",
     )
     assert good.change.saved
     assert good.change.versions[0].number == 1
-    assert subscribe(db.unit_of_work, Subscription("PIM", "PIM-BOND", JAN_1), actor="ops") == []
+    assert subscribe(db.unit_of_work, Subscription("PIM", "PIM-BOND", JAN_1), principal=OPS) == []
     uma = child("A1-UMA", ReplaceProduct("US_BOND", Product.model("PIM-BOND")))
-    assert record_definitions(db.unit_of_work, [uma], actor="adv", reason="r", now=NOW).saved
-    assign_target(db.unit_of_work, "A1", "A1-UMA", actor="ops", as_of=JAN_1)
+    assert record_definitions(db.unit_of_work, [uma], principal=ADV, reason="r", now=NOW).saved
+    assign_target(db.unit_of_work, "A1", "A1-UMA", principal=OPS, as_of=JAN_1)
     with db.unit_of_work() as uow:
         uow.prices.add(Price("BND", dt.date(2025, 12, 31), D("100")))
         uow.lots.add(TaxLot("L1", "A1", "BND", D("10000"), D("950000"), dt.date(2024, 1, 2)))

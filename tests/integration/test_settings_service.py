@@ -20,6 +20,7 @@ from trimtab.cli import app
 from trimtab.domain.bulk_changes import BulkChangeRequest, Exemption, Outcome
 from trimtab.domain.filters import read_filter
 from trimtab.domain.filters.evaluate import matches
+from trimtab.domain.principal import Principal
 from trimtab.domain.restrictions import Level
 from trimtab.domain.settings_levels import Scope
 from trimtab.services.change_settings import (
@@ -36,6 +37,7 @@ FIRM = build_firm()
 RECORDS = records(FIRM)
 DAY = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
 PLATINUM = 'tier = "Platinum"'
+OPS, ALICE, BOB = Principal.cli("ops"), Principal.cli("alice"), Principal.cli("bob")
 
 
 def _selected(text: str) -> list[str]:
@@ -53,7 +55,7 @@ def _written(db: Database) -> tuple[int, int, int]:
 
 
 def _effective(db: Database, account: str, setting: str, **kw: object) -> object:
-    effective, problems = show_settings(db.unit_of_work, account, actor="ops", **kw)  # type: ignore[arg-type]
+    effective, problems = show_settings(db.unit_of_work, account, **kw)  # type: ignore[arg-type]
     assert problems == []
     assert effective is not None
     return next(e for e in effective if e.setting == setting)
@@ -81,13 +83,15 @@ def test_bulk_change_with_exemptions_affects_exactly_the_right_accounts(firm_db:
         exempt_filter_reason="closed accounts keep their schedule",
     )
 
-    preview, problems = bulk_change(firm_db.unit_of_work, request, actor="ops", now=DAY)
+    preview, problems = bulk_change(firm_db.unit_of_work, request, principal=OPS, now=DAY)
     assert problems == []
     assert preview is not None
     assert preview.bulk_id is None
     assert _written(firm_db) == (0, 0, 0)  # a preview records nothing
 
-    result, problems = bulk_change(firm_db.unit_of_work, request, actor="ops", apply=True, now=DAY)
+    result, problems = bulk_change(
+        firm_db.unit_of_work, request, principal=OPS, apply=True, now=DAY
+    )
     assert problems == []
     assert result is not None
     assert result.bulk_id is not None
@@ -102,14 +106,14 @@ def test_bulk_change_with_exemptions_affects_exactly_the_right_accounts(firm_db:
     with firm_db.unit_of_work() as uow:
         recorded = uow.settings.bulk(result.bulk_id)
     assert recorded is not None
-    assert recorded.actor == "ops"
+    assert recorded.actor == "cli:ops"
     assert recorded.counts["affected"] == len(affected)
     reasons = {e.account: e.reason for e in recorded.exemptions}
     assert reasons[listed] == "contract fixes schedule A until June"
     assert {reasons[a] for a in by_filter} == {"closed accounts keep their schedule"}
     lineage = _effective(firm_db, affected[0], "commission_schedule").explain()  # type: ignore[attr-defined]
     assert "2026 Platinum pricing" in lineage
-    assert "by ops on 2026-03-02" in lineage
+    assert "by cli:ops on 2026-03-02" in lineage
 
 
 def test_a_household_level_bulk_change_reports_overrides_and_pins_exemptions(
@@ -121,7 +125,7 @@ def test_a_household_level_bulk_change_reports_overrides_and_pins_exemptions(
     overridden, exempt = members[0], members[-1]
     set_setting(
         firm_db.unit_of_work,
-        actor="alice",
+        principal=ALICE,
         setting="tax_sensitivity",
         scope=Scope(Level.ACCOUNT, overridden),
         value="none",
@@ -138,7 +142,7 @@ def test_a_household_level_bulk_change_reports_overrides_and_pins_exemptions(
     )
 
     result, problems = bulk_change(
-        firm_db.unit_of_work, request, actor="ops", apply=True, now=DAY + dt.timedelta(hours=1)
+        firm_db.unit_of_work, request, principal=OPS, apply=True, now=DAY + dt.timedelta(hours=1)
     )
 
     assert problems == []
@@ -173,7 +177,7 @@ def test_a_household_level_bulk_change_reports_overrides_and_pins_exemptions(
 def test_bad_bulk_input_is_refused_and_changes_nothing(
     firm_db: Database, request_: BulkChangeRequest, says: str
 ) -> None:
-    result, problems = bulk_change(firm_db.unit_of_work, request_, actor="ops", apply=True)
+    result, problems = bulk_change(firm_db.unit_of_work, request_, principal=OPS, apply=True)
 
     assert result is None
     assert any(says in str(p) for p in problems), problems
@@ -185,7 +189,7 @@ def test_as_of_resolution_and_revert(firm_db: Database) -> None:
     household = RECORDS[account]["household"]
     first, _ = set_setting(
         firm_db.unit_of_work,
-        actor="ops",
+        principal=OPS,
         setting="drift_tolerance",
         scope=Scope(Level.FIRM, "F"),
         value="tight",
@@ -194,7 +198,7 @@ def test_as_of_resolution_and_revert(firm_db: Database) -> None:
     )
     second, _ = set_setting(
         firm_db.unit_of_work,
-        actor="alice",
+        principal=ALICE,
         setting="drift_tolerance",
         scope=Scope(Level.HOUSEHOLD, str(household)),
         value="loose",
@@ -207,23 +211,23 @@ def test_as_of_resolution_and_revert(firm_db: Database) -> None:
     reverted, problems = revert_change(
         firm_db.unit_of_work,
         second.id,
-        actor="bob",
+        principal=BOB,
         reason="compliance said no",
         now=DAY + dt.timedelta(days=9),
     )
 
     assert problems == []
     assert reverted is not None
-    assert (reverted.reverts, reverted.value, reverted.actor) == (second.id, None, "bob")
+    assert (reverted.reverts, reverted.value, reverted.actor) == (second.id, None, "cli:bob")
 
     def on(days: int) -> object:
         moment = DAY + dt.timedelta(days=days)
         return _effective(firm_db, account, "drift_tolerance", as_of=moment).value  # type: ignore[attr-defined]
 
     assert [on(-1), on(0), on(5), on(9)] == ["normal", "tight", "loose", "tight"]
-    history, _ = settings_history(firm_db.unit_of_work, actor="ops", account=account)
+    history, _ = settings_history(firm_db.unit_of_work, account=account)
     assert [c.id for c in history or []] == [first.id, second.id, reverted.id]
-    _, missing = revert_change(firm_db.unit_of_work, 999, actor="bob", reason="typo")
+    _, missing = revert_change(firm_db.unit_of_work, 999, principal=BOB, reason="typo")
     assert "no settings change #999" in str(missing[0])
     assert _written(firm_db)[0] == 3
 
@@ -237,7 +241,7 @@ def test_set_refuses_an_unknown_scope_or_value_and_changes_nothing(firm_db: Data
     ]:
         change, problems = set_setting(
             firm_db.unit_of_work,
-            actor="ops",
+            principal=OPS,
             setting="tax_sensitivity",
             scope=scope,
             value=value,
@@ -250,25 +254,25 @@ def test_set_refuses_an_unknown_scope_or_value_and_changes_nothing(firm_db: Data
 
 def test_saved_filters_per_firm_and_per_user(firm_db: Database) -> None:
     uow = firm_db.unit_of_work
-    save_filter(uow, actor="ops", name="ready", expression="not data_errors", shared=True)
-    mine, _ = save_filter(uow, actor="alice", name="ready", expression='tier = "Gold"')
-    _, bad = save_filter(uow, actor="alice", name="bad one", expression="value <")
+    save_filter(uow, principal=OPS, name="ready", expression="not data_errors", shared=True)
+    mine, _ = save_filter(uow, principal=ALICE, name="ready", expression='tier = "Gold"')
+    _, bad = save_filter(uow, principal=ALICE, name="bad one", expression="value <")
 
     assert mine is not None
     assert not mine.shared
     assert [p.path for p in bad] == ["name", "expression"]
-    alice, _ = show_filter(uow, "ready", actor="alice")
-    bob, _ = show_filter(uow, "ready", actor="bob")
+    alice, _ = show_filter(uow, "ready", viewer=ALICE)
+    bob, _ = show_filter(uow, "ready", viewer=BOB)
     assert alice is not None
     assert alice.expression == 'tier = "Gold"'
     assert bob is not None
     assert bob.expression == "not data_errors"
     assert bob.shared
-    assert [(f.name, f.owner) for f in list_filters(uow, actor="alice")] == [
-        ("ready", "alice"),
+    assert [(f.name, f.owner) for f in list_filters(uow, viewer=ALICE)] == [
+        ("ready", "cli:alice"),
         ("ready", None),
     ]
-    tried, _ = try_filter(uow, "@ready", actor="bob", sample=3)
+    tried, _ = try_filter(uow, "@ready", viewer=BOB, sample=3)
     assert tried is not None
     assert tried.count == len(_selected("not data_errors"))
     assert list(tried.sample) == _selected("not data_errors")[:3]

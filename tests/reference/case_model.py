@@ -28,10 +28,11 @@ so in a taxable account rule 5b forbids selling it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-WASH_WINDOW_DAYS = 30
+from trimtab.domain.wash_sales import WASH_SALE_WINDOW
+
 PARAMETER_NAMES = (
     "drift_weight",
     "harvest_value",
@@ -111,6 +112,8 @@ class Case:
     loss_sold_wash_groups: frozenset[str]  # rule 5a: sold at a loss in the window
     bought_wash_groups: frozenset[str]  # rule 5b: bought in the window
     buy_members: frozenset[str]  # each group's `buy`
+    # the case's JSON with the parameters used, for the engine's decision checker
+    source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def market_value(self) -> float:
@@ -246,7 +249,7 @@ def read_case(data: dict[str, Any], parameters: dict[str, Any] | None = None) ->
         return stated or security
 
     def in_window(day: dt.date) -> bool:
-        return 0 <= (as_of - day).days <= WASH_WINDOW_DAYS
+        return dt.timedelta(0) <= as_of - day <= WASH_SALE_WINDOW
 
     lots = []
     for raw in data.get("lots", []):
@@ -305,4 +308,8 @@ def read_case(data: dict[str, Any], parameters: dict[str, Any] | None = None) ->
         loss_sold_wash_groups=frozenset(loss_sold),
         bought_wash_groups=frozenset(bought),
         buy_members=frozenset(g.buy for g in groups if g.buy is not None),
+        source={
+            **data,
+            "parameters": dict(parameters if parameters is not None else data["parameters"]),
+        },
     )

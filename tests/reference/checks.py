@@ -1,9 +1,10 @@
 """Judging a rebalance result by the contract alone: its objective and its hard rules.
 
 Whoever produced the trades (the engine, the CVXPY reference), the spec's objective can be
-recomputed from them and every hard rule (1–9 of shared/spec/rebalance-case.md) checked
-on them. A result passes when `rule_violations` is empty and `objective_terms(...)["total"]`
-equals the reported `objective.total`.
+recomputed from them (here, from the case read the plain way) and every hard rule (1–9 of
+docs/engine.md) checked on them (by the engine's decision checker, which reads the case,
+not the engine's problem build). A result passes when `rule_violations` is empty and
+`objective_terms(...)["total"]` equals the reported `objective.total`.
 
 Example: selling 25 XOM bought at 80 with price 118.20 (long term, rate 0.238, cost rate
 0.001) gives tax 955 × 0.238 = 227.29 and trading 2955 × 0.001 = 2.955; no group drift
@@ -12,12 +13,26 @@ left means total = 230.245.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import importlib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from tests.reference.case_model import Case
+from trimtab.engine import Case as EngineCase
+from trimtab.engine import Result, parse_case
+from trimtab.engine.decision_check import (
+    DEFAULT_TOLERANCE,
+    DecidedTrade,
+    LotPick,
+    check_decision,
+    check_result,
+)
 
 
 @dataclass(frozen=True)
@@ -44,14 +59,6 @@ class Trades:
                 for pick in trade["lots"]:
                     sold[pick["lot"]] = sold.get(pick["lot"], 0.0) + float(pick["quantity"])
         return cls(sold, bought)
-
-
-def _sale_value(case: Case, trades: Trades, security: str) -> float:
-    return sum(
-        trades.sold.get(lot.id, 0.0) * case.price(security)
-        for lot in case.lots
-        if lot.security == security
-    )
 
 
 def post_trade_shares(case: Case, trades: Trades) -> dict[str, float]:
@@ -111,94 +118,30 @@ def objective_terms(case: Case, trades: Trades) -> dict[str, float]:
 def rule_violations(case: Case, trades: Trades, *, tol: float = 1e-6) -> list[str]:
     """Every hard rule the trades break, each naming its rule number; empty when none.
 
-    `tol` is relative: shares within tol·(1 + quantity), dollars within tol·V.
+    The rules are checked once, by the engine's decision checker
+    (`trimtab.engine.decision_check`, the one review edits go through too), on the case
+    as the engine parses it — never on the engine's arrays or model, so a mistake in how
+    the engine builds its problem still shows here. `tol` is relative: shares within
+    tol·max(1, quantity), dollars within tol·V (at least a cent).
     """
-    p = case.parameters
-    v = case.total_value
-    money_tol = tol * max(1.0, v)
-    found: list[str] = []
-    lots = {lot.id: lot for lot in case.lots}
+    parsed, problems = parse_case(case.source)
+    assert parsed is not None, [str(p) for p in problems]
+    return [str(b) for b in check_decision(parsed, decided(case, trades), tolerance=tol).breaches]
 
-    for lot_id in trades.sold:
-        if lot_id not in lots:
-            found.append(f"sold unknown lot {lot_id}")
-    for security, quantity in trades.bought.items():
-        # rule 1 and 5a
-        if quantity > tol and not case.may_buy(security):
-            found.append(
-                f"rule 1/5a: bought {quantity} {security}, which is not a buy member, "
-                "is no_buy or must_sell, or was sold at a loss in the wash window"
-            )
-        if quantity < -tol:
-            found.append(f"rule 3: negative buy of {security}: {quantity}")
 
-    for lot in case.lots:
-        x = trades.sold.get(lot.id, 0.0)
-        sec = case.securities[lot.security]
-        share_tol = tol * (1.0 + lot.quantity)
-        if x < -share_tol or x > lot.quantity + share_tol:
-            found.append(f"rule 3: sold {x} of lot {lot.id} holding {lot.quantity}")
-        if sec.must_sell and x < lot.quantity - share_tol:
-            found.append(f"rule 2: must_sell lot {lot.id} sold {x} of {lot.quantity}")
-        if x > share_tol and (lot.no_sell or sec.no_sell):
-            found.append(f"rule 2: no_sell lot {lot.id} sold ({x})")
-        elif x > share_tol and not case.may_sell(lot):
-            found.append(f"rule 5b: loss lot {lot.id} sold ({x}) with its wash group bought")
-
-    cash = post_trade_cash(case, trades)
-    if not (p.min_cash * v - money_tol <= cash <= p.max_cash * v + money_tol):
-        found.append(
-            f"rule 4: post-trade cash {cash:.6f} outside [{p.min_cash * v:.6f}, "
-            f"{p.max_cash * v:.6f}]"
-        )
-
-    if case.taxable:  # rule 5c
-        for wash_group in {s.wash_group for s in case.securities.values()}:
-            buys = [
-                s
-                for s, q in trades.bought.items()
-                if q > tol and case.securities[s].wash_group == wash_group
-            ]
-            loss_sales = [
-                lot.id
-                for lot in case.lots
-                if trades.sold.get(lot.id, 0.0) > tol
-                and case.securities[lot.security].wash_group == wash_group
-                and not case.securities[lot.security].must_sell
-                and case.is_loss(lot)
-            ]
-            if buys and loss_sales:
-                found.append(f"rule 5c: bought {buys} while selling {loss_sales} at a loss")
-
-    if p.min_trade_value > 0:  # rule 6
-        for security, sec in case.securities.items():
-            if sec.must_sell:
-                continue
-            buy = trades.bought.get(security, 0.0) * sec.price
-            if money_tol < buy < p.min_trade_value - money_tol:
-                found.append(f"rule 6: buy of {security} worth {buy:.2f}")
-            sell = _sale_value(case, trades, security)
-            whole = sum(lot.quantity * sec.price for lot in case.lots if lot.security == security)
-            if money_tol < sell < p.min_trade_value - money_tol and abs(sell - whole) > money_tol:
-                found.append(f"rule 6: sale of {security} worth {sell:.2f} of {whole:.2f}")
-
-    if p.whole_shares:  # rule 7
-        quantities = list(trades.sold.values()) + list(trades.bought.values())
-        if any(abs(q - round(q)) > tol for q in quantities):
-            found.append(f"rule 7: fractional shares in {quantities}")
-
-    if p.max_turnover is not None:  # rule 8
-        traded = sum(
-            trades.sold.get(lot.id, 0.0) * case.price(lot.security) for lot in case.lots
-        ) + sum(q * case.price(s) for s, q in trades.bought.items())
-        if traded / (2 * v) > p.max_turnover + tol:
-            found.append(f"rule 8: turnover {traded / (2 * v):.6f} > {p.max_turnover}")
-
-    if p.gain_budget is not None:  # rule 9
-        gain = realized_gain(case, trades)
-        if gain > p.gain_budget + money_tol:
-            found.append(f"rule 9: realized gain {gain:.2f} > budget {p.gain_budget}")
-    return found
+def decided(case: Case, trades: Trades) -> list[DecidedTrade]:
+    """The trades as the checker takes them: one sale per security with its lots, buys."""
+    security_of = {lot.id: lot.security for lot in case.lots}
+    sales: dict[str, list[LotPick]] = {}
+    for lot_id, quantity in trades.sold.items():
+        if quantity:
+            sales.setdefault(security_of.get(lot_id, lot_id), []).append(LotPick(lot_id, quantity))
+    out = [
+        DecidedTrade(security, "sell", sum(p.quantity for p in picks), tuple(picks))
+        for security, picks in sales.items()
+    ]
+    out += [DecidedTrade(s, "buy", q) for s, q in trades.bought.items() if q]
+    return out
 
 
 def realized_gain(case: Case, trades: Trades) -> float:
@@ -303,3 +246,33 @@ def after_trades(data: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]
         )
     new["parameters"] = parameters
     return new
+
+
+# The module, not the function `trimtab.engine.rebalance` that the package exports.
+rebalance_module = importlib.import_module("trimtab.engine.rebalance")
+
+
+@contextlib.contextmanager
+def every_answer_checked(*, tol: float = DEFAULT_TOLERANCE) -> Iterator[None]:
+    """While open, every answer the engine finishes is checked against rules 1–9.
+
+    The engine's answers are built on many paths (the LP, the block decision, the wash
+    and minimum-trade heuristics, the MILP search, the fallbacks); a rule one path forgets
+    breaks only the answers that took it. Wrapping the one function every answer passes
+    through (`rebalance._finish`, whichever entry point a test calls: `rebalance`,
+    `optimize_json`) makes every test that reaches such an answer fail, naming the rule,
+    instead of only the tests that happen to look.
+    """
+    original = rebalance_module._finish
+
+    def finish_checked(case: EngineCase, decided: Any) -> Result:
+        result = original(case, decided)
+        breaches = check_result(case, result, tolerance=tol).breaches
+        assert not breaches, "the engine's answer breaks a hard rule: " + "; ".join(
+            map(str, breaches)
+        )
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rebalance_module, "_finish", finish_checked)
+        yield

@@ -10,18 +10,66 @@ benchmarks use).
     >>> with executor("local", workers=2) as (pool, description):
     ...     description
     'local process pool, 2 workers'
+
+Local workers never outlive their run: each records its parent's pid when it starts
+(`_worker_started`), ignores Ctrl-C (the parent stops the run cleanly and tells them),
+and once the parent is gone (kill -9) it finishes the chunk in hand, starts no other,
+and exits; a watchdog thread ends an idle worker within `WATCH` seconds. Every task goes
+through `guarded(function, argument)` so the worker knows when it is busy.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
-__all__ = ["EXECUTORS", "executor"]
+__all__ = ["EXECUTORS", "executor", "guarded"]
 
 EXECUTORS = ("local", "dask")
+WATCH = 1.0  # seconds between an idle worker's looks at its parent
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+# Per local worker process: the parent it serves, and whether a task is in hand.
+_parent: int | None = None
+_busy = threading.Lock()
+
+
+def _parent_gone() -> bool:
+    # An orphan is re-parented (to init or a subreaper): its parent pid changes.
+    return _parent is not None and os.getppid() != _parent
+
+
+def _watch() -> None:
+    while True:
+        threading.Event().wait(WATCH)
+        if _parent_gone() and _busy.acquire(blocking=False):
+            os._exit(0)  # idle, and nobody will ever send another task
+
+
+def _worker_started(parent: int) -> None:
+    global _parent
+    _parent = parent
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch, name="trimtab-parent-watch", daemon=True).start()
+
+
+def guarded(function: Callable[[A], R], argument: A) -> R:
+    """Run one task in a worker; a worker whose parent died does no more after it."""
+    if _parent_gone():
+        os._exit(0)  # a task left in the pipe by a dead parent: nobody wants its result
+    with _busy:
+        result = function(argument)
+    if _parent_gone():
+        os._exit(0)  # the chunk is committed; there is no one to hand the summary to
+    return result
 
 
 @contextmanager
@@ -32,7 +80,12 @@ def executor(
     if kind == "local":
         # spawn: a worker must not inherit the parent's open database connections.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_worker_started,
+            initargs=(os.getpid(),),
+        ) as pool:
             yield pool, f"local process pool, {workers} workers"
         return
     if kind != "dask":

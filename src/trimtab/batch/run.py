@@ -11,9 +11,13 @@ Rule:
   population is every open or held account; its progress *is* the set of `run_outcomes`
   rows, keyed (run, account) UNIQUE, each committed in the same transaction as the
   account's analysis. There is no other progress state to get out of step.
-- Starting a run for a day that has an unfinished run resumes that run (as does
-  `resume=True` for the latest unfinished run of any day): only accounts without an
-  outcome are dispatched.
+- The bookkeeping is the services' (`services.nightly_run`): `start_run` (one run at a
+  time, the day checked, a new run or the unfinished one of the day resumed; only
+  accounts without an outcome are dispatched), each chunk's `analyze_chunk` in a worker,
+  `finish_run`. This module only splits the work, drives the executor, keeps the run's
+  lease alive (`keep_lease` every `HEARTBEAT`) and reports progress.
+- Ctrl-C: chunks not started are cancelled, the workers finish the chunk in hand, the
+  lease is released and the summary says `interrupted`: `trimtab run --resume` goes on.
 - Accounts go to the executor in chunks (`chunk_size`, default 250); each chunk is one
   task (`batch.chunks.analyze_chunk`) with picklable arguments. A chunk that fails
   entirely (the database went away) leaves its accounts without outcomes: the run stays
@@ -21,7 +25,7 @@ Rule:
 - When every account has an outcome the run is finished: its counts by outcome, trades
   and estimated tax are tallied from the outcomes and recorded.
 
-    >>> # summary = run_nightly(url, as_of=day, kind="local", workers=2, actor="ops")
+    >>> # summary = run_nightly(url, as_of=day, principal=Principal.cli("ops"), workers=2)
     >>> # summary.counts -> {"auto_trade": 1480, "review": 310, "suspended": 12, ...}
 """
 
@@ -30,193 +34,245 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, as_completed
-from dataclasses import dataclass, field
-from decimal import Decimal
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 
 from trimtab.batch.chunks import ChunkSummary, ChunkTask, analyze_chunk
-from trimtab.batch.executors import executor
-from trimtab.bootstrap import open_database
-from trimtab.domain.filters import read_filter
-from trimtab.domain.problems import Problem
-from trimtab.services.nightly_ports import RunRecord
+from trimtab.batch.executors import executor, guarded
+from trimtab.bootstrap import Database, open_database
+from trimtab.domain.principal import Principal
+from trimtab.domain.problems import Problem, ProblemKind
+from trimtab.services.nightly_run import (
+    HEARTBEAT,
+    Here,
+    RunEnd,
+    RunRequest,
+    RunStart,
+    RunSummary,
+    finish_run,
+    keep_lease,
+    release_lease,
+    run_end,
+    run_in_progress,
+    start_run,
+)
 
 __all__ = ["DEFAULT_CHUNK", "RunSummary", "run_nightly"]
 
 DEFAULT_CHUNK = 250
+HEARTBEAT_SECONDS = HEARTBEAT.total_seconds()
 Progress = Callable[[int, int], None]  # (accounts done so far, accounts to do)
+Waiting = Callable[[Problem], None]  # told once per poll while another run is in progress
 
 
-@dataclass(frozen=True)
-class RunSummary:
-    run_id: str
-    as_of: dt.date
-    finished: bool
-    resumed: bool
-    executor: str
-    accounts: int  # the population
-    analyzed_now: int  # accounts analyzed by this invocation
-    counts: dict[str, int] = field(default_factory=dict)
-    trades: int = 0
-    estimated_tax: Decimal = Decimal(0)
-    seconds: float = 0.0
-    failures: tuple[tuple[str, str], ...] = ()  # (account, why), first 50
-    missing: int = 0  # accounts still without an outcome
-    chunk_errors: tuple[str, ...] = ()
-    problems: tuple[Problem, ...] = ()
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "run": self.run_id,
-            "as_of": self.as_of.isoformat(),
-            "finished": self.finished,
-            "resumed": self.resumed,
-            "executor": self.executor,
-            "accounts": self.accounts,
-            "analyzed_now": self.analyzed_now,
-            "outcomes": self.counts,
-            "trades": self.trades,
-            "estimated_tax": float(self.estimated_tax),
-            "seconds": round(self.seconds, 3),
-            "failures": [{"account": a, "reason": r} for a, r in self.failures],
-            "not_analyzed": self.missing,
-            "chunk_errors": list(self.chunk_errors),
-            "problems": [p.as_dict() for p in self.problems],
-        }
-
-
-def _new_run_id(runs_that_day: int, as_of: dt.date) -> str:
-    return f"{as_of.isoformat()}.{runs_that_day + 1}"
+def _summary(
+    end: RunEnd,
+    resumed: bool,
+    described: str,
+    analyzed_now: int,
+    *,
+    population: int | None = None,
+    **kwargs: object,
+) -> RunSummary:
+    return RunSummary(
+        end.run.id,
+        end.run.as_of,
+        end.finished,
+        resumed,
+        described,
+        end.run.accounts if population is None else population,
+        analyzed_now,
+        counts=end.tally.counts,
+        trades=end.tally.trades,
+        estimated_tax=end.tally.estimated_tax,
+        failures=tuple((a, f"{s}: {why}") for a, s, why in end.failures),
+        missing=end.missing,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def run_nightly(
     url: str,
     *,
     as_of: dt.date,
-    actor: str,
+    principal: Principal,
     kind: str = "local",
     workers: int = 2,
     scheduler: str | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     resume: bool = False,
+    force_reason: str | None = None,
+    wait_for_other: bool = False,
+    poll: float = 2.0,
+    today: dt.date | None = None,
     progress: Progress | None = None,
+    waiting: Waiting | None = None,
 ) -> RunSummary:
+    """Start (or resume) a run and drive it to its end; see the module doc.
+
+    With `wait_for_other`, a run in progress is waited for (polled every `poll` seconds,
+    `waiting` told each time); when it was this day's run and it finished, its summary is
+    the answer (a second run would redo every account), else the run starts or resumes.
+    """
     started = time.perf_counter()
+    here = Here.this_process()
     db = open_database(url)
+    today = today or dt.datetime.now().astimezone().date()
+    request = RunRequest(as_of, kind, resume, force_reason)
     try:
-        with db.unit_of_work() as uow:
-            repo = uow.nightly
-            policy = repo.policy()
-            texts = repo.firm_filters(policy.filters if policy else ())
-            problems = []
-            for name in policy.filters if policy else ():
-                if name not in texts:
-                    problems.append(
-                        Problem(
-                            f"routing.{name}", "the policy names a filter that no longer exists"
-                        )
-                    )
-                elif read_filter(texts[name])[0] is None:
-                    problems.append(Problem(f"routing.{name}", "the saved filter does not check"))
-            if problems:
+        awaited: str | None = None
+        while True:
+            if awaited is not None and not resume:
+                end = run_end(db.unit_of_work, awaited)
+                if end and end.finished and end.run.as_of == as_of:
+                    return _summary(end, False, end.run.executor, 0, waited_for=awaited)
+            start, problems = start_run(
+                db.unit_of_work, request, principal=principal, here=here, today=today
+            )
+            if start is not None:
+                break
+            in_progress = problems and all(p.kind is ProblemKind.CONFLICT for p in problems)
+            if not (wait_for_other and in_progress):
                 return RunSummary("", as_of, False, False, kind, 0, 0, problems=tuple(problems))
-            found = repo.unfinished_run(None if resume else as_of)
-            if resume and found is None:
-                problem = Problem("run", "there is no unfinished run to resume")
-                return RunSummary("", as_of, False, False, kind, 0, 0, problems=(problem,))
-            population = repo.population()
-            if found is not None:
-                run, resumed = found, True
-                as_of = run.as_of
-            else:
-                same_day = sum(1 for r in repo.runs(limit=1000) if r.as_of == as_of)
-                run = RunRecord(
-                    id=_new_run_id(same_day, as_of),
-                    as_of=as_of,
-                    state="running",
-                    started_at=dt.datetime.now(dt.UTC),
-                    finished_at=None,
-                    actor=actor,
-                    executor=kind,
-                    accounts=len(population),
-                    policy_version=policy.version if policy else None,
-                )
-                resumed = False
-                repo.start_run(run)
-            done = repo.done(run.id)
-            todo = [a for a in population if a not in done]
-            described = kind
-            if resumed:
-                repo.resume_run(run.id, executor=kind, accounts=len(population))
-            uow.commit()
-        if todo:
-            with db.unit_of_work() as uow:
-                uow.nightly.refresh_statistics()  # the chunks' reads depend on the plans
-                uow.commit()
-
-        rules = tuple((r.stage.value, r.filter) for r in policy.rules) if policy else ()
-        filter_texts = tuple(sorted(texts.items()))
-        chunks = [
-            ChunkTask(url, run.id, as_of, n, tuple(todo[i : i + chunk_size]), rules, filter_texts)
-            for n, i in enumerate(range(0, len(todo), chunk_size))
-        ]
-        summaries: list[ChunkSummary] = []
-        errors: list[str] = []
-        if progress:
-            progress(0, len(todo))
-        if chunks:
-            with executor(kind, workers=workers, scheduler=scheduler) as (pool, described):
-                futures: dict[Future[ChunkSummary], ChunkTask] = {
-                    pool.submit(analyze_chunk, task): task for task in chunks
-                }
-                finished_accounts = 0
-                for future in as_completed(futures):
-                    task = futures[future]
-                    try:
-                        summary = future.result()
-                    except Exception as exc:  # a lost chunk: its accounts stay to do
-                        errors.append(
-                            f"chunk {task.chunk} ({len(task.accounts)} accounts from "
-                            f"{task.accounts[0]}): {type(exc).__name__}: {exc}"
-                        )
-                        continue
-                    summaries.append(summary)
-                    finished_accounts += summary.accounts + summary.skipped
-                    if progress:
-                        progress(finished_accounts, len(todo))
-
-        with db.unit_of_work() as uow:
-            repo = uow.nightly
-            counts, trades, tax = repo.tally(run.id)
-            missing = len(set(repo.population()) - repo.done(run.id))
-            failures = repo.failures(run.id)
-            seconds = time.perf_counter() - started
-            finished = missing == 0 and not errors
-            if finished:
-                repo.finish_run(
-                    run.id,
-                    counts=counts,
-                    trades=trades,
-                    estimated_tax=tax,
-                    finished_at=dt.datetime.now(dt.UTC),
-                    seconds=seconds,
-                )
-            uow.commit()
-        return RunSummary(
-            run.id,
-            as_of,
-            finished,
-            resumed,
-            described,
-            len(population),
-            sum(s.accounts for s in summaries),
-            counts=counts,
-            trades=trades,
-            estimated_tax=tax,
-            seconds=seconds,
-            failures=tuple((a, f"{s}: {why}") for a, s, why in failures),
-            missing=missing,
-            chunk_errors=tuple(errors),
+            live = run_in_progress(db.unit_of_work, here=here)
+            awaited = live.id if live else awaited
+            if waiting:
+                waiting(problems[0])
+            time.sleep(poll)
+        return _drive(
+            db,
+            url,
+            start,
+            principal,
+            here,
+            kind,
+            workers,
+            scheduler,
+            chunk_size,
+            started,
+            progress,
         )
     finally:
         db.close()
+
+
+def _drive(
+    db: Database,
+    url: str,
+    start: RunStart,
+    principal: Principal,
+    here: Here,
+    kind: str,
+    workers: int,
+    scheduler: str | None,
+    chunk_size: int,
+    started: float,
+    progress: Progress | None,
+) -> RunSummary:
+    run, todo = start.run, start.todo
+    chunks = [
+        ChunkTask(
+            url,
+            run.id,
+            run.as_of,
+            n,
+            todo[i : i + chunk_size],
+            start.policy,
+            start.filters,
+            principal,
+        )
+        for n, i in enumerate(range(0, len(todo), chunk_size))
+    ]
+    summaries: list[ChunkSummary] = []
+    errors: list[str] = []
+    described = kind
+    interrupted = False
+    if progress:
+        progress(0, len(todo))
+    if chunks:
+        with executor(kind, workers=workers, scheduler=scheduler) as (
+            pool,
+            described,
+        ):
+            futures: dict[Future[ChunkSummary], ChunkTask] = {
+                pool.submit(guarded, analyze_chunk, task): task for task in chunks
+            }
+            try:
+                _collect(db, run.id, here, futures, summaries, errors, len(todo), progress)
+            except (KeyboardInterrupt, LeaseLost) as stop:
+                # Chunks not started are dropped; the ones in hand finish (each commits
+                # whole or not at all) while the pool shuts down on leaving the block.
+                for future in futures:
+                    future.cancel()
+                interrupted = isinstance(stop, KeyboardInterrupt)
+                if isinstance(stop, LeaseLost):
+                    errors.append(str(stop))
+    if interrupted:
+        release_lease(db.unit_of_work, run.id, here=here)
+        end = run_end(db.unit_of_work, run.id)
+        assert end is not None
+        return _summary(
+            end,
+            start.resumed,
+            described,
+            sum(s.accounts for s in summaries),
+            seconds=time.perf_counter() - started,
+            interrupted=True,
+            population=start.population,
+        )
+    end = finish_run(
+        db.unit_of_work,
+        run.id,
+        principal=principal,
+        here=here,
+        seconds=time.perf_counter() - started,
+        lost_chunks=len(errors),
+    )
+    return _summary(
+        end,
+        start.resumed,
+        described,
+        sum(s.accounts for s in summaries),
+        seconds=time.perf_counter() - started,
+        chunk_errors=tuple(errors),
+        population=start.population,
+    )
+
+
+class LeaseLost(Exception):
+    """Another process took the run over (this one was silent past `STALE_AFTER`)."""
+
+
+def _collect(
+    db: Database,
+    run_id: str,
+    here: Here,
+    futures: dict[Future[ChunkSummary], ChunkTask],
+    summaries: list[ChunkSummary],
+    errors: list[str],
+    total: int,
+    progress: Progress | None,
+) -> None:
+    """Gather the chunks as they end, keeping the lease alive between them."""
+    pending = set(futures)
+    done_accounts = 0
+    beat = time.monotonic()
+    while pending:
+        finished, pending = wait(pending, timeout=HEARTBEAT_SECONDS, return_when=FIRST_COMPLETED)
+        if time.monotonic() - beat >= HEARTBEAT_SECONDS:
+            if not keep_lease(db.unit_of_work, run_id, here=here):
+                raise LeaseLost(f"run {run_id} was taken over by another process")
+            beat = time.monotonic()
+        for future in finished:
+            task = futures[future]
+            try:
+                summary = future.result()
+            except Exception as exc:  # a lost chunk: its accounts stay to do
+                errors.append(
+                    f"chunk {task.chunk} ({len(task.accounts)} accounts from "
+                    f"{task.accounts[0]}): {type(exc).__name__}: {exc}"
+                )
+                continue
+            summaries.append(summary)
+            done_accounts += summary.accounts + summary.skipped
+            if progress:
+                progress(done_accounts, total)

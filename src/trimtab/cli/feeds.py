@@ -1,10 +1,11 @@
-"""`trimtab feeds ...`, `trimtab securities ...`, `trimtab corporate-actions ...`.
+"""`trimtab feeds ...`: load files, watch an inbox, monitor file transfers.
 
 Data management from the command line (docs/feeds.md): load files or watch an inbox,
 see a day's file status, register the files each source must send, check the feeds'
-synchronization and data quality, list and classify unknown securities, apply
-corporate actions. Problems are printed one per line with exit code 2, never a
-traceback. The acting user is `cli:<login>`.
+synchronization and data quality. The security master and corporate actions have their
+own command families (`securities`, `corporate_actions`). Which mapping reads a file is
+decided by `trimtab.services.feed_loading`; problems are printed one per line with the
+exit code of their kind (docs/cli.md), never a traceback.
 
     $ trimtab feeds load inbox/lots_2025-06-02.csv
     $ trimtab feeds status --date 2025-06-02
@@ -15,31 +16,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from trimtab.cli.support import actor, fail, ready_database
+from trimtab.cli.support import answer, fail, principal, ready_database
+from trimtab.domain.problems import Problem, ProblemKind
 
 if TYPE_CHECKING:
-    from trimtab.bootstrap import Database
+    from collections.abc import Sequence
+
     from trimtab.domain.feed_records import FeedKind
-    from trimtab.feeds.mappings import SourceMapping
+    from trimtab.domain.holdings import TaxLot
+    from trimtab.services.feed_loading import FeedLoader
     from trimtab.services.load_feed import LoadResult
 
-__all__ = ["corporate_actions_app", "feeds_app", "securities_app"]
+__all__ = ["feeds_app"]
 
 feeds_app = typer.Typer(
     help="Feeds: load files, watch an inbox, monitor file transfers.", no_args_is_help=True
-)
-securities_app = typer.Typer(
-    help="The security master: list and classify unknown securities.", no_args_is_help=True
-)
-corporate_actions_app = typer.Typer(
-    help="Corporate actions: apply splits, spin-offs, mergers and renames.",
-    no_args_is_help=True,
 )
 
 MAPPINGS = typer.Option(
@@ -60,72 +56,66 @@ def _day(value: str | None) -> dt.date:
         raise fail(f"--date: {value!r} is not a YYYY-MM-DD date") from None
 
 
-def _mappings(folder: Path | None) -> dict[str, SourceMapping]:
-    from trimtab.feeds.mappings import load_mapping
-
-    found: dict[str, SourceMapping] = {}
-    if folder is None:
-        return found
-    problems: list[str] = []
-    for path in sorted(folder.glob("*.toml")):
-        mapping, wrong = load_mapping(path)
-        problems += [str(p) for p in wrong]
-        if mapping is not None:
-            found[mapping.source] = mapping
-    if problems:
-        raise fail(*problems)
-    return found
-
-
 def _loader(
-    db: Database, mappings: dict[str, SourceMapping], source: str | None, kind: FeedKind | None
-) -> Callable[[Path], LoadResult]:
-    from trimtab.bootstrap import DATABASE_ERRORS
-    from trimtab.domain.feed_records import FileProblem
+    mappings: Path | None,
+    source: str | None = None,
+    kind: FeedKind | None = None,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+) -> FeedLoader[Any]:
+    from trimtab.bootstrap import feed_loading
+    from trimtab.services.feed_loading import feed_loader
+
+    ports = feed_loading(ready_database())
+    return answer(
+        feed_loader(
+            ports,
+            mappings=mappings,
+            principal=principal(),
+            source=source,
+            kind=kind,
+            dry_run=dry_run,
+            force=force,
+        )
+    )
+
+
+def _exit_code(results: Sequence[LoadResult]) -> int:
+    """One rule for `load` and `watch`: 2 if any file was rejected (invalid), else 4 if
+    any repeated content already loaded (a conflict), else 0."""
     from trimtab.domain.file_transfers import ArrivalOutcome
-    from trimtab.feeds.readers import open_feed
-    from trimtab.services.load_feed import LoadResult, load_feed
 
-    if source is not None and source not in mappings:
-        known = ", ".join(sorted(mappings)) or "none (pass --mappings)"
-        raise fail(f"--source {source}: no mapping of that name; known: {known}")
+    outcomes = {result.outcome for result in results}
+    if ArrivalOutcome.REJECTED in outcomes:
+        return ProblemKind.INVALID.exit_code
+    if ArrivalOutcome.DUPLICATE in outcomes:
+        return ProblemKind.CONFLICT.exit_code
+    return 0
 
-    def load(path: Path) -> LoadResult:
-        mapping = mappings.get(source) if source else None
-        if mapping is None:
-            mapping = next((m for m in mappings.values() if m.kind_of(path.name)), None)
-        feed, problems = open_feed(path, mapping=mapping, kind=kind)
-        if feed is None:
-            return LoadResult(
-                path.name,
-                None,
-                source or "",
-                ArrivalOutcome.REJECTED,
-                0,
-                tuple(problems),
-            )
-        try:
-            return load_feed(db.unit_of_work, feed, actor=actor(), now=_now())
-        except DATABASE_ERRORS as error:
-            # A rule the database enforces and validation does not know (a lot id held
-            # by another account): the transaction rolled back, nothing was written.
-            refused = FileProblem(
-                path.name,
-                0,
-                "",
-                type(error).__name__,
-                f"a file the database accepts ({str(error).splitlines()[0]})",
-            )
-            return LoadResult(
-                path.name, feed.kind, feed.source, ArrivalOutcome.REJECTED, 0, (refused,)
-            )
 
-    return load
+def _lots(lots: Sequence[TaxLot], shown: int = 5) -> str:
+    if not lots:
+        return "0 lots"
+    listed = ", ".join(f"{lot.id} {lot.security} {lot.quantity}" for lot in lots[:shown])
+    more = f", ... {len(lots) - shown} more" if len(lots) > shown else ""
+    return f"{len(lots)} lot{'s' if len(lots) != 1 else ''} ({listed}{more})"
 
 
 def _echo_result(path: Path, result: LoadResult) -> None:
     kind = result.kind or "kind unknown"
-    typer.echo(f"{path.name}: {result.outcome.value} ({kind}, {result.rows} rows)")
+    if result.dry_run:
+        typer.echo(
+            f"{path.name}: dry run, would be {result.outcome.value} ({kind}, {result.rows} "
+            "rows); nothing written"
+        )
+        for change in result.lot_changes:
+            typer.echo(
+                f"  {change.account}: gains {_lots(change.gained)}, loses "
+                f"{_lots(change.lost)}, keeps {change.kept}"
+            )
+    else:
+        typer.echo(f"{path.name}: {result.outcome.value} ({kind}, {result.rows} rows)")
     for problem in result.problems[:50]:
         typer.echo(f"  {problem}")
     if len(result.problems) > 50:
@@ -142,25 +132,31 @@ def feeds_load(
         None, "--kind", help="The feed kind, if the name does not say."
     ),
     mappings: Path | None = MAPPINGS,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Validate; show what each account's lots would gain and lose."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Load a lots file that removes more lots than its mapping allows."
+    ),
 ) -> None:
-    """Validate and load each file in one transaction; exit 2 if any was rejected."""
+    """Validate and load each file in one transaction.
+
+    Exit 2 if any file was rejected, 4 if any repeated a file already loaded, else 0.
+    """
     from trimtab.domain.feed_records import FeedKind
 
     try:
         feed_kind = FeedKind(kind) if kind else None
     except ValueError:
         raise fail(f"--kind must be one of {', '.join(k.value for k in FeedKind)}") from None
-    load = _loader(ready_database(), _mappings(mappings), source, feed_kind)
-    rejected = False
-    for path in paths:
-        if not path.is_file():
-            typer.echo(f"error: {path}: no such file", err=True)
-            rejected = True
-            continue
-        result: LoadResult = load(path)
+    missing = [path for path in paths if not path.is_file()]
+    if missing:
+        raise fail(*(Problem(str(path), "no such file", ProblemKind.NOT_FOUND) for path in missing))
+    loader = _loader(mappings, source, feed_kind, dry_run=dry_run, force=force)
+    results = loader.load_files(paths)
+    for path, result in zip(paths, results, strict=True):
         _echo_result(path, result)
-        rejected |= not result.loaded
-    raise typer.Exit(2 if rejected else 0)
+    raise typer.Exit(_exit_code(results))
 
 
 @feeds_app.command("watch")
@@ -171,18 +167,28 @@ def feeds_watch(
     source: str | None = typer.Option(None, "--source", help="The source's mapping to use."),
     mappings: Path | None = MAPPINGS,
 ) -> None:
-    """Load every file dropped in DIR; move it to archive/ or rejected/ with its report."""
-    from trimtab.feeds.inbox import process_inbox
+    """Load every file dropped in DIR; move it to archive/ or rejected/ with its report.
 
+    Each file's outcome is printed with its reasons, as `load` prints them; watching goes
+    on after a rejection. The exit code (after --once, or when stopped) is `load`'s over
+    every file seen: 2 if any was rejected, 4 if any was a duplicate, else 0.
+    """
     if not inbox.is_dir():
-        raise fail(f"{inbox}: not a folder")
-    load = _loader(ready_database(), _mappings(mappings), source, None)
-    while True:
-        for target, loaded in process_inbox(inbox, load):
-            typer.echo(f"{target.name}: {'archived' if loaded else 'rejected'} -> {target}")
-        if once:
-            return
-        time.sleep(interval)
+        raise fail(Problem(str(inbox), "not a folder", ProblemKind.NOT_FOUND))
+    loader = _loader(mappings, source)
+    seen: list[LoadResult] = []
+    try:
+        while True:
+            for target, result in loader.process_inbox(inbox):
+                _echo_result(target, result)
+                typer.echo(f"  moved to {target}")
+                seen.append(result)
+            if once:
+                break
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+    raise typer.Exit(_exit_code(seen))
 
 
 @feeds_app.command("expect")
@@ -190,18 +196,12 @@ def feeds_expect(
     mappings: Path = typer.Option(..., "--mappings", help="Folder of per-source mappings."),
 ) -> None:
     """Register the files each source must send every business day (its mapping's deadlines)."""
-    from trimtab.domain.file_transfers import ExpectedFile
-    from trimtab.services.file_monitoring import expect_files
+    from trimtab.bootstrap import feed_loading
+    from trimtab.services.feed_loading import expect_from_mappings
 
-    db = ready_database()
-    for name, mapping in sorted(_mappings(mappings).items()):
-        files = [
-            ExpectedFile(name, kind.value, layout.deadline)
-            for kind, layout in mapping.layouts.items()
-            if layout.deadline is not None
-        ]
-        expect_files(db.unit_of_work, name, files, timezone=mapping.timezone, actor=actor())
-        typer.echo(f"{name}: {len(files)} files expected daily ({mapping.timezone})")
+    ports = feed_loading(ready_database())
+    for source in answer(expect_from_mappings(ports, mappings, principal=principal())):
+        typer.echo(f"{source.source}: {source.files} files expected daily ({source.timezone})")
 
 
 @feeds_app.command("status")
@@ -248,6 +248,7 @@ def feeds_status(
 @feeds_app.command("check")
 def feeds_check(
     date: str | None = typer.Option(None, "--date", metavar="YYYY-MM-DD", help="Default today."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object, every finding."),
 ) -> None:
     """The nightly checks: corporate-action synchronization, then data quality."""
     from trimtab.services.data_quality import check_data_quality
@@ -255,12 +256,19 @@ def feeds_check(
 
     day = _day(date)
     db = ready_database()
-    sync = check_synchronization(db.unit_of_work, day=day, actor=actor(), now=_now())
+    sync = check_synchronization(db.unit_of_work, day=day, principal=principal(), now=_now())
     for account, action, reason in sync.suspended:
         typer.echo(f"suspended {account} ({action}): {reason}")
     for account, action in sync.released:
         typer.echo(f"released {account} ({action})")
-    errors = check_data_quality(db.unit_of_work, day=day, actor=actor())
+    errors = check_data_quality(db.unit_of_work, day=day, principal=principal())
+    if as_json:
+        from trimtab.cli.json_output import echo_json
+
+        suspended = [{"account": a, "action": c, "reason": r} for a, c, r in sync.suspended]
+        released = [{"account": a, "action": c} for a, c in sync.released]
+        echo_json({"day": day, "suspended": suspended, "released": released, "data_errors": errors})
+        return
     for e in errors:
         typer.echo(f"{e.account} {e.code.value}: {e.message}")
     typer.echo(f"{len(errors)} data errors on {len({e.account for e in errors})} accounts")
@@ -281,65 +289,3 @@ def feeds_risk_model(
 
     for path in write_model(estimate_demo_model(factors=factors, window=window, name=name), folder):
         typer.echo(str(path))
-
-
-@securities_app.command("unknown")
-def securities_unknown() -> None:
-    """Securities seen in holdings or models but not classified, with the accounts held."""
-    from trimtab.services.security_master import unknown_securities
-
-    found = unknown_securities(ready_database().unit_of_work)
-    if not found:
-        typer.echo("No unknown securities.")
-    for u in found:
-        accounts = ", ".join(u.accounts) or "no accounts"
-        typer.echo(f"{u.ticker:<10} first seen {u.first_seen} via {u.source}; held: {accounts}")
-
-
-@securities_app.command("classify")
-def securities_classify(
-    ticker: str = typer.Argument(...),
-    asset_class: str | None = typer.Option(None, "--asset-class"),
-    sector: str | None = typer.Option(None, "--sector"),
-    proxy: str | None = typer.Option(None, "--proxy", help="Borrow this security's class."),
-    risk_model: str | None = typer.Option(
-        None, "--risk-model", help="Copy the proxy's exposures in it."
-    ),
-) -> None:
-    """Classify a security; the accounts it held out of trading are released."""
-    from trimtab.services.security_master import classify_security
-
-    result = classify_security(
-        ready_database().unit_of_work,
-        ticker,
-        asset_class=asset_class,
-        sector=sector,
-        proxy=proxy,
-        risk_model=risk_model,
-        actor=actor(),
-        now=_now(),
-    )
-    if result.problems:
-        raise fail(*(str(p) for p in result.problems))
-    typer.echo(f"{result.ticker} classified; released: {', '.join(result.released) or 'none'}")
-
-
-@corporate_actions_app.command("apply")
-def corporate_actions_apply(
-    ids: list[str] = typer.Argument(None, metavar="[ID...]", help="Default: every pending one."),
-) -> None:
-    """Apply recorded corporate actions to lots, models, restrictions and equivalence sets."""
-    from trimtab.services.corporate_action_processing import apply_corporate_actions
-
-    results = apply_corporate_actions(
-        ready_database().unit_of_work, ids or None, actor=actor(), now=_now()
-    )
-    if not results:
-        typer.echo("No pending corporate actions.")
-    for r in results:
-        typer.echo(
-            f"{r.action}: {len(r.accounts)} accounts, models {list(r.models)}, "
-            f"sets {list(r.equivalence_sets)}, {r.restrictions} restriction changes"
-        )
-        for note in r.notes:
-            typer.echo(f"  {note}")

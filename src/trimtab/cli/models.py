@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from trimtab.cli.support import actor as cli_actor
-from trimtab.cli.support import fail, ready_database
+from trimtab.cli.support import fail, principal, ready_database
 
 if TYPE_CHECKING:
     from trimtab.domain.resolution import ResolvedTarget
@@ -42,9 +41,6 @@ KIND_NAMES = {
     "target": "target",
 }
 AS_OF = typer.Option(None, "--as-of", help="Resolve with the versions in force on this date.")
-ACTOR = typer.Option(
-    None, "--actor", help="Who makes the change (kept in the history); default cli:<login>."
-)
 
 
 def _date(value: str | None) -> dt.date:
@@ -231,7 +227,6 @@ def customize(
     account: str | None = typer.Option(None, "--account", help="Make this account follow it."),
     reason: str = typer.Option("", "--reason"),
     save: bool = typer.Option(False, "--save", help="Save (default: preview only)."),
-    actor: str | None = ACTOR,
     as_of: str | None = AS_OF,
 ) -> None:
     """Preview a customization (resolved target and limit checks); --save records it."""
@@ -261,7 +256,7 @@ def customize(
     result = record_definitions(
         db.unit_of_work,
         [target],
-        actor=actor or cli_actor(),
+        principal=principal(),
         reason=reason,
         now=dt.datetime.now(dt.UTC),
         effective=when,
@@ -271,7 +266,7 @@ def customize(
     typer.echo(f"saved {child} v{result.versions[0].number}")
     if account is not None:
         problems = assign_target(
-            db.unit_of_work, account, child, actor=actor or cli_actor(), as_of=when
+            db.unit_of_work, account, child, principal=principal(), as_of=when, reason=reason
         )
         if problems:
             raise fail(*problems)
@@ -283,7 +278,6 @@ def change(
     file: Path = typer.Argument(..., help="JSON: {kind, id, definition} or a list of them."),
     reason: str = typer.Option("", "--reason"),
     confirm: bool = typer.Option(False, "--confirm", help="Save even if children are affected."),
-    actor: str | None = ACTOR,
     effective: str | None = typer.Option(None, "--effective", help="In force from (date)."),
 ) -> None:
     """Change definitions (e.g. a parent); reports children pushed outside their limits."""
@@ -299,7 +293,7 @@ def change(
     result = record_definitions(
         ready_database().unit_of_work,
         proposed,
-        actor=actor or cli_actor(),
+        principal=principal(),
         reason=reason,
         now=dt.datetime.now(dt.UTC),
         effective=_date(effective),
@@ -326,10 +320,16 @@ def hub_upload(
     file: Path,
     model: str | None = typer.Option(None, "--model", help="Model id (default PROVIDER-STEM)."),
     asset_class: str | None = typer.Option(None, "--asset-class"),
-    actor: str | None = typer.Option(None, "--actor"),
+    confirm: bool = typer.Option(
+        False, "--confirm", help="Save even if customized children leave their limits."
+    ),
 ) -> None:
-    """Upload a provider's model file (CSV or JSON); validated, then versioned."""
-    from trimtab.feeds.model_files import parse_model_file
+    """Upload a provider's model file (CSV or JSON); validated, then versioned.
+
+    New weights that push customized children outside their limits are not saved: each
+    child is listed with the limit it breaks (exit 2); --confirm saves them anyway.
+    """
+    from trimtab.feeds.model_files import on_file_lines, parse_model_file
     from trimtab.services.model_hub import upload_model
 
     try:
@@ -338,22 +338,44 @@ def hub_upload(
         raise fail(f"{file}: {error.strerror or error}") from None
     parsed, problems = parse_model_file(file.name, text)
     if parsed is None:
-        raise fail(*(f"{file.name}: {p}" for p in problems))
+        raise fail(*(_in_file(file.name, p) for p in problems))
     result = upload_model(
         ready_database().unit_of_work,
         provider,
         model or f"{provider}-{file.stem}".upper(),
         parsed.lines,
-        actor=actor or cli_actor() or provider,
+        principal=principal(),
         now=dt.datetime.now(dt.UTC),
         source=file.name,
         name=parsed.name,
         asset_class=asset_class or parsed.asset_class,
+        confirm_impact=confirm,
     )
+    for impact in result.change.impacts:
+        typer.echo(f"affected child {impact.target}:")
+        for p in impact.problems:
+            typer.echo(f"    {p}")
+    if result.problems:
+        raise fail(*(_in_file(file.name, p) for p in on_file_lines(result.problems, parsed)))
     if not result.change.saved:
-        raise fail(*(f"{file.name}: {p}" for p in result.problems))
+        raise fail(
+            f"{file.name}: the new weights of {result.model} would push "
+            f"{len(result.change.impacts)} customized children outside their limits; "
+            "nothing saved (use --confirm to save anyway)"
+        )
     v = result.change.versions[0]
-    typer.echo(f"model {result.model} v{v.number} recorded from {file.name}")
+    confirmed = (
+        f" (confirmed over {len(result.change.impacts)} children outside their limits)"
+        if result.change.impacts
+        else ""
+    )
+    typer.echo(f"model {result.model} v{v.number} recorded from {file.name}{confirmed}")
+
+
+def _in_file(name: str, problem: object) -> str:
+    """A problem prefixed by the file: `bond.csv line 3, security: ...` for a line."""
+    text = str(problem)
+    return f"{name} {text}" if text.startswith("line ") else f"{name}: {text}"
 
 
 @hub_app.command("providers")
@@ -374,7 +396,6 @@ def hub_add_provider(
     provider: str,
     name: str,
     fee_bps: str = typer.Option(..., "--fee-bps", help="Fee in basis points per year."),
-    actor: str | None = ACTOR,
 ) -> None:
     """Register a model provider and its fee."""
     from trimtab.domain.model_hub import ModelProvider
@@ -386,7 +407,7 @@ def hub_add_provider(
     add_provider(
         ready_database().unit_of_work,
         ModelProvider(provider, name, bps),
-        actor=actor or cli_actor(),
+        principal=principal(),
     )
     typer.echo(f"provider {provider} recorded at {bps} bps/year")
 
@@ -396,7 +417,6 @@ def hub_subscribe(
     provider: str,
     model: str,
     start: str | None = typer.Option(None, "--start"),
-    actor: str | None = ACTOR,
 ) -> None:
     """Subscribe the firm to a provider's model from a date (default today)."""
     from trimtab.domain.model_hub import Subscription
@@ -405,7 +425,7 @@ def hub_subscribe(
     problems = subscribe(
         ready_database().unit_of_work,
         Subscription(provider, model, _date(start)),
-        actor=actor or cli_actor(),
+        principal=principal(),
     )
     if problems:
         raise fail(*problems)

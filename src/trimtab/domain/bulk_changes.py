@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from trimtab.domain.problems import Problem
-from trimtab.domain.settings_catalog import SettingValue, is_restriction
+from trimtab.domain.settings_catalog import SettingValue, is_restriction, normalize_value
 from trimtab.domain.settings_levels import (
     ChangeRequest,
     Level,
@@ -81,6 +81,10 @@ class BulkChangeRequest:
     exempt_accounts: tuple[Exemption, ...] = ()
     exempt_filter: str | None = None  # a second filter: accounts it matches are exempt
     exempt_filter_reason: str = ""
+
+    def __post_init__(self) -> None:
+        # Recorded in the catalog's spelling (`b` is schedule `B`): see normalize_value.
+        object.__setattr__(self, "value", normalize_value(self.setting, self.value))
 
 
 class Outcome(StrEnum):

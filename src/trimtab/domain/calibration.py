@@ -30,10 +30,10 @@ Worked example (a $1,000,000 taxable account, all settings defaulted but one):
     (0.02, 0.5, 500.0)
     >>> round(largest_gain_fraction(params.drift_weight, 0.238), 3)
     0.164
-    >>> resolve_parameters({"tax_sensitivity": "hi"}, {}, account_value=1e6,
-    ...                    tax_status="taxable")[1]  # doctest: +NORMALIZE_WHITESPACE
-    [Problem(path='settings.tax_sensitivity',
-             message="must be one of none, low, medium, high, maximum; got 'hi'")]
+    >>> _, problems = resolve_parameters({"tax_sensitivity": "hi"}, {}, account_value=1e6,
+    ...                                  tax_status="taxable")
+    >>> [str(p) for p in problems]
+    ["settings.tax_sensitivity: must be one of none, low, medium, high, maximum; got 'hi'"]
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from types import MappingProxyType
 
+from trimtab.domain.echo import quote_input
+from trimtab.domain.money import cents
 from trimtab.domain.problems import Problem
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "describe",
     "largest_gain_fraction",
     "resolve_parameters",
+    "spelled",
 ]
 
 # The rates the documented table is computed at: the top US federal rates with the 3.8%
@@ -344,6 +347,7 @@ _OFF_WORDS = frozenset({"off", "none", "no"})
 _BOOL_WORDS = {True: "yes", False: "no"}
 _DOLLARS = re.compile(r"^\$?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*([kKmM]?)$")
 _PERCENT = re.compile(r"^(-?[0-9]+(?:\.[0-9]+)?)\s*%$")
+_PLAIN_NUMBER = re.compile(r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 
 
 class _Unreadable(Exception):
@@ -354,16 +358,20 @@ def _word(value: object) -> str:
     if isinstance(value, bool):
         return _BOOL_WORDS[value]
     if not isinstance(value, str):
-        raise _Unreadable(f"must be a word; got {value!r}")
-    return re.sub(r"[\s\-]+", "_", value.strip().lower())
+        raise _Unreadable(f"must be a word; got {quote_input(value)}")
+    return _as_word(value)
+
+
+def _as_word(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 
 def _number(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Unreadable(f"must be a number; got {value!r}")
+        raise _Unreadable(f"must be a number; got {quote_input(value)}")
     number = float(value)
     if not math.isfinite(number):
-        raise _Unreadable(f"must be a finite number; got {value!r}")
+        raise _Unreadable(f"must be a finite number; got {quote_input(value)}")
     return number
 
 
@@ -372,38 +380,76 @@ def _dollars(value: object) -> float:
     if isinstance(value, str):
         match = _DOLLARS.match(value.strip())
         if match is None:
-            raise _Unreadable(f"must be an amount in dollars like 500 or '$25,000'; got {value!r}")
+            raise _Unreadable(
+                f"must be an amount in dollars like 500 or '$25,000'; got {quote_input(value)}"
+            )
         scale = {"": 1.0, "k": 1e3, "m": 1e6}[match.group(2).lower()]
         amount = float(match.group(1).replace(",", "")) * scale
     else:
         amount = _number(value)
     if amount < 0:
-        raise _Unreadable(f"must be at least $0; got {value!r}")
+        raise _Unreadable(f"must be at least $0; got {quote_input(value)}")
     return amount
 
 
 def _fraction(value: object) -> float:
-    """0.02 or "2%" → 0.02, within [0, 1]."""
+    """0.02, "0.02" or "2%" → 0.02, within [0, 1].
+
+    Text comes from a command line (`--profile NAME:cash_target=0.02`, `settings set`),
+    so a fraction written as text is read like the number it spells.
+    """
     if isinstance(value, str):
-        match = _PERCENT.match(value.strip())
-        if match is None:
-            raise _Unreadable(f"must be a fraction like 0.02 or a percent like '2%'; got {value!r}")
-        fraction = float(match.group(1)) / 100
+        text = value.strip()
+        percent = _PERCENT.match(text)
+        if percent is not None:
+            fraction = float(percent.group(1)) / 100
+        elif _PLAIN_NUMBER.match(text):
+            fraction = float(text)
+        else:
+            raise _Unreadable(
+                f"must be a fraction like 0.02 or a percent like '2%'; got {quote_input(value)}"
+            )
     else:
         fraction = _number(value)
     if not 0 <= fraction <= 1:
         raise _Unreadable(
-            f"must be between 0 and 1 (a fraction like 0.02 or a percent like '2%'); got {value!r}"
+            "must be between 0 and 1 (a fraction like 0.02 or a percent like '2%'); "
+            f"got {quote_input(value)}"
         )
     return fraction
 
 
+def spelled(name: str, value: object) -> object:
+    """A setting's value in the vocabulary's own spelling, when it reads as one.
+
+    The readers forgive case, spaces and dashes (`"Year-Round"` reads as `year_round`);
+    what is recorded should be the word the catalog lists, so a history, a lineage and a
+    bulk change's "unchanged" compare like with like. A value that does not read is
+    returned as typed, for the refusal to quote.
+
+        >>> spelled("tax_sensitivity", "HIGH"), spelled("turnover_limit", "Off")
+        ('high', 'off')
+        >>> spelled("tax_sensitivity", "hi"), spelled("min_trade", 500)
+        ('hi', 500)
+    """
+    setting = VOCABULARY.get(name)
+    if setting is None or not isinstance(value, str):
+        return value
+    word = _as_word(value)
+    if setting.kind is SettingKind.CHOICE and word in setting.choices:
+        return word
+    off_kinds = (SettingKind.DOLLARS_OR_OFF, SettingKind.FRACTION_OR_OFF)
+    if setting.kind in off_kinds and word in _OFF_WORDS:
+        return "off"
+    return value
+
+
 def _fraction_range(value: object) -> tuple[float, float]:
     if not isinstance(value, list | tuple) or len(value) != 2:
-        raise _Unreadable(f"must be a pair [min, max] like ['1%', '5%']; got {value!r}")
+        raise _Unreadable(f"must be a pair [min, max] like ['1%', '5%']; got {quote_input(value)}")
     low, high = _fraction(value[0]), _fraction(value[1])
     if low > high:
-        raise _Unreadable(f"min must not exceed max; got {value!r}")
+        raise _Unreadable(f"min must not exceed max; got {quote_input(value)}")
     return low, high
 
 
@@ -496,7 +542,7 @@ def _read_one(setting: Setting, raw: object) -> object:
         return None
     value = _READERS[setting.kind](raw)
     if setting.kind is SettingKind.CHOICE and value not in setting.choices:
-        raise _Unreadable(f"must be one of {', '.join(setting.choices)}; got {raw!r}")
+        raise _Unreadable(f"must be one of {', '.join(setting.choices)}; got {quote_input(raw)}")
     return value
 
 
@@ -604,21 +650,23 @@ def _check_explicit(name: str, value: object) -> tuple[object, Problem | None]:
     if rule is None:
         if isinstance(value, bool):
             return value, None
-        return None, Problem(path, f"must be true or false; got {value!r}")
+        return None, Problem(path, f"must be true or false; got {quote_input(value)}")
     if value is None:
         if rule.nullable:
             return None, None
         return None, Problem(path, "must be a number, not null")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         kind = "a finite number or null (off)" if rule.nullable else "a finite number"
-        return None, Problem(path, f"must be {kind}; got {value!r}")
+        return None, Problem(path, f"must be {kind}; got {quote_input(value)}")
     number = float(value)
     too_low = rule.low is not None and number < rule.low
     too_high = rule.high is not None and number > rule.high
     if too_low or too_high:
         if rule.high is None:
-            return None, Problem(path, f"must be at least {rule.low:g}; got {value!r}")
-        return None, Problem(path, f"must be between {rule.low:g} and {rule.high:g}; got {value!r}")
+            return None, Problem(path, f"must be at least {rule.low:g}; got {quote_input(value)}")
+        return None, Problem(
+            path, f"must be between {rule.low:g} and {rule.high:g}; got {quote_input(value)}"
+        )
     return number, None
 
 
@@ -643,7 +691,7 @@ def resolve_parameters(
         problems.append(
             Problem(
                 "account.tax_status",
-                f"must be one of {', '.join(_TAX_STATUSES)}; got {tax_status!r}",
+                f"must be one of {', '.join(_TAX_STATUSES)}; got {quote_input(tax_status)}",
             )
         )
     resolved = _translate(
@@ -692,8 +740,8 @@ def _pct(fraction: float, places: int = 1) -> str:
 
 
 def _usd(amount: float) -> str:
-    cents = round(amount, 2)
-    return f"${cents:,.0f}" if cents == round(cents) else f"${cents:,.2f}"
+    rounded = cents(amount)
+    return f"${rounded:,.0f}" if rounded == round(rounded) else f"${rounded:,.2f}"
 
 
 def _tax_sensitivity_meaning(r: _Reading, account_value: float | None) -> str:

@@ -13,7 +13,7 @@ one product for another; a *direct index* is simply a model of many stocks.
     >>> m, problems = model_from_lines("M1", "Core", [("VOO", Decimal("0.6")),
     ...     ("BND", Decimal("0.3")), ("VOO", Decimal("0.1"))], known={"VOO", "BND"})
     >>> m is None, [str(p) for p in problems]
-    (True, ['lines[2].security: VOO appears twice (first on line 0)'])
+    (True, ['lines[2].security: VOO appears twice (first as lines[0])'])
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ def model_from_lines(
             problems.append(
                 Problem(
                     f"lines[{i}].security",
-                    f"{ticker} appears twice (first on line {first_line[ticker]})",
+                    # `lines[i]` in the message as in the path: an entry point that
+                    # read the lines from a file renumbers both as the file shows them.
+                    f"{ticker} appears twice (first as lines[{first_line[ticker]}])",
                 )
             )
             continue

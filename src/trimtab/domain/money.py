@@ -8,6 +8,9 @@ that shows dollars rounds them the same way.
     Decimal('0.3')
     >>> round_cents(Decimal("2.675"))
     Decimal('2.68')
+
+The engine and the reports compute in float; their figures are rounded for an answer by
+`cents` (dollars) and `round_float` (rates, objective terms), never by a bare `round`.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 __all__ = [
     "CENT",
+    "STORED_QUANTUM",
     "ZERO",
     "as_float",
+    "cents",
     "round_cents",
+    "round_float",
     "round_shares",
+    "round_stored",
     "to_decimal",
 ]
 
@@ -27,6 +34,8 @@ ZERO = Decimal(0)
 CENT = Decimal("0.01")
 # Fractional shares are carried to a millionth: custodians report at most 6 places.
 SHARE_QUANTUM = Decimal("0.000001")
+# Money, rates and fractions are stored to a millionth (NUMERIC(20, 6) columns).
+STORED_QUANTUM = Decimal("0.000001")
 
 
 def to_decimal(value: Decimal | float | int | str) -> Decimal:
@@ -51,3 +60,32 @@ def round_shares(quantity: Decimal) -> Decimal:
 def as_float(amount: Decimal, *, places: int = 6) -> float:
     """A Decimal as a JSON-friendly float, rounded to `places` to drop binary noise."""
     return float(round(amount, places))
+
+
+def round_stored(amount: Decimal) -> Decimal:
+    """A figure to the store's precision (a millionth), half-even as Decimal's default.
+
+    >>> round_stored(Decimal("1.23456750"))
+    Decimal('1.234568')
+    """
+    return amount.quantize(STORED_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+def round_float(amount: float, places: int) -> float:
+    """A float figure for an answer, rounded to `places`; never −0.0 (it would print "-0").
+
+    Rounds the float's binary value half-even, as Python's `round` does.
+
+    >>> round_float(1.23456789, 6), round_float(-0.0000001, 6)
+    (1.234568, 0.0)
+    """
+    return round(amount, places) + 0.0  # + 0.0 turns −0.0 into 0.0
+
+
+def cents(amount: float) -> float:
+    """Float dollars (the engine's, a report's) rounded to cents for an answer.
+
+    >>> cents(1234.5678), cents(-0.001)
+    (1234.57, 0.0)
+    """
+    return round_float(amount, 2)

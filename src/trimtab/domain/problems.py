@@ -20,10 +20,12 @@ exit code, the web app with a status code): `invalid` input (the default), `not_
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["Problem", "ProblemKind"]
+__all__ = ["Problem", "ProblemKind", "unknown_fields"]
 
 
 class ProblemKind(StrEnum):
@@ -71,3 +73,30 @@ class Problem:
 
     def as_dict(self) -> dict[str, str]:
         return {"path": self.path, "message": self.message}
+
+
+def unknown_fields(
+    document: Mapping[str, object], known: Collection[str], path: str = ""
+) -> list[Problem]:
+    """One problem per key of `document` that is not in `known`, with the likely fix.
+
+    A public JSON contract is strict: a misspelt optional field ("must_sel") would
+    otherwise be dropped without a word and change the answer. Keys are reported in the
+    document's order, at their own path, with the closest known names as the fix.
+
+        >>> [str(p) for p in unknown_fields({"setings": {}, "as_of": 1}, ["settings", "as_of"])]
+        ["setings: unknown field 'setings' (did you mean 'settings'?)"]
+        >>> [str(p) for p in unknown_fields({"zz": 1}, ["id", "price"], "securities[0]")]
+        ["securities[0].zz: unknown field 'zz' (known: 'id', 'price')"]
+    """
+    problems = []
+    for key in document:
+        if key in known:
+            continue
+        # A pasted document can carry a 100,000-character key: echo its start only.
+        name = str(key) if len(str(key)) <= 40 else str(key)[:37] + "..."
+        near = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]!r}?" if near else "known: " + ", ".join(map(repr, known))
+        where = f"{path}.{name}" if path else name
+        problems.append(Problem(where, f"unknown field {name!r} ({hint})"))
+    return problems

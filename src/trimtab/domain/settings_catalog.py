@@ -7,39 +7,52 @@ and the accepted values. The rebalancing settings' vocabulary belongs to calibra
 `resolve_parameters` to read the one value and keeps the problems about that setting.
 Three families live here because the optimizer does not read them:
 
-- `commission_schedule`: the name of the schedule the firm bills trades with ("A", "B";
-  default "standard");
+- `commission_schedule`: the schedule the firm bills trades with, one of
+  `COMMISSION_SCHEDULES` ("standard", the default, and "A" to "D"; case is forgiven and
+  the catalog's spelling recorded);
 - review thresholds: `review_above_value` ($), `review_above_turnover` (fraction or %),
   `review_above_tax` ($), each `off` by default: an account whose proposal is above any
   of them goes to the review queue;
 - restrictions: `restriction.<TICKER>` = `no_buy`, `no_sell` or `must_sell`. Unlike the
   others, restrictions from all levels combine (any level's no-buy blocks the buy), by
-  the rule in `trimtab.domain.restrictions`.
+  the rule in `trimtab.domain.restrictions`. The ticker must be in the firm's security
+  master (`check_restriction_security`, called by the use case that can look it up): a
+  restriction on a ticker nobody holds or can buy would silently restrict nothing.
 
-    >>> validate_setting("tax_sensitivity", "hi")  # doctest: +NORMALIZE_WHITESPACE
-    [Problem(path='settings.tax_sensitivity',
-             message="must be one of none, low, medium, high, maximum; got 'hi'")]
+A value is recorded in the catalog's spelling (`normalize_value`): `HIGH` is `high`,
+`b` is schedule `B`, `NO-BUY` is `no_buy`, so histories and bulk changes compare alike.
+
+    >>> [str(p) for p in validate_setting("tax_sensitivity", "hi")]
+    ["settings.tax_sensitivity: must be one of none, low, medium, high, maximum; got 'hi'"]
     >>> validate_setting("restriction.IBM", "no_buy"), default_value("tax_sensitivity")
     ([], 'medium')
+    >>> normalize_value("tax_sensitivity", "HIGH"), normalize_value("commission_schedule", "b")
+    ('high', 'B')
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from trimtab.domain.calibration import VOCABULARY, resolve_parameters
+from trimtab.domain.calibration import spelled as calibration_spelling
+from trimtab.domain.echo import quote_input
 from trimtab.domain.problems import Problem
 from trimtab.domain.restrictions import Kind
 
 __all__ = [
     "COMMISSION_SCHEDULE",
+    "COMMISSION_SCHEDULES",
     "RESTRICTION_PREFIX",
     "REVIEW_THRESHOLDS",
     "SettingValue",
+    "check_restriction_security",
     "default_value",
     "is_restriction",
     "known_settings",
+    "normalize_value",
     "validate_setting",
 ]
 
@@ -47,6 +60,9 @@ __all__ = [
 SettingValue = str | int | float | bool | tuple[str | int | float, ...]
 
 COMMISSION_SCHEDULE = "commission_schedule"
+# The schedules trades can be billed with. Commission schedules are not yet firm data
+# (docs/nightly.md, known limits): a firm's new schedule is added here.
+COMMISSION_SCHEDULES = ("standard", "A", "B", "C", "D")
 RESTRICTION_PREFIX = "restriction."
 REVIEW_THRESHOLDS = {
     "review_above_value": "dollars",
@@ -58,7 +74,6 @@ _OWN_DEFAULTS: dict[str, SettingValue] = {
     COMMISSION_SCHEDULE: "standard",
     **dict.fromkeys(REVIEW_THRESHOLDS, OFF),
 }
-_SCHEDULE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}")
 _TICKER = re.compile(r"[A-Z0-9][A-Z0-9./-]{0,14}")
 # Any account will do: a single setting's vocabulary does not depend on the account.
 _PROBE_VALUE = 1_000_000.0
@@ -93,33 +108,100 @@ def validate_setting(name: str, value: object) -> list[Problem]:
         )
         return [p for p in problems if p.path == path]
     if name == COMMISSION_SCHEDULE:
-        if isinstance(value, str) and _SCHEDULE_NAME.fullmatch(value):
+        if _schedule(value) is not None:
             return []
-        return [Problem(path, f"must be a schedule name like 'B' (letters, digits); got {value!r}")]
+        schedules = ", ".join(COMMISSION_SCHEDULES)
+        return [Problem(path, f"must be a schedule, one of {schedules}; got {quote_input(value)}")]
     if name in REVIEW_THRESHOLDS:
         return _validate_threshold(path, REVIEW_THRESHOLDS[name], value)
     if is_restriction(name):
         ticker = name.removeprefix(RESTRICTION_PREFIX)
         problems = []
         if not _TICKER.fullmatch(ticker):
-            problems.append(Problem(path, f"{ticker!r} is not a ticker (upper case, e.g. IBM)"))
+            problems.append(
+                Problem(path, f"{quote_input(ticker)} is not a ticker (upper case, e.g. IBM)")
+            )
         kinds = [k.value for k in Kind]
-        if value not in kinds:
-            problems.append(Problem(path, f"must be one of {', '.join(kinds)}; got {value!r}"))
+        if not isinstance(value, str) or normalize_value(name, value) not in kinds:
+            problems.append(
+                Problem(path, f"must be one of {', '.join(kinds)}; got {quote_input(value)}")
+            )
         return problems
     known = ", ".join(known_settings())
     return [Problem(path, f"unknown setting; known: {known}, restriction.<TICKER>")]
 
 
+def normalize_value(name: str, value: SettingValue) -> SettingValue:
+    """The value in the catalog's spelling when it reads as one, else as typed.
+
+    Case, spaces and dashes are forgiven when reading (`HIGH`, `Year-Round`, `b`,
+    `NO-BUY`, `OFF`); the recorded value is the catalog's word, so two spellings of one
+    choice never look like two values. A value outside the catalog is left as typed, for
+    the refusal to quote.
+    """
+    if name in VOCABULARY:
+        spelled = calibration_spelling(name, value)
+        return spelled if isinstance(spelled, str) else value
+    if not isinstance(value, str):
+        return value
+    if name == COMMISSION_SCHEDULE:
+        return _schedule(value) or value
+    word = re.sub(r"[\s\-]+", "_", value.strip().lower())
+    if name in REVIEW_THRESHOLDS and word == OFF:
+        return OFF
+    if is_restriction(name) and word in {k.value for k in Kind}:
+        return word
+    return value
+
+
+def check_restriction_security(name: str, is_known: Callable[[str], bool]) -> list[Problem]:
+    """A restriction names a security of the firm's master (`is_known(ticker)`).
+
+    The use case looks the ticker up (its unit of work reads the security master); a
+    malformed ticker is `validate_setting`'s to refuse, so it is not looked up here.
+
+        >>> known = {"IBM"}.__contains__
+        >>> [p.message for p in check_restriction_security("restriction.ZZZZ", known)]
+        ['ZZZZ is not in the security master; check the ticker, or add the security first']
+    """
+    if not is_restriction(name):
+        return []
+    ticker = name.removeprefix(RESTRICTION_PREFIX)
+    if not _TICKER.fullmatch(ticker) or is_known(ticker):
+        return []
+    return [
+        Problem(
+            f"settings.{name}",
+            f"{ticker} is not in the security master; check the ticker, or add the security first",
+        )
+    ]
+
+
+def _schedule(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    wanted = value.strip().casefold()
+    return next((s for s in COMMISSION_SCHEDULES if s.casefold() == wanted), None)
+
+
 def _validate_threshold(path: str, kind: str, value: object) -> list[Problem]:
-    if value == OFF:
+    if isinstance(value, str) and value.strip().lower() == OFF:
         return []
     number = _as_number(value)
     if number is None or number < 0:
         example = "25000" if kind == "dollars" else "0.05 or '5%'"
-        return [Problem(path, f"must be off, or a {kind} amount ≥ 0 like {example}; got {value!r}")]
+        return [
+            Problem(
+                path,
+                f"must be off, or a {kind} amount ≥ 0 like {example}; got {quote_input(value)}",
+            )
+        ]
     if kind == "fraction" and number > 1:
-        return [Problem(path, f"must be a fraction between 0 and 1 (or a percent); got {value!r}")]
+        return [
+            Problem(
+                path, f"must be a fraction between 0 and 1 (or a percent); got {quote_input(value)}"
+            )
+        ]
     return []
 
 

@@ -49,6 +49,7 @@ from trimtab.domain.settings_catalog import (
     default_value,
     is_restriction,
     known_settings,
+    normalize_value,
     validate_setting,
 )
 
@@ -115,6 +116,11 @@ class ChangeRequest:
     value: SettingValue | None  # None clears the scope's value
     reason: str
     reverts: int | None = None
+
+    def __post_init__(self) -> None:
+        # Recorded in the catalog's spelling (`HIGH` is `high`): see normalize_value.
+        if self.value is not None:
+            object.__setattr__(self, "value", normalize_value(self.setting, self.value))
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,11 +33,10 @@ import numpy.typing as npt
 
 from trimtab.domain.calibration import ResolvedParameters
 from trimtab.domain.holdings import is_long_term
+from trimtab.domain.wash_sales import WASH_SALE_WINDOW
 from trimtab.engine.case import Case
 
-__all__ = ["WASH_WINDOW_DAYS", "AccountArrays", "build_arrays"]
-
-WASH_WINDOW_DAYS = 30
+__all__ = ["AccountArrays", "build_arrays"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.intp]
@@ -166,7 +165,7 @@ def build_arrays(case: Case) -> AccountArrays:
     )
 
     # Wash-sale window: household trades and this account's new lots both count as buys.
-    window_start = case.as_of - dt.timedelta(days=WASH_WINDOW_DAYS)
+    window_start = case.as_of - WASH_SALE_WINDOW
     in_window = [t for t in case.recent_trades if window_start <= t.date <= case.as_of]
     securities = {s.id: s for s in case.securities}
 

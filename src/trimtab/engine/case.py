@@ -4,11 +4,18 @@ Problem: a case arrives as untrusted JSON (a file, a support ticket, a batch row
 engine must either get a complete, consistent picture of the account or tell the user
 every mistake at once, each with the JSON path to fix, never a stack trace.
 
-Rule: `parse_case` checks every field of shared/spec/rebalance-case.md and returns
-`(case, problems)`; `case` is None whenever `problems` is not empty. Plain-English
-`settings` and explicit `parameters` are resolved by `trimtab.domain.calibration`, whose
-problems are reported with the same paths (`settings.tax_sensitivity`,
-`parameters.min_cash`). Unknown keys are ignored (the contract may grow).
+Rule: `parse_case` checks every field of the contract (docs/contracts/rebalance-case.md,
+schema `trimtab/contracts/rebalance-case.schema.json`) and returns `(case, problems)`;
+`case` is None whenever `problems` is not empty. Plain-English `settings` and explicit
+`parameters` are resolved by `trimtab.domain.calibration`, whose problems are reported
+with the same paths (`settings.tax_sensitivity`, `parameters.min_cash`).
+
+The contract is strict: a key that `CASE_FIELDS` does not list for its object is
+invalid ("unknown field 'setings' (did you mean 'settings'?)"), because a misspelt
+optional field ("must_sel") would otherwise be dropped silently and change the answer.
+Targets may sum to more than 1 by `TARGET_SUM_TOLERANCE` (a provider's rounding): they
+are used as given, and the excess comes out of cash's implied share 1 − Σ targets (read
+as 0; cash stays within min_cash/max_cash as always).
 
 Fields this engine adds to the contract (all optional):
 - `securities[i].no_sell` (every lot of the security) and `lots[j].no_sell` (one lot);
@@ -33,17 +40,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from trimtab.domain.calibration import ResolvedParameters, resolve_parameters
-from trimtab.domain.problems import Problem
+from trimtab.domain.allocations import WEIGHT_TOLERANCE
+from trimtab.domain.calibration import VOCABULARY, ResolvedParameters, resolve_parameters
+from trimtab.domain.problems import Problem, unknown_fields
 
 if TYPE_CHECKING:
     from trimtab.engine.arrays import AccountArrays
 
 __all__ = [
+    "CASE_FIELDS",
+    "TARGET_SUM_TOLERANCE",
     "TAX_STATUSES",
     "AccountInput",
     "Case",
@@ -57,8 +68,53 @@ __all__ = [
 ]
 
 TAX_STATUSES = ("taxable", "tax_deferred", "tax_exempt")
-# A target sum over 1 by float noise (0.6 + 0.3 + 0.1) is not a mistake.
-_TARGET_SUM_TOLERANCE = 1e-9
+# Weights rounded by a provider (0.333333 × 3 + ...) overshoot 1 by a few millionths;
+# the same basis point of slack as models and allocations (one definition, in domain).
+TARGET_SUM_TOLERANCE = WEIGHT_TOLERANCE
+
+# Every field the contract defines, per object ("[]": each element of that list); the
+# JSON Schema (trimtab/contracts/rebalance-case.schema.json) lists exactly these.
+CASE_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "": (
+            "as_of",
+            "account",
+            "tax",
+            "securities",
+            "groups",
+            "lots",
+            "recent_trades",
+            "settings",
+            "parameters",
+            "factor_model",
+        ),
+        "account": ("id", "tax_status", "cash"),
+        "tax": ("short_term_rate", "long_term_rate"),
+        "securities[]": (
+            "id",
+            "price",
+            "cost_rate",
+            "wash_group",
+            "no_buy",
+            "no_sell",
+            "must_sell",
+        ),
+        "groups[]": ("id", "members", "buy", "target", "band"),
+        "lots[]": (
+            "id",
+            "security",
+            "quantity",
+            "cost_basis",
+            "acquired",
+            "no_sell",
+            "holding_period_start",
+        ),
+        "recent_trades[]": ("security", "side", "date", "quantity", "realized_gain", "wash_group"),
+        "settings": tuple(VOCABULARY),
+        "parameters": tuple(f.name for f in fields(ResolvedParameters)),
+        "factor_model": ("factors", "exposures", "covariance", "specific_variance"),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +227,13 @@ class _Reader:
     def add(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
 
-    def obj(self, value: object, path: str) -> Mapping[str, object] | None:
+    def obj(
+        self, value: object, path: str, known: Sequence[str] | None = None
+    ) -> Mapping[str, object] | None:
+        """The object at `path`; with `known`, any other key in it is a problem."""
         if isinstance(value, Mapping):
+            if known is not None:
+                self.problems.extend(unknown_fields(value, known, path))
             return value
         if value is None and path:
             self.add(path, "is required")
@@ -275,7 +336,7 @@ def _show(value: object) -> str:
 def parse_case(data: object) -> tuple[Case | None, list[Problem]]:
     """Read a case from parsed JSON; return it with no problems, or None with all of them."""
     r = _Reader()
-    root = r.obj(data, "")
+    root = r.obj(data, "", CASE_FIELDS[""])
     if root is None:
         return None, r.problems
 
@@ -290,8 +351,10 @@ def parse_case(data: object) -> tuple[Case | None, list[Problem]]:
     recent = _read_recent_trades(r, root, as_of)
     factor_model = _read_factor_model(r, root.get("factor_model"), known)
 
-    settings = r.obj(root.get("settings") or {}, "settings") or {}
-    explicit = r.obj(root.get("parameters") or {}, "parameters") or {}
+    # Unknown names are reported here, in the contract's words, and kept from calibration
+    # (which would report them again in its own).
+    settings = _known(r, root.get("settings"), "settings")
+    explicit = _known(r, root.get("parameters"), "parameters")
     price = {s.id: s.price for s in securities}
     account_value = (account.cash if account else 0.0) + sum(
         lot.quantity * price.get(lot.security, 0.0) for lot in lots
@@ -322,8 +385,14 @@ def parse_case(data: object) -> tuple[Case | None, list[Problem]]:
     return case, []
 
 
+def _known(r: _Reader, value: object, key: str) -> dict[str, object]:
+    """The object's entries the contract names (the others are reported as unknown)."""
+    obj = r.obj(value or {}, key, CASE_FIELDS[key]) or {}
+    return {k: v for k, v in obj.items() if k in CASE_FIELDS[key]}
+
+
 def _read_account(r: _Reader, value: object) -> AccountInput | None:
-    obj = r.obj(value, "account")
+    obj = r.obj(value, "account", CASE_FIELDS["account"])
     if obj is None:
         return None
     ident = r.text(obj, "id", "account.id")
@@ -346,7 +415,7 @@ def _read_tax(r: _Reader, value: object, *, required: bool) -> TaxRates | None:
             r.add("tax", "is required for a taxable account (short_term_rate, long_term_rate)")
             return None
         return TaxRates()
-    obj = r.obj(value, "tax")
+    obj = r.obj(value, "tax", CASE_FIELDS["tax"])
     if obj is None:
         return None
     rates = [
@@ -371,7 +440,7 @@ def _read_securities(r: _Reader, root: Mapping[str, object]) -> list[SecurityInp
     seen: set[str] = set()
     for i, item in enumerate(r.array(root, "securities", "securities")):
         path = f"securities[{i}]"
-        obj = r.obj(item, path)
+        obj = r.obj(item, path, CASE_FIELDS["securities[]"])
         if obj is None:
             continue
         ident = r.text(obj, "id", f"{path}.id")
@@ -407,7 +476,7 @@ def _read_lots(
     seen: set[str] = set()
     for i, item in enumerate(r.array(root, "lots", "lots")):
         path = f"lots[{i}]"
-        obj = r.obj(item, path)
+        obj = r.obj(item, path, CASE_FIELDS["lots[]"])
         if obj is None:
             continue
         ident = r.text(obj, "id", f"{path}.id")
@@ -443,10 +512,12 @@ def _read_groups(
     out: list[GroupInput] = []
     seen: set[str] = set()
     member_of: dict[str, str] = {}
-    total_target = 0.0
+    # Summed as the decimals typed (float's shortest repr), so 0.6 + 0.4001 is exactly
+    # 1.0001, at the tolerance, and the message shows the excess digit for digit.
+    total_target = Decimal(0)
     for i, item in enumerate(r.array(root, "groups", "groups")):
         path = f"groups[{i}]"
-        obj = r.obj(item, path)
+        obj = r.obj(item, path, CASE_FIELDS["groups[]"])
         if obj is None:
             continue
         ident = r.text(obj, "id", f"{path}.id")
@@ -485,7 +556,7 @@ def _read_groups(
         if ident is None or target is None:
             continue
         seen.add(ident)
-        total_target += target
+        total_target += Decimal(repr(target))
         out.append(
             GroupInput(
                 ident,
@@ -495,8 +566,14 @@ def _read_groups(
                 None if band is None or band < 0 else band,
             )
         )
-    if total_target > 1 + _TARGET_SUM_TOLERANCE:
-        r.add("groups", f"targets sum to {total_target:.6g}; they must sum to at most 1")
+    if total_target > 1 + TARGET_SUM_TOLERANCE:
+        # At least six places, more when the excess needs them (1.0001000001).
+        places = max(6, -int(total_target.normalize().as_tuple().exponent))
+        r.add(
+            "groups",
+            f"targets sum to {total_target:.{places}f}; they must sum to at most 1 "
+            f"(+{TARGET_SUM_TOLERANCE:.0e} rounding tolerance)",
+        )
     return out
 
 
@@ -506,7 +583,7 @@ def _read_recent_trades(
     out: list[RecentTrade] = []
     for i, item in enumerate(r.array(root, "recent_trades", "recent_trades")):
         path = f"recent_trades[{i}]"
-        obj = r.obj(item, path)
+        obj = r.obj(item, path, CASE_FIELDS["recent_trades[]"])
         if obj is None:
             continue
         security = r.text(obj, "security", f"{path}.security")
@@ -534,7 +611,7 @@ def _read_factor_model(
 ) -> FactorModel | None:
     if value is None:
         return None
-    obj = r.obj(value, "factor_model")
+    obj = r.obj(value, "factor_model", CASE_FIELDS["factor_model"])
     if obj is None:
         return None
     names = r.array(obj, "factors", "factor_model.factors")

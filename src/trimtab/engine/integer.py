@@ -15,7 +15,8 @@ Otherwise, starting from the relaxation's solution (the better decision is kept)
    best kept; with more, each group takes the side whose loss in the relaxation is smaller
    (the net harvest benefit given up, against the drift its buy was fixing), then the
    closest calls are flipped one at a time while that helps. Conflicts a re-solve creates
-   are resolved the same way, a few rounds at most.
+   are resolved the same way, a few rounds at most. Each group then keeps the side the
+   conflict-free decision took (`_hold_wash_sides`), so no later re-solve can start one.
 2. Minimum trade value m: a buy or a security's sale below m is lifted to m (or to the
    whole position when that is below m) if it is at least half way there, else dropped;
    the rest is re-solved; repeated until no trade is below m (dropping everything left
@@ -128,6 +129,28 @@ class _Search:
         for w, s in sides.items():
             cols = self.wash_columns(w, s)
             self.solver.set_columns(cols, np.zeros(len(cols)), np.zeros(len(cols)))
+
+
+def _hold_wash_sides(search: _Search, x: Floats) -> None:
+    """Keep every wash group on the side x, a decision free of 5(c) conflicts, has taken.
+
+    The minimum-trade passes re-solve with trades lifted and dropped; a re-solve is free
+    to buy a member of a wash group whose loss lot x sells, or to sell a loss lot of one
+    whose member x buys, and nothing after it would undo that conflict. Closing those
+    columns keeps x itself feasible, so no re-solve loses a lawful decision it could
+    reach from x; a group x leaves idle on both sides stays open (a re-solve may need it,
+    and `_min_trade` refuses a re-solve that opens both).
+    """
+    a, model = search.a, search.model
+    if not a.taxable:
+        return
+    loss = _loss_lots(a)
+    n_wash = len(a.wash_ids)
+    selling = np.bincount(a.sec_wash[a.lot_sec[loss & (x[: model.n_lot] > _EPS)]], minlength=n_wash)
+    buying = np.bincount(a.sec_wash[a.buy_sec[x[model.buy] > _EPS]], minlength=n_wash)
+    sides = {int(w): "sell" for w in np.flatnonzero(selling)}
+    sides.update({int(w): "buy" for w in np.flatnonzero(buying)})
+    search.fix_sides(sides)
 
 
 def _side_losses(a: AccountArrays, model: LpModel, x: Floats, w: int) -> tuple[float, float]:
@@ -257,7 +280,10 @@ def _min_trade(search: _Search, out: LpOutcome) -> LpOutcome | None:
                 changed = _apply_min_trade(search, *bounds, m, whole)
                 attempt = solver.solve()
                 _restore(search, changed)
-                if attempt.ok and (best is None or attempt.objective < best[0].objective - 1e-9):
+                # Only an attempt re-opening idle columns can start a 5(c) conflict
+                # (`_hold_wash_sides` closed the rest): it is not a decision.
+                lawful = attempt.ok and not wash_conflicts(a, model, attempt.x).size
+                if lawful and (best is None or attempt.objective < best[0].objective - 1e-9):
                     best = (attempt, bounds)
             if best is not None:
                 break
@@ -459,6 +485,7 @@ def _heuristic(
     out, bound = _resolve_wash(search, tie_break(a, solver, relaxed))
     if out is None:
         return None, bound
+    _hold_wash_sides(search, out.x)
     out = _min_trade(search, tie_break(a, solver, out))
     if out is None:
         return None, bound

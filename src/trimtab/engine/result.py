@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from trimtab.domain.money import cents, round_float
 from trimtab.domain.problems import Problem
 
 __all__ = [
@@ -38,11 +39,11 @@ __all__ = [
 
 
 def _money(x: float) -> float:
-    return round(x, 2) + 0.0  # + 0.0 turns −0.0 into 0.0
+    return cents(x)
 
 
 def _fine(x: float) -> float:
-    return round(x, 6) + 0.0
+    return round_float(x, 6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +189,7 @@ class SolverStats:
     def as_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
-            "seconds": round(self.seconds, 6),
+            "seconds": round_float(self.seconds, 6),
             "bound": _fine(self.bound),
             "gap": _fine(self.gap),
             "lp_solves": self.lp_solves,
@@ -213,7 +214,7 @@ class CostBenefit:
         return {
             "benefit": _money(self.benefit),
             "cost": _money(self.cost),
-            "score": None if score is None else round(score, 4),
+            "score": None if score is None else round_float(score, 4),
         }
 
 

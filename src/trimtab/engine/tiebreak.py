@@ -25,6 +25,15 @@ band's edge); μ = 10 exceeds every slope of φ, so moving money between two gro
 to bring them nearer target never pays: the second stage adds no trade the first did not
 need.
 
+The face is also held to rule 5(c) as the first stage's answer has it: in a wash group
+where that answer sells a loss lot no buy may open, and where it sells none no loss lot
+may open. Both kinds of column can be free on the face (a buy and a loss sale with zero
+reduced cost), and the second stage, which knows only φ and turnover, would otherwise move
+money into a buy of a security whose loss lot the answer sells (found on a taxable case
+with a gain budget that forces losses: a tie between two buys, one in the sold security's
+wash group). Holding columns at their values only shrinks the face, and the first answer
+stays on it, so the second stage never adds a conflict and never costs more.
+
 Example: $30,000 of excess cash in a $1M account, groups A and B at 20% (target 20% ±
 2%), equal costs: the first stage may put it all in A (to 23%, clipped to its 22% edge,
 the rest in B); the second puts $15,000 in each (both at 21.5%).
@@ -32,9 +41,13 @@ the rest in B); the second puts $15,000 in each (both at 21.5%).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from trimtab.engine.arrays import AccountArrays
+from trimtab.engine.arrays import AccountArrays, Bools, Floats
+from trimtab.engine.build import LpModel
+from trimtab.engine.lagrange import loss_lots
 from trimtab.engine.solve import LpOutcome, LpSolver, Rows
 
 __all__ = ["SLOPES", "TURNOVER_WEIGHT", "tie_break"]
@@ -42,6 +55,7 @@ __all__ = ["SLOPES", "TURNOVER_WEIGHT", "tie_break"]
 SLOPES = (1.0, 3.0, 9.0)  # φ's slope on each third of the band, then beyond it
 TURNOVER_WEIGHT = 10.0
 _SLOPES = np.array(SLOPES)
+_EPS = 1e-6  # dollars: below this a trade is solver noise (as in integer.py)
 
 
 def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
@@ -65,6 +79,8 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
     under = (net < -tol) & (past < -tol) & ~face.pinned[n_g : 2 * n_g]
     if not (over | under).any():
         return out  # every net flow stops at or before its target, or is pinned: no tie
+    if a.taxable:
+        face = dataclasses.replace(face, free=_wash_held(a, m, out.x, face.free))
     if solver.face_is_a_point(face):
         return out  # the optimum is unique: there is no tie to break
     # Deviation pieces y_kj ≥ 0 (j = 0..2) with Σ_j y_kj ≥ ±(W_k − V·T_k):
@@ -104,3 +120,16 @@ def tie_break(a: AccountArrays, solver: LpSolver, out: LpOutcome) -> LpOutcome:
         ),
     )
     return out if second is None else second
+
+
+def _wash_held(a: AccountArrays, m: LpModel, x: Floats, free: Bools) -> Bools:
+    """`free` less the columns whose move could add a rule-5(c) conflict that x does not
+    have: the buys of a wash group where x sells a loss lot, the loss lots of the others."""
+    loss = loss_lots(a)
+    selling = np.zeros(len(a.wash_ids), dtype=bool)
+    selling[a.sec_wash[a.lot_sec[loss & (x[: m.n_lot] > _EPS)]]] = True
+    held = np.zeros(len(free), dtype=bool)
+    held[: m.n_lot] = loss & ~selling[a.sec_wash[a.lot_sec]]
+    held[m.buy] = selling[a.sec_wash[a.buy_sec]]
+    kept: Bools = free & ~held
+    return kept

@@ -28,12 +28,14 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
+from trimtab.domain.accounts import AccountStatus, TaxProfile, TaxStatus
 from trimtab.domain.corporate_action_events import (
     ActionKind,
     CorporateActionEvent,
     validate_event,
 )
 from trimtab.domain.feed_records import (
+    AccountOnboarding,
     CustodianPosition,
     FeedKind,
     FeedRecord,
@@ -134,6 +136,26 @@ def _fraction(raw: Any, dialect: Dialect) -> Decimal:
 
 def _float(raw: Any, dialect: Dialect) -> float:
     return float(_number(raw, dialect))
+
+
+def _rate(raw: Any, dialect: Dialect) -> Decimal:
+    value = _number(raw, dialect)
+    if not ZERO <= value < 1:
+        raise _Bad("a tax rate from 0 to under 1 (or a percentage like 37%)")
+    return value
+
+
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0"}
+
+
+def _yes_no(raw: Any, _: Dialect) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text not in _YES | _NO:
+        raise _Bad("yes or no (also y/n, true/false, 1/0)")
+    return text in _YES
 
 
 def _date(raw: Any, dialect: Dialect) -> dt.date:
@@ -259,6 +281,27 @@ COLUMNS: Mapping[FeedKind, tuple[Column, ...]] = MappingProxyType(
             _c("security", _ticker),
             _c("variance", _float),
         ),
+        FeedKind.ACCOUNTS: (
+            _c("account", _text),
+            _c("household", _text),
+            _c("tax_status", _one_of(*(t.value for t in TaxStatus))),
+            _o("name", _text),
+            _o("household_name", _text),
+            _o("advisor", _text),
+            _o("advisor_name", _text),
+            _o("branch", _text),
+            _o("program", _text),
+            _o("tier", _text),
+            # "suspended" is not sent: trimtab suspends an account (holds) and reopens it.
+            _o("status", _one_of(AccountStatus.OPEN.value, AccountStatus.CLOSED.value)),
+            _o("discretionary", _yes_no),
+            _o("approved_for_trading", _yes_no),
+            _o("short_term_rate", _rate),
+            _o("long_term_rate", _rate),
+            _o("realized_short_ytd", _number),
+            _o("realized_long_ytd", _number),
+            _o("loss_carryforward", _non_negative),
+        ),
     }
 )
 
@@ -379,6 +422,54 @@ def _restriction(v: dict[str, Any], row: int, file: str) -> Built:
     )
 
 
+_PROFILE = (
+    "short_term_rate",
+    "long_term_rate",
+    "realized_short_ytd",
+    "realized_long_ytd",
+    "loss_carryforward",
+)
+
+
+def _onboarding(v: dict[str, Any], row: int, file: str) -> Built:
+    profile: TaxProfile | None = None
+    if any(v[c] is not None for c in _PROFILE):
+        # A tax profile is given whole or not at all: half a profile would zero the rest.
+        missing = [c for c in ("short_term_rate", "long_term_rate") if v[c] is None]
+        if missing:
+            expected = "a value: a tax profile needs both rates"
+            return None, [FileProblem(file, row, c, "", expected) for c in missing]
+        profile = TaxProfile(
+            v["household"],
+            v["short_term_rate"],
+            v["long_term_rate"],
+            v["realized_short_ytd"] or ZERO,
+            v["realized_long_ytd"] or ZERO,
+            v["loss_carryforward"] or ZERO,
+        )
+    if v["advisor_name"] is not None and v["advisor"] is None:
+        expected = "an advisor id beside the advisor's name"
+        return None, [FileProblem(file, row, "advisor", "", expected)]
+    return _ok(
+        AccountOnboarding(
+            v["account"],
+            v["household"],
+            TaxStatus(v["tax_status"]),
+            name=v["name"],
+            household_name=v["household_name"],
+            advisor=v["advisor"],
+            advisor_name=v["advisor_name"],
+            branch=v["branch"],
+            program=v["program"],
+            tier=v["tier"],
+            status=AccountStatus(v["status"]) if v["status"] else None,
+            discretionary=v["discretionary"],
+            approved_for_trading=v["approved_for_trading"],
+            tax_profile=profile,
+        )
+    )
+
+
 _BUILD: Mapping[FeedKind, Callable[[dict[str, Any], int, str], Built]] = MappingProxyType(
     {
         FeedKind.SECURITIES: _security,
@@ -403,6 +494,7 @@ _BUILD: Mapping[FeedKind, Callable[[dict[str, Any], int, str], Built]] = Mapping
         FeedKind.SPECIFIC_RISK: lambda v, r, f: _ok(
             SpecificRisk(v["model"], v["security"], v["variance"])
         ),
+        FeedKind.ACCOUNTS: _onboarding,
     }
 )
 
@@ -410,6 +502,8 @@ _BUILD: Mapping[FeedKind, Callable[[dict[str, Any], int, str], Built]] = Mapping
 def _plain(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, dt.date):
@@ -473,6 +567,13 @@ def record_to_row(kind: FeedKind, record: FeedRecord) -> dict[str, str]:
                 "security": record.security,
                 "kind": record.kind.value,
                 "reason": record.reason,
+            }
+        case AccountOnboarding(tax_profile=profile):
+            values = {
+                **{c.name: getattr(record, c.name, None) for c in COLUMNS[kind]},
+                "tax_status": record.tax_status.value,
+                "status": record.status.value if record.status else None,
+                **{c: getattr(profile, c) if profile else None for c in _PROFILE},
             }
         case _:  # the rest have a field per column, named as the column
             values = {c.name: getattr(record, c.name) for c in COLUMNS[kind]}

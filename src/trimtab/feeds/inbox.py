@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 __all__ = ["InboxOutcome", "Loaded", "process_inbox"]
 
@@ -31,7 +31,8 @@ class Loaded(Protocol):
     def report(self) -> Mapping[str, Any]: ...
 
 
-InboxOutcome = tuple[Path, bool]  # where the file went, and whether it was loaded
+L = TypeVar("L", bound=Loaded)
+InboxOutcome = tuple[Path, Loaded]  # where the file went, and what its load did
 
 
 def _free(path: Path) -> Path:
@@ -43,7 +44,7 @@ def _free(path: Path) -> Path:
     return candidate
 
 
-def process_inbox(inbox: Path, load: Callable[[Path], Loaded]) -> list[InboxOutcome]:
+def process_inbox(inbox: Path, load: Callable[[Path], L]) -> list[tuple[Path, L]]:
     files = sorted(
         (
             p
@@ -55,7 +56,7 @@ def process_inbox(inbox: Path, load: Callable[[Path], Loaded]) -> list[InboxOutc
         ),
         key=lambda p: (p.stat().st_mtime, p.name),
     )
-    outcomes: list[InboxOutcome] = []
+    outcomes: list[tuple[Path, L]] = []
     for path in files:
         result = load(path)
         folder = inbox / ("archive" if result.loaded else "rejected")
@@ -64,5 +65,5 @@ def process_inbox(inbox: Path, load: Callable[[Path], Loaded]) -> list[InboxOutc
         path.rename(target)
         report = target.with_name(target.name + ".report.json")
         report.write_text(json.dumps(result.report(), indent=2) + "\n", encoding="utf-8")
-        outcomes.append((target, result.loaded))
+        outcomes.append((target, result))
     return outcomes

@@ -27,6 +27,13 @@ them:
     [feeds.lots.constants]          # a canonical column the file does not carry
     provider = "PIM"
 
+A lots file is a snapshot; its table says of what, and how much one file may remove:
+
+    snapshot = "accounts"           # the accounts in the file (default); or "firm":
+                                    # an account absent from the file loses its lots
+    max_removed_share = "20%"       # refuse (without --force) a file removing more of
+                                    # the firm's lots than this; default 20%
+
 Columns not named in `columns` keep their canonical name. `load_mapping` returns the
 mapping or the problems with the TOML (path and fix), never raises.
 
@@ -43,11 +50,13 @@ import fnmatch
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from trimtab.domain.feed_records import FeedKind
+from trimtab.domain.echo import show_input
+from trimtab.domain.feed_records import FeedKind, LotSnapshot, SnapshotScope
 from trimtab.domain.problems import Problem
 from trimtab.feeds.formats import COLUMNS, Dialect
 
@@ -65,6 +74,7 @@ class FeedLayout:
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     constants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     extra_columns: str = "reject"
+    snapshot: LotSnapshot = field(default_factory=LotSnapshot)
 
     def source_column(self, canonical: str) -> str:
         return self.columns.get(canonical, canonical)
@@ -108,6 +118,7 @@ _SHARED_KEYS = {
     "extra_columns",
 }
 _FEED_KEYS = _SHARED_KEYS | {"pattern", "deadline", "columns", "values", "constants"}
+_SNAPSHOT_KEYS = {"snapshot", "max_removed_share"}  # lots only
 
 
 def load_mapping(path: Path) -> tuple[SourceMapping | None, list[Problem]]:
@@ -130,7 +141,7 @@ def parse_mapping(
     if not isinstance(source, str) or not source.strip():
         problems.append(Problem(f"{where}: source", 'name the source: source = "northbank"'))
     unknown = set(data) - _SHARED_KEYS - {"source", "timezone", "feeds"}
-    problems += [Problem(f"{where}: {k}", "unknown setting") for k in sorted(unknown)]
+    problems += [Problem(f"{where}: {show_input(k)}", "unknown setting") for k in sorted(unknown)]
     base = _layout(FeedKind.PRICES, data, {}, f"{where}", problems)
     layouts: dict[FeedKind, FeedLayout] = {}
     feeds = data.get("feeds", {})
@@ -138,7 +149,7 @@ def parse_mapping(
         feeds = {}
         problems.append(Problem(f"{where}: feeds", "must be a table of [feeds.KIND]"))
     for name, table in feeds.items():
-        path = f"{where}: feeds.{name}"
+        path = f"{where}: feeds.{show_input(name)}"
         try:
             kind = FeedKind(name)
         except ValueError:
@@ -166,8 +177,13 @@ def _layout(
     kind: FeedKind, top: dict[str, Any], table: dict[str, Any], path: str, problems: list[Problem]
 ) -> FeedLayout:
     if table:
+        allowed = _FEED_KEYS | (_SNAPSHOT_KEYS if kind is FeedKind.LOTS else set())
         problems += [
-            Problem(f"{path}.{k}", "unknown setting") for k in sorted(set(table) - _FEED_KEYS)
+            Problem(
+                f"{path}.{show_input(k)}",
+                "only a lots file is a snapshot" if k in _SNAPSHOT_KEYS else "unknown setting",
+            )
+            for k in sorted(set(table) - allowed)
         ]
 
     def get(key: str, default: str) -> str:
@@ -181,14 +197,15 @@ def _layout(
     columns = _strings(table.get("columns", {}), f"{path}.columns", problems)
     problems += [
         Problem(
-            f"{path}.columns.{c}", f"not a column of {kind}: one of {', '.join(sorted(canonical))}"
+            f"{path}.columns.{show_input(c)}",
+            f"not a column of {kind}: one of {', '.join(sorted(canonical))}",
         )
         for c in columns
         if c not in canonical
     ]
     raw_values = table.get("values", {})
     values = {
-        col: MappingProxyType(_strings(v, f"{path}.values.{col}", problems))
+        col: MappingProxyType(_strings(v, f"{path}.values.{show_input(col)}", problems))
         for col, v in (raw_values.items() if isinstance(raw_values, dict) else ())
     }
     deadline: dt.time | None = None
@@ -217,7 +234,27 @@ def _layout(
             _strings(table.get("constants", {}), f"{path}.constants", problems)
         ),
         extra_columns=extra,
+        snapshot=_snapshot(table, path, problems),
     )
+
+
+def _snapshot(table: dict[str, Any], path: str, problems: list[Problem]) -> LotSnapshot:
+    scope = table.get("snapshot", SnapshotScope.ACCOUNTS.value)
+    if scope not in {s.value for s in SnapshotScope}:
+        problems.append(Problem(f"{path}.snapshot", 'either "accounts" or "firm"'))
+        scope = SnapshotScope.ACCOUNTS.value
+    raw = table.get("max_removed_share", "20%")
+    text = str(raw).strip()
+    try:
+        share = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
+    except InvalidOperation:
+        share = Decimal(-1)
+    if isinstance(raw, bool) or not Decimal(0) <= share <= 1:
+        problems.append(
+            Problem(f"{path}.max_removed_share", 'a share of the firm\'s lots, like "20%" or 0.2')
+        )
+        share = Decimal("0.2")
+    return LotSnapshot(SnapshotScope(scope), share)
 
 
 def _strings(value: object, path: str, problems: list[Problem]) -> dict[str, str]:

@@ -28,6 +28,7 @@ from pathlib import Path
 import simplefix
 
 from trimtab.services.orders import BlockOrder, client_order_id
+from trimtab.services.review_ports import pick_to_dict
 
 __all__ = ["read_fix", "write_csv", "write_fix"]
 
@@ -74,7 +75,7 @@ def write_csv(blocks: Sequence[BlockOrder], out: Path, *, run_id: str) -> list[P
                         a.side,
                         _qty(a.quantity),
                         _qty(a.price),
-                        json.dumps(list(a.lots), sort_keys=True),
+                        json.dumps([pick_to_dict(x) for x in a.lots], sort_keys=True),
                     ]
                 )
     return [blocks_path, allocations_path]

@@ -29,7 +29,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
-from trimtab.domain.feed_records import FeedKind, FeedRow, FileProblem
+from trimtab.domain.feed_records import FeedKind, FeedRow, FileProblem, LotSnapshot
 from trimtab.feeds.formats import COLUMNS, read_row
 from trimtab.feeds.mappings import CANONICAL, FeedLayout, SourceMapping
 
@@ -113,6 +113,10 @@ class LocalFeedFile:
     @cached_property
     def layout(self) -> FeedLayout:
         return self.mapping.layout(self.kind)
+
+    @property
+    def snapshot(self) -> LotSnapshot:
+        return self.layout.snapshot
 
     def rows(self) -> Iterator[FeedRow]:
         if self.path.suffix.lower() in PARQUET_SUFFIXES:

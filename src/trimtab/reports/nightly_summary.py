@@ -5,20 +5,19 @@ outcome, trades, estimated taxes, time), and was every account analyzed? The sta
 report answers the second from the records themselves: an account of the population
 without an outcome row in the latest run was not analyzed, whatever any log says.
 
-    >>> # render_status(run_status_report(db.unit_of_work), Console())
+    >>> # render_status(run_status_report(run_status(db.unit_of_work, here=...)), Console())
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from trimtab.batch.run import RunSummary
-from trimtab.services.nightly_ports import NightlyUnitOfWork
+from trimtab.services.nightly_run import RunStatus, RunSummary
 
 __all__ = ["render_run_summary", "render_status", "run_status_report"]
 
@@ -56,39 +55,9 @@ def _tax_phrase(estimated_tax: float | Decimal) -> str:
     return f"estimated tax ${estimated_tax:,.2f}"
 
 
-def run_status_report(
-    new_uow: Callable[[], NightlyUnitOfWork], *, limit: int = 5
-) -> dict[str, Any]:
-    with new_uow() as uow:
-        repo = uow.nightly
-        runs = repo.runs(limit=limit)
-        out = []
-        for i, run in enumerate(runs):
-            counts, trades, tax = repo.tally(run.id)
-            item: dict[str, Any] = {
-                "run": run.id,
-                "as_of": run.as_of.isoformat(),
-                "state": run.state,
-                "started_at": run.started_at.isoformat(),
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-                "attempts": run.attempts,
-                "executor": run.executor,
-                "accounts": run.accounts,
-                "outcomes": counts,
-                "trades": trades,
-                "estimated_tax": float(tax),
-                "seconds": run.seconds,
-                "failures": [
-                    {"account": a, "status": s, "reason": why}
-                    for a, s, why in repo.failures(run.id, 20)
-                ],
-            }
-            if i == 0:
-                missing = sorted(set(repo.population()) - repo.done(run.id))
-                item["not_analyzed"] = len(missing)
-                item["not_analyzed_sample"] = missing[:20]
-            out.append(item)
-    return {"runs": out}
+def run_status_report(runs: Sequence[RunStatus]) -> dict[str, Any]:
+    """The `--json` form of `services.nightly_run.run_status`."""
+    return {"runs": [r.as_dict() for r in runs]}
 
 
 def render_status(report: dict[str, Any], console: Console) -> None:
@@ -99,18 +68,33 @@ def render_status(report: dict[str, Any], console: Console) -> None:
     # plain aligned columns: fits an 80-column terminal and reads the same in a log file
     console.print("[bold]Nightly runs, latest first[/bold]")
     console.print(
-        f"{'run':<14} {'state':<9} {'finished (UTC)':<16} "
+        f"{'run':<13} {'state':<11} {'finished (UTC)':<16} "
         f"{'auto':>7} {'review':>7} {'susp.':>6} {'none':>6} {'trades':>7}"
     )
     for r in runs:
         state = r["state"] if r["attempts"] == 1 else f"{r['state']}×{r['attempts']}"
         counts = [r["outcomes"].get(o, 0) for o in OUTCOMES]
         console.print(
-            f"{r['run']:<14} {state:<9} {(r['finished_at'] or '-')[:16].replace('T', ' '):<16} "
+            f"{r['run']:<13} {state:<11} {(r['finished_at'] or '-')[:16].replace('T', ' '):<16} "
             f"{counts[0]:>7,} {counts[1]:>7,} {counts[2]:>6,} {counts[3]:>6,} {r['trades']:>7,}"
         )
     latest = runs[0]
-    if latest["not_analyzed"]:
+    if latest["state"] == "running":
+        console.print(
+            f"run {latest['run']} is in progress: {latest['done']:,} of "
+            f"{latest['accounts']:,} accounts analyzed, driven by {latest['holder']} "
+            f"(started by {latest['started_by']})"
+        )
+    elif latest["state"] == "interrupted":
+        console.print(
+            f"[red]run {latest['run']} was interrupted[/red] after {latest['done']:,} of "
+            f"{latest['accounts']:,} accounts — resume with `trimtab run --resume`"
+        )
+    elif latest["state"] == "voided":
+        console.print(
+            f"run {latest['run']} was voided by {latest['voided_by']}: {latest['void_reason']}"
+        )
+    elif latest["not_analyzed"]:
         console.print(
             f"[red]{latest['not_analyzed']:,} accounts of run {latest['run']} not analyzed[/red] "
             f"(e.g. {', '.join(latest['not_analyzed_sample'][:5])}): `trimtab run` resumes it"

@@ -22,6 +22,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from trimtab.domain.money import cents
 from trimtab.reports.svg_charts import bar_chart, line_chart
 from trimtab.simulate.metrics import RunMetrics
 from trimtab.simulate.study import Study
@@ -75,19 +76,19 @@ def _run_dict(r: RunMetrics) -> dict[str, object]:
         "tax_alpha_vs_buy_and_hold": _alpha(r.tax_alpha_vs_benchmark),
         "tax_alpha_vs_reference": _alpha(r.tax_alpha_vs_reference),
         "tax_effect_vs_buy_and_hold": _alpha(r.tax_effect_vs_benchmark),
-        "final_value": round(r.final_value, 2),
-        "after_tax_value": round(r.after_tax_value, 2),
-        "after_tax_value_liquidated": round(r.after_tax_liquidated_value, 2),
-        "liquidation_tax": round(r.liquidation_tax, 2),
-        "unused_loss_carryforward": round(r.unused_carryforward, 2),
-        "taxes_paid_or_owed": round(r.taxes, 2),
-        "losses_harvested": round(r.losses_harvested, 2),
-        "realized_short_term": round(r.realized_short_term, 2),
-        "realized_long_term": round(r.realized_long_term, 2),
+        "final_value": cents(r.final_value),
+        "after_tax_value": cents(r.after_tax_value),
+        "after_tax_value_liquidated": cents(r.after_tax_liquidated_value),
+        "liquidation_tax": cents(r.liquidation_tax),
+        "unused_loss_carryforward": cents(r.unused_carryforward),
+        "taxes_paid_or_owed": cents(r.taxes),
+        "losses_harvested": cents(r.losses_harvested),
+        "realized_short_term": cents(r.realized_short_term),
+        "realized_long_term": cents(r.realized_long_term),
         "wash_sale_events": r.wash_sale_events,
-        "wash_sale_disallowed": round(r.wash_sale_disallowed, 2),
+        "wash_sale_disallowed": cents(r.wash_sale_disallowed),
         "turnover_annual": r.turnover_annual,
-        "trading_cost": round(r.trading_cost, 2),
+        "trading_cost": cents(r.trading_cost),
         "tracking_error": r.tracking_error,
         "active_share_mean": r.mean_active_share,
         "active_share_max": r.max_active_share,
@@ -110,17 +111,17 @@ def _run_dict(r: RunMetrics) -> dict[str, object]:
                 "year": y.year,
                 "pre_tax_return": y.pre_tax_return,
                 "after_tax_return": y.after_tax_return,
-                "realized_short_term": round(y.realized_short_term, 2),
-                "realized_long_term": round(y.realized_long_term, 2),
-                "losses_harvested": round(y.losses_harvested, 2),
+                "realized_short_term": cents(y.realized_short_term),
+                "realized_long_term": cents(y.realized_long_term),
+                "losses_harvested": cents(y.losses_harvested),
                 "wash_sale_events": y.wash_sale_events,
-                "wash_sale_disallowed": round(y.wash_sale_disallowed, 2),
-                "tax": round(y.tax, 2),
+                "wash_sale_disallowed": cents(y.wash_sale_disallowed),
+                "tax": cents(y.tax),
                 "turnover": y.turnover,
-                "trading_cost": round(y.trading_cost, 2),
+                "trading_cost": cents(y.trading_cost),
                 "tracking_error": y.tracking_error,
                 "active_share_mean": y.mean_active_share,
-                "end_value": round(y.end_value, 2),
+                "end_value": cents(y.end_value),
             }
             for y in r.years
         ],

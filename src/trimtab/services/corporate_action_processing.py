@@ -16,7 +16,13 @@ transaction (so one bad event does not block the others), in effective-date orde
    split), as do equivalence sets naming it; restriction lists are restated;
 4. the event is marked applied, with who and when. Applying again changes nothing.
 
-    >>> # results = apply_corporate_actions(db.unit_of_work, actor="ops", now=now)
+Each event's transaction is one write with one audit entry (`corporate_actions.apply`):
+targets the accounts whose lots were restated, then `action:<id>`, the securities
+(`security:<ticker>`: the event's and its successors) and the models and sets restated
+(`model:<id>`, `set:<id>`). So a call applying three events leaves three entries, one
+with each committed transaction, and a call with nothing pending leaves none.
+
+    >>> # results = apply_corporate_actions(db.unit_of_work, principal=ops, now=now)
 """
 
 from __future__ import annotations
@@ -36,13 +42,16 @@ from trimtab.domain.corporate_action_events import (
 from trimtab.domain.equivalence import EquivalenceSet
 from trimtab.domain.feed_records import ReportedLot
 from trimtab.domain.models import Model
+from trimtab.domain.principal import Principal
+from trimtab.domain.problems import Problem, ProblemKind
 from trimtab.domain.securities import Security
 from trimtab.domain.trade_history import TradeRecord, TradeSide
 from trimtab.domain.versions import next_version
+from trimtab.services.audit import record, write_service
 from trimtab.services.feed_ports import AccountHold, DataUnitOfWork
 from trimtab.services.model_book import load_catalog
 
-__all__ = ["AppliedAction", "apply_corporate_actions"]
+__all__ = ["AppliedAction", "apply_corporate_actions", "apply_requested_actions"]
 
 NewUnitOfWork = Callable[[], DataUnitOfWork]
 
@@ -57,11 +66,12 @@ class AppliedAction:
     notes: tuple[str, ...] = ()
 
 
+@write_service("corporate_actions.apply")
 def apply_corporate_actions(
     new_uow: NewUnitOfWork,
     ids: Collection[str] | None = None,
     *,
-    actor: str,
+    principal: Principal,
     now: dt.datetime,
 ) -> list[AppliedAction]:
     """Apply the recorded events not yet applied (only `ids`, if given); see module doc."""
@@ -74,14 +84,68 @@ def apply_corporate_actions(
     results: list[AppliedAction] = []
     for event in pending:
         with new_uow() as uow:
-            results.append(_apply(uow, event, actor=actor, now=now))
-            uow.feed_data.mark_applied(event.id, at=now, actor=actor)
+            applied = _apply(uow, event, author=principal.recorded_as, now=now)
+            uow.feed_data.mark_applied(event.id, at=now, actor=principal.recorded_as)
+            record(
+                uow,
+                principal,
+                "corporate_actions.apply",
+                targets=[
+                    *applied.accounts,
+                    f"action:{event.id}",
+                    *(f"security:{t}" for t in (event.security, *event.successors)),
+                    *(f"model:{m}" for m in applied.models),
+                    *(f"set:{e}" for e in applied.equivalence_sets),
+                ],
+                summary={
+                    "kind": event.kind,
+                    "security": event.security,
+                    "effective": event.effective,
+                    "accounts": len(applied.accounts),
+                    "restrictions": applied.restrictions,
+                    "notes": list(applied.notes),
+                },
+                at=now,
+            )
             uow.commit()
+            results.append(applied)
     return results
 
 
+def apply_requested_actions(
+    new_uow: NewUnitOfWork,
+    ids: Collection[str] | None = None,
+    *,
+    principal: Principal,
+    now: dt.datetime,
+) -> tuple[list[AppliedAction], list[Problem]]:
+    """`apply_corporate_actions` for ids a person typed: an id never recorded is
+    not_found, one already applied a conflict (naming when and by whom), and either
+    refuses the whole request before anything is applied. No ids: every pending one.
+
+    >>> # apply_requested_actions(db.unit_of_work, ["CA-NOPE"], principal=p, now=now)
+    >>> # ([], [Problem("CA-NOPE", "no corporate action with this id", NOT_FOUND)])
+    """
+    if ids:
+        with new_uow() as uow:
+            recorded = {s.event.id: s for s in uow.feed_data.actions()}
+        problems: list[Problem] = []
+        for action in dict.fromkeys(ids):
+            status = recorded.get(action)
+            if status is None:
+                problems.append(
+                    Problem(action, "no corporate action with this id", ProblemKind.NOT_FOUND)
+                )
+            elif status.applied_at is not None:
+                when = f"{status.applied_at:%Y-%m-%d %H:%M} UTC by {status.applied_by or '?'}"
+                problems.append(Problem(action, f"already applied {when}", ProblemKind.CONFLICT))
+        if problems:
+            return [], problems
+    return apply_corporate_actions(new_uow, ids or None, principal=principal, now=now), []
+
+
 def _apply(
-    uow: DataUnitOfWork, event: CorporateActionEvent, *, actor: str, now: dt.datetime
+    uow: DataUnitOfWork, event: CorporateActionEvent, *, author: str, now: dt.datetime
 ) -> AppliedAction:
     notes: list[str] = []
     holders = uow.feed_data.holders(event.security)
@@ -117,7 +181,7 @@ def _apply(
                     )
                 )
         accounts.append(account)
-    models, sets = _restate_book(uow, event, actor=actor, now=now)
+    models, sets = _restate_book(uow, event, author=author, now=now)
     before = uow.feed_data.all_restrictions()
     after = restate_restrictions(before, event)
     touched = {event.security, *event.successors}
@@ -152,14 +216,14 @@ def _successor(
 
 
 def _restate_book(
-    uow: DataUnitOfWork, event: CorporateActionEvent, *, actor: str, now: dt.datetime
+    uow: DataUnitOfWork, event: CorporateActionEvent, *, author: str, now: dt.datetime
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     catalog = load_catalog(uow, event.effective)
     reason = f"corporate action {event.id}: {event.kind} of {event.security}"
     models: list[str] = []
     for model in catalog.models.values():
         restated = restate_model(model, event)
-        if restated != model and _record(uow, "model", restated, actor, now, reason, event):
+        if restated != model and _record(uow, "model", restated, author, now, reason, event):
             models.append(model.id)
     sets: list[str] = []
     for eq_set in catalog.equivalence_sets.values():
@@ -167,7 +231,7 @@ def _restate_book(
         if (
             new_set is not None
             and new_set != eq_set
-            and _record(uow, "equivalence_set", new_set, actor, now, reason, event)
+            and _record(uow, "equivalence_set", new_set, author, now, reason, event)
         ):
             sets.append(eq_set.id)
     return tuple(models), tuple(sets)
@@ -177,14 +241,14 @@ def _record(
     uow: DataUnitOfWork,
     kind: str,
     value: Model | EquivalenceSet,
-    actor: str,
+    author: str,
     now: dt.datetime,
     reason: str,
     event: CorporateActionEvent,
 ) -> bool:
     history = uow.model_book.history(kind, value.id)
     version, _ = next_version(
-        history, value, author=actor, recorded_at=now, reason=reason, effective=event.effective
+        history, value, author=author, recorded_at=now, reason=reason, effective=event.effective
     )
     if version is None:
         return False

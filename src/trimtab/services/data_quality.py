@@ -9,14 +9,18 @@ Rule: `check_data_quality` gathers each account's lots, custodian positions, cas
 last two closes of each held security on or before the day and the corporate actions
 effective since the earlier close, runs `check_account`, and replaces the previous
 data errors with the day's, in one transaction. Business days come from the exchange
-calendar, so Monday's check does not call Friday's close stale.
+calendar, so Monday's check does not call Friday's close stale. The check leaves one
+audit entry (`feeds.check_quality`): targets the accounts whose errors it recorded or
+cleared (those with errors now, then those whose earlier errors are gone); the summary
+counts the day's errors by code.
 
-    >>> # errors = check_data_quality(db.unit_of_work, day=today, actor="batch")
+    >>> # errors = check_data_quality(db.unit_of_work, day=today, principal=SCHEDULER)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 
 from trimtab.domain.data_quality import (
@@ -27,6 +31,8 @@ from trimtab.domain.data_quality import (
     check_account,
 )
 from trimtab.domain.file_transfers import BusinessCalendar
+from trimtab.domain.principal import Principal
+from trimtab.services.audit import record, write_service
 from trimtab.services.feed_ports import DataUnitOfWork
 
 __all__ = ["check_data_quality"]
@@ -35,15 +41,15 @@ NewUnitOfWork = Callable[[], DataUnitOfWork]
 LOOKBACK = dt.timedelta(days=21)
 
 
+@write_service("feeds.check_quality")
 def check_data_quality(
     new_uow: NewUnitOfWork,
     *,
     day: dt.date,
-    actor: str,
+    principal: Principal,
     rules: QualityRules = QualityRules(),
     calendar: BusinessCalendar = BusinessCalendar(),
 ) -> list[DataError]:
-    del actor
     errors: list[DataError] = []
     closes: dict[str, tuple[PricePoint, ...]] = {}
     with new_uow() as uow:
@@ -74,6 +80,15 @@ def check_data_quality(
             errors += check_account(
                 inputs, day=day, rules=rules, business_days_between=calendar.days_between
             )
+        flagged = dict.fromkeys(e.account for e in errors)
+        cleared = sorted({e.account for e in uow.feed_data.data_errors()} - set(flagged))
         uow.feed_data.replace_data_errors(day, errors)
+        record(
+            uow,
+            principal,
+            "feeds.check_quality",
+            targets=[*flagged, *cleared],
+            summary={"day": day, "errors": dict(Counter(e.code.value for e in errors))},
+        )
         uow.commit()
     return errors

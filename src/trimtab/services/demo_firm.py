@@ -70,6 +70,7 @@ from trimtab.domain import (
     TradeSide,
 )
 from trimtab.domain.models import Model
+from trimtab.domain.wash_sales import WASH_SALE_WINDOW
 from trimtab.services.demo_market import FULL_HISTORY_DAYS, MarketHistory, market_history
 from trimtab.services.demo_universe import (
     ALLOCATIONS,
@@ -493,7 +494,7 @@ class DemoFirm:
         else:
             split = rng.dirichlet(np.ones(n)) * quantity
             parts = [max(0.001, round(float(q), 3)) for q in split]
-        recent = self.as_of - dt.timedelta(days=30)
+        recent = self.as_of - WASH_SALE_WINDOW  # its purchases are the wash window's
         for q, day in zip(parts, when.tolist(), strict=True):
             out.lot_no += 1
             qty = Decimal(int(q)) if is_stock else Decimal(f"{q:.3f}")

@@ -19,7 +19,12 @@ a seed:
   (drop a class, a tilt, a provider sleeve, a sector exclusion), each checked against
   its parent's limits before it is recorded.
 
-    >>> # seed_model_book(db.unit_of_work, as_of=today, actor="demo", now=now, seed=7)
+The seeding is one write with one audit entry (`demo.seed_model_book`): its targets are
+the product-line targets recorded (`target:<id>`), not the accounts assigned — like the
+demo load it creates the firm's book rather than changing an account's, and naming every
+account would make one entry as large as the firm; the summary keeps the counts.
+
+    >>> # seed_model_book(db.unit_of_work, as_of=today, principal=ops, now=now, seed=7)
 """
 
 from __future__ import annotations
@@ -27,13 +32,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from trimtab.domain.equivalence import EquivalenceSet
 from trimtab.domain.limits import check_limits
 from trimtab.domain.model_hub import ModelProvider, Subscription
 from trimtab.domain.models import Model
+from trimtab.domain.principal import Principal
 from trimtab.domain.resolution import Resolver
 from trimtab.domain.targets import (
     Bounds,
@@ -47,6 +53,7 @@ from trimtab.domain.targets import (
     Tilt,
 )
 from trimtab.domain.versions import Version
+from trimtab.services.audit import record, write_service
 from trimtab.services.demo_universe import ALLOCATIONS, FUNDS
 from trimtab.services.model_book import load_catalog
 from trimtab.services.model_ports import Definition, ModelUnitOfWork
@@ -166,11 +173,12 @@ def _menu(
     return rng.sample(options, k=rng.choice((1, 1, 2)))
 
 
+@write_service("demo.seed_model_book")
 def seed_model_book(
     new_uow: Callable[[], ModelUnitOfWork],
     *,
     as_of: dt.date,
-    actor: str,
+    principal: Principal,
     now: dt.datetime,
     seed: int = 7,
 ) -> ModelBookSummary:
@@ -179,7 +187,7 @@ def seed_model_book(
     start = as_of - dt.timedelta(days=365)
 
     def version(value: Definition, reason: str) -> Version[Definition]:
-        return Version(1, value, actor, now, reason, start)
+        return Version(1, value, principal.recorded_as, now, reason, start)
 
     with new_uow() as uow:
         known = {s.ticker for s in uow.securities.list()}
@@ -226,15 +234,25 @@ def seed_model_book(
                     target_id = child.id
                     customized += 1
             uow.model_book.assign(account_id, target_id)
+        summary = ModelBookSummary(
+            firm_targets=len(ALLOCATIONS),
+            product_lines=len(lines),
+            customized=customized,
+            accounts_assigned=len(accounts),
+            equivalence_sets=len(sets),
+            provider_models=len(PROVIDER_MODELS),
+        )
+        record(
+            uow,
+            principal,
+            "demo.seed_model_book",
+            targets=[f"target:{t.id}" for t in lines],
+            reason="demo firm: the model book",
+            summary={**asdict(summary), "as_of": as_of, "seed": seed},
+            at=now,
+        )
         uow.commit()
-    return ModelBookSummary(
-        firm_targets=len(ALLOCATIONS),
-        product_lines=len(lines),
-        customized=customized,
-        accounts_assigned=len(accounts),
-        equivalence_sets=len(sets),
-        provider_models=len(PROVIDER_MODELS),
-    )
+    return summary
 
 
 def _accounts_by_line(uow: ModelUnitOfWork) -> dict[str, tuple[str, str]]:

@@ -13,11 +13,14 @@ for buys, the proposal's own lots relieved for sells, cash, trades for the wash-
 lookback, realized gains this year on the household's tax profile) and, since no
 custodian file follows a simulation, the custodian positions of the traded securities
 are set to the lots' new totals. Accounts are booked in batches of `batch` accounts,
-one transaction each; an order already filled is never filled again, so running it
-twice books nothing the second time. An account whose fills do not fit its books (a
-lot sold or changed since the proposal) is left untouched and reported.
+one transaction each, and each batch that books fills records one audit entry
+(`orders.fill`: the accounts and the run, orders filled, bought and sold); creating the
+run's orders first records its own (`orders.create`). An order already filled is never
+filled again, so running it twice books (and records) nothing the second time. An
+account whose fills do not fit its books (a lot sold or changed since the proposal) is
+left untouched and reported.
 
-    >>> # summary = fill_at_close(db.unit_of_work, actor="ops")
+    >>> # summary = fill_at_close(db.unit_of_work, principal=Principal.cli("ops"))
     >>> # summary.filled, summary.accounts, summary.problems
 """
 
@@ -32,15 +35,17 @@ from decimal import Decimal
 from trimtab.domain.executions import Fill, book_fills
 from trimtab.domain.holdings import TaxLot
 from trimtab.domain.money import round_shares
+from trimtab.domain.principal import Principal
 from trimtab.domain.problems import Problem
 from trimtab.domain.trade_history import TradeRecord, TradeSide
-from trimtab.services.nightly_ports import Booking, NightlyUnitOfWork, OrderLine
+from trimtab.services.audit import record, write_service
+from trimtab.services.order_ports import Booking, OrderLine, OrderUnitOfWork
 from trimtab.services.orders import create_orders
 
 __all__ = ["CLOSE_SIMULATION", "FillSummary", "fill_at_close"]
 
 CLOSE_SIMULATION = "close_simulation"
-NewUnitOfWork = Callable[[], NightlyUnitOfWork]
+NewUnitOfWork = Callable[[], OrderUnitOfWork]
 
 
 @dataclass(frozen=True)
@@ -55,12 +60,12 @@ class FillSummary:
 
 
 def _fill(order: OrderLine, price: Decimal, day: dt.date) -> Fill:
-    lots = tuple((str(p["lot"]), round_shares(Decimal(str(p["quantity"])))) for p in order.lots)
+    lots = tuple((p.lot, round_shares(Decimal(str(p.quantity)))) for p in order.lots)
     return Fill(
         order.id,
         order.account,
         order.security,
-        TradeSide(order.side),
+        order.side,
         order.quantity,
         price,
         day,
@@ -68,18 +73,23 @@ def _fill(order: OrderLine, price: Decimal, day: dt.date) -> Fill:
     )
 
 
+@write_service("orders.fill")
 def fill_at_close(
-    new_uow: NewUnitOfWork, *, actor: str, batch: int = 500, now: dt.datetime | None = None
+    new_uow: NewUnitOfWork,
+    *,
+    principal: Principal,
+    batch: int = 500,
+    now: dt.datetime | None = None,
 ) -> FillSummary:
     """Fill the latest finished run's unfilled orders at the day's close (a simulation)."""
     at = now or dt.datetime.now(dt.UTC)
-    run_id, _added, problems = create_orders(new_uow, actor=actor, now=at)
+    run_id, _added, problems = create_orders(new_uow, principal=principal, now=at)
     if run_id is None:
         return FillSummary(None, None, 0, 0, problems=tuple(problems))
     with new_uow() as uow:
-        run = uow.nightly.run(run_id)
-        orders = uow.nightly.unfilled_orders(run_id)
-        closes = uow.nightly.closes_on(run.as_of, {o.security for o in orders}) if run else {}
+        run = uow.runs.run(run_id)
+        orders = uow.orders.unfilled_orders(run_id)
+        closes = uow.orders.closes_on(run.as_of, {o.security for o in orders}) if run else {}
     assert run is not None  # create_orders found it
     day = run.as_of
     by_account: defaultdict[str, list[OrderLine]] = defaultdict(list)
@@ -92,8 +102,9 @@ def fill_at_close(
     for start in range(0, len(accounts), batch):
         part = accounts[start : start + batch]
         with new_uow() as uow:
-            books = uow.nightly.books(part)
+            books = uow.orders.books(part)
             fills: list[Fill] = []
+            value = {TradeSide.BUY: Decimal(0), TradeSide.SELL: Decimal(0)}
             trades: list[TradeRecord] = []
             changed: list[TaxLot] = []
             new: list[TaxLot] = []
@@ -124,18 +135,17 @@ def fill_at_close(
                     held[lot.security] += lot.quantity
                 for f in these:
                     positions[(account, f.security)] = held[f.security]
-                    if f.side is TradeSide.BUY:
-                        bought += f.quantity * f.price
-                    else:
-                        sold += f.quantity * f.price
+                    value[f.side] += f.quantity * f.price
                 if after.realized_short or after.realized_long:
                     realized[account] = (after.realized_short, after.realized_long)
                 booked += 1
-            uow.nightly.book(
+            if not fills:  # every account of the batch was refused: nothing to book
+                continue
+            uow.orders.book(
                 Booking(
                     run_id,
                     CLOSE_SIMULATION,
-                    actor,
+                    principal.recorded_as,
                     at,
                     tuple(fills),
                     tuple(trades),
@@ -147,14 +157,35 @@ def fill_at_close(
                     realized,
                 )
             )
+            record(
+                uow,
+                principal,
+                "orders.fill",
+                targets=[*sorted(cash), f"run:{run_id}"],
+                summary={
+                    "source": CLOSE_SIMULATION,
+                    "trade_date": day,
+                    "orders": len(fills),
+                    "accounts": len(cash),
+                    "bought": _cents(value[TradeSide.BUY]),
+                    "sold": _cents(value[TradeSide.SELL]),
+                },
+                at=at,
+            )
             uow.commit()
             filled += len(fills)
+            bought += value[TradeSide.BUY]
+            sold += value[TradeSide.SELL]
     return FillSummary(
         run_id,
         day,
         filled,
         booked,
-        bought.quantize(Decimal("0.01")),
-        sold.quantize(Decimal("0.01")),
+        _cents(bought),
+        _cents(sold),
         tuple(found),
     )
+
+
+def _cents(dollars: Decimal) -> Decimal:
+    return dollars.quantize(Decimal("0.01"))

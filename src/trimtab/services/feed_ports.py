@@ -23,14 +23,17 @@ from typing import Protocol
 from trimtab.domain.corporate_action_events import CorporateActionEvent
 from trimtab.domain.data_quality import DataError
 from trimtab.domain.feed_records import (
+    AccountOnboarding,
     CustodianPosition,
     FeedKind,
     FeedRow,
     FileProblem,
+    LotSnapshot,
+    NumberLimit,
     ReportedLot,
 )
 from trimtab.domain.file_transfers import ArrivalOutcome, ExpectedFile
-from trimtab.domain.holdings import CashBalance
+from trimtab.domain.holdings import CashBalance, TaxLot
 from trimtab.domain.restrictions import Restriction
 from trimtab.domain.risk_model import FactorCovariance, FactorExposure, SpecificRisk
 from trimtab.domain.securities import Price, Security
@@ -63,6 +66,11 @@ class FeedFile(Protocol):
     def source(self) -> str: ...
     @property
     def checksum(self) -> str: ...
+    @property
+    def snapshot(self) -> LotSnapshot:
+        """What a lots file replaces (its source's mapping says; ignored for other kinds)."""
+        ...
+
     def rows(self) -> Iterator[FeedRow]: ...
 
 
@@ -150,6 +158,24 @@ class FeedDataRepository(Protocol):
     def account_ids(self) -> set[str]: ...
     def tickers(self) -> set[str]: ...
     def asset_class_ids(self) -> set[str]: ...
+    def number_limits(self, kind: FeedKind) -> dict[str, NumberLimit]:
+        """What each number column of `kind` can hold: checked before anything is written."""
+        ...
+
+    def organization_ids(self) -> dict[str, set[str]]:
+        """The ids of the firm's advisors, branches and programs, by "advisor", "branch",
+        "program"."""
+        ...
+
+    def lots_of(self, accounts: Collection[str] | None = None) -> list[TaxLot]:
+        """The stored lots of `accounts` (of the whole firm for None)."""
+        ...
+
+    def lot_count(self) -> int: ...
+    def onboard(self, rows: Sequence[AccountOnboarding]) -> None:
+        """Create or update the rows' advisors, households, tax profiles and accounts."""
+        ...
+
     def upsert_securities(self, securities: Sequence[Security]) -> None: ...
     def upsert_prices(self, prices: Sequence[Price]) -> None: ...
     def remove_lots(self, accounts: Collection[str]) -> None: ...

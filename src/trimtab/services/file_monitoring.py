@@ -5,7 +5,8 @@ arrived, which are late, missing, rejected or sent twice — and be alerted with
 having to look (PRODUCT.md §10).
 
 Rule: a source's expected files (feed and deadline, from its mapping) are registered
-with `expect_files`. `feed_status` reads the day's load records (`load_feed` records
+with `expect_files` (one audit entry, `feeds.expect`, target `source:<name>`).
+`feed_status` reads the day's load records (`load_feed` records
 every arrival, including rejected files and duplicates), decides each expected file's
 state with `domain.file_transfers.file_states` on the exchange calendar, and raises one
 alert per late, missing, malformed or duplicate file (once per day and file, however
@@ -29,6 +30,8 @@ from trimtab.domain.file_transfers import (
     FileStatus,
     file_states,
 )
+from trimtab.domain.principal import Principal
+from trimtab.services.audit import record, write_service
 from trimtab.services.feed_ports import Alert, DataUnitOfWork
 
 __all__ = ["DayStatus", "expect_files", "feed_status"]
@@ -44,18 +47,28 @@ class DayStatus:
     alerts: tuple[Alert, ...] = ()
 
 
+@write_service("feeds.expect")
 def expect_files(
     new_uow: NewUnitOfWork,
     source: str,
     files: Sequence[ExpectedFile],
     *,
     timezone: str,
-    actor: str,
+    principal: Principal,
 ) -> None:
     """Replace the source's expected files (what its mapping declares)."""
-    del actor
     with new_uow() as uow:
         uow.feed_loads.set_expected(source, files, timezone)
+        record(
+            uow,
+            principal,
+            "feeds.expect",
+            targets=[f"source:{source}"],
+            summary={
+                "timezone": timezone,
+                "files": {f.feed: f.deadline for f in files},
+            },
+        )
         uow.commit()
 
 

@@ -1,4 +1,4 @@
-"""The ledger-replay JSON contract (shared/spec/ledger-replay.md): read a history, write lots.
+"""The ledger-replay JSON contract (docs/contracts/ledger-replay.md): read a history, write lots.
 
 Problem: the contract's input is untrusted JSON from custodians and reviewers; the lot
 ledger (`trimtab.domain.ledger`) takes typed, valid values. This module is the boundary:
@@ -7,6 +7,12 @@ place (`transactions[3].quantity`) and say what to do; `ledger_answer` and
 `invalid_answer` write the contract's output objects. Every field rule of the contract
 is checked here; rules that need the replayed state (a sell of more shares than held,
 specific lots that do not exist) are the ledger's.
+
+The contract is strict (its JSON Schema, `trimtab/contracts/ledger-replay.schema.json`,
+lists exactly `HISTORY_FIELDS` and `ACTION_FIELDS`): a key the contract does not define
+is invalid ("unknown field 'qty' (did you mean 'quantity'?)"), and so is a field of
+another action ("'ratio' is not a field of a buy"), since either would otherwise be
+dropped without a word and change the lots.
 
 Numbers arrive as `Decimal` (the caller parses JSON with `parse_float=Decimal`), so
 7.5 stays exactly 7.5. Money leaves rounded to cents and shares to six places through
@@ -28,13 +34,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from trimtab.domain.accounts import Account, TaxStatus
 from trimtab.domain.holdings import TaxLot
 from trimtab.domain.ledger import History, Ledger, RealizedGain
 from trimtab.domain.money import ZERO, as_float, round_cents, round_shares, to_decimal
-from trimtab.domain.problems import Problem
+from trimtab.domain.problems import Problem, unknown_fields
 from trimtab.domain.transactions import (
     Buy,
     LotPick,
@@ -47,7 +54,7 @@ from trimtab.domain.transactions import (
     Transaction,
 )
 
-__all__ = ["invalid_answer", "ledger_answer", "read_history"]
+__all__ = ["ACTION_FIELDS", "HISTORY_FIELDS", "invalid_answer", "ledger_answer", "read_history"]
 
 _E = TypeVar("_E", ReliefMethod, TaxStatus)
 ONE = Decimal(1)
@@ -55,6 +62,34 @@ ONE = Decimal(1)
 # stays exact within Decimal's 28 digits and rounds to cents without overflow.
 _TOO_LARGE = Decimal(10) ** 15
 ACTIONS = ("buy", "sell", "split", "spinoff", "merger", "rename")
+# Every field the contract defines, per object ("[]": each element of that list);
+# a transaction's fields are the common four and its action's (ACTION_FIELDS).
+_COMMON = ("date", "account", "security", "action")
+HISTORY_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "": ("method", "accounts", "wash_groups", "transactions"),
+        "accounts[]": ("id", "household", "tax_status"),
+        "transactions[].lots[]": ("acquired", "quantity"),
+    }
+)
+ACTION_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "buy": (*_COMMON, "quantity", "price"),
+        "sell": (*_COMMON, "quantity", "price", "method", "lots"),
+        "split": (*_COMMON, "ratio"),
+        "spinoff": (*_COMMON, "new_security", "ratio", "basis_allocation"),
+        "merger": (
+            *_COMMON,
+            "ratio",
+            "cash_per_share",
+            "new_security",
+            "basis_allocation",
+            "new_security_price",
+        ),
+        "rename": (*_COMMON, "new_security"),
+    }
+)
+_ANY_ACTION = tuple(dict.fromkeys(f for names in ACTION_FIELDS.values() for f in names))
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TRANSACTION_PATH = re.compile(r"transactions\[(\d+)\]\.?(.*)")
 
@@ -64,6 +99,7 @@ def read_history(document: object) -> tuple[History | None, list[Problem]]:
     problems: list[Problem] = []
     if not isinstance(document, dict):
         return None, [Problem("", f"the history must be a JSON object, got {_kind(document)}")]
+    problems.extend(unknown_fields(document, HISTORY_FIELDS[""]))
     top = _Reader(document, "", problems)
     method = top.choice("method", ReliefMethod, default=ReliefMethod.FIFO)
     accounts = _read_accounts(top, problems)
@@ -114,6 +150,7 @@ def _read_accounts(top: _Reader, problems: list[Problem]) -> list[Account]:
         if not isinstance(entry, dict):
             problems.append(Problem(path, f"must be an object, got {_kind(entry)}"))
             continue
+        problems.extend(unknown_fields(entry, HISTORY_FIELDS["accounts[]"], path))
         fields = _Reader(entry, path, problems)
         account_id = fields.text("id")
         household = fields.text("household")
@@ -155,6 +192,7 @@ def _read_transaction(
         problems.append(Problem(path, f"must be an object, got {_kind(entry)}"))
         return None
     before = len(problems)
+    _check_transaction_fields(entry, path, problems)
     fields = _Reader(entry, path, problems)
     date = fields.date("date")
     account = fields.text("account")
@@ -171,6 +209,23 @@ def _read_transaction(
     transaction = _read_action(fields, action, common)
     # A transaction is read only when every one of its fields is right.
     return transaction if len(problems) == before else None
+
+
+def _check_transaction_fields(entry: dict[str, Any], path: str, problems: list[Problem]) -> None:
+    """Unknown keys, and keys of another action (`ratio` on a buy), are problems."""
+    problems.extend(unknown_fields(entry, _ANY_ACTION, path))
+    action = entry.get("action")
+    if not isinstance(action, str) or action not in ACTION_FIELDS:
+        return  # the action itself is reported; its fields cannot be judged
+    own = ACTION_FIELDS[action]
+    problems.extend(
+        Problem(
+            f"{path}.{key}",
+            f"{key!r} is not a field of a {action} (a {action} has {', '.join(own)})",
+        )
+        for key in entry
+        if key in _ANY_ACTION and key not in own
+    )
 
 
 def _read_action(fields: _Reader, action: str | None, common: _Common | None) -> Transaction | None:
@@ -233,6 +288,7 @@ def _read_picks(fields: _Reader) -> tuple[LotPick, ...] | None:
         if not isinstance(entry, dict):
             fields.problems.append(Problem(path, f"must be an object, got {_kind(entry)}"))
             continue
+        fields.problems.extend(unknown_fields(entry, HISTORY_FIELDS["transactions[].lots[]"], path))
         pick = _Reader(entry, path, fields.problems)
         acquired, quantity = pick.date("acquired"), pick.number("quantity", above=ZERO)
         if acquired is not None and quantity is not None:

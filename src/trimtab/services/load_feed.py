@@ -12,15 +12,31 @@ transactions or model weights is *not* an error but an unknown security, detecte
 Any problem rejects the file: nothing is written but the load record with its report
 (every problem with its file, row, column, value and what was expected). A file whose
 content (SHA-256) was already loaded is recorded as a duplicate and changes nothing.
-Otherwise the second pass writes in chunks inside one unit of work: lots and positions
-replace those of the accounts in the file (a custodian sends whole accounts); prices,
+Every number must fit the store's column (`uow.feed_data.number_limits`, read from the
+tables): one that would be rounded or could not be held is a problem, never changed.
+A lots file is a snapshot (`file.snapshot`, declared in the source's mapping): of the
+accounts in it, or of the whole firm; what each account would gain and lose is worked
+out before writing, and a file removing more than the mapping's share of the firm's
+lots is refused unless `force`. `dry_run` validates and works that out, and returns it
+without writing anything (not even the load record).
+Otherwise the second pass writes in chunks inside one unit of work: lots replace those
+of the snapshot; positions those of the accounts in the file; an onboarding file
+(`accounts`) creates or updates accounts, households, advisors and tax profiles; prices,
 securities, restrictions and cash are upserted; transactions appended; corporate
 actions recorded (applied by `corporate_action_processing`); a provider's model lines
 become a new version of each model; a risk model's part replaces the one of that name.
 Unknown securities get a placeholder in the master, an alert, and a hold on every
 account that has them, until `security_master.classify_security`.
 
-    >>> # result = load_feed(db.unit_of_work, feed_file, actor="ops", now=now)
+Every call is one write (whatever its outcome, the load record is written in one
+transaction) and leaves one audit entry, `feeds.load`, in that transaction: targets the
+accounts in the file (those whose data it replaced or added to; none when the file was
+rejected or a duplicate, as nothing of theirs changed), then `file:<name>` and each
+unknown security found (`security:<ticker>`); the summary keeps the outcome, kind,
+source, rows and problems counted. The write itself goes in chunks of `CHUNK` rows, but
+in one transaction: one entry, however many chunks.
+
+    >>> # result = load_feed(db.unit_of_work, feed_file, principal=ops, now=now)
     >>> # result.outcome, [str(p) for p in result.problems]
 """
 
@@ -33,22 +49,38 @@ from typing import Any
 
 from trimtab.domain.corporate_action_events import CorporateActionEvent
 from trimtab.domain.feed_records import (
+    AccountOnboarding,
     CustodianPosition,
     FeedKind,
     FeedRecord,
     FileProblem,
+    LotChange,
     ModelWeight,
+    NumberLimit,
     ReportedLot,
+    SnapshotScope,
+    lot_changes,
+    numbers_of,
 )
 from trimtab.domain.file_transfers import ArrivalOutcome
-from trimtab.domain.holdings import CashBalance
+from trimtab.domain.holdings import CashBalance, TaxLot
 from trimtab.domain.models import model_from_lines
+from trimtab.domain.onboarding import OnboardingCheck
+from trimtab.domain.principal import Principal
 from trimtab.domain.restrictions import Level, Restriction
 from trimtab.domain.risk_model import FactorCovariance, FactorExposure, SpecificRisk
 from trimtab.domain.securities import Price, Security
 from trimtab.domain.trade_history import TradeRecord
 from trimtab.domain.versions import next_version
-from trimtab.services.feed_ports import AccountHold, Alert, DataUnitOfWork, FeedFile, FeedLoad
+from trimtab.services.audit import record, write_service
+from trimtab.services.feed_ports import (
+    AccountHold,
+    Alert,
+    DataUnitOfWork,
+    FeedDataRepository,
+    FeedFile,
+    FeedLoad,
+)
 
 __all__ = ["KEYS", "LoadResult", "load_feed"]
 
@@ -72,6 +104,7 @@ KEYS: dict[FeedKind, Callable[[Any], tuple[object, ...]]] = {
     FeedKind.RISK_EXPOSURES: lambda r: (r.model, r.security, r.factor),
     FeedKind.RISK_COVARIANCE: lambda r: (r.model, r.factor, r.other),
     FeedKind.SPECIFIC_RISK: lambda r: (r.model, r.security),
+    FeedKind.ACCOUNTS: lambda r: (r.account,),
 }
 _KEY_COLUMN = {
     FeedKind.SECURITIES: "ticker",
@@ -85,6 +118,7 @@ _KEY_COLUMN = {
     FeedKind.RISK_EXPOSURES: "factor",
     FeedKind.RISK_COVARIANCE: "other",
     FeedKind.SPECIFIC_RISK: "security",
+    FeedKind.ACCOUNTS: "account",
 }
 # Kinds whose unknown securities are detected (and loaded under a placeholder) rather
 # than rejected: what a client holds is a fact, even before the master knows it.
@@ -106,6 +140,9 @@ class LoadResult:
     problems: tuple[FileProblem, ...] = ()
     notes: tuple[str, ...] = ()
     unknown_securities: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A lots file: what each account gains and loses (would, in a dry run).
+    lot_changes: tuple[LotChange, ...] = ()
+    dry_run: bool = False  # validated only: nothing was written
 
     @property
     def loaded(self) -> bool:
@@ -122,6 +159,10 @@ class LoadResult:
             "problems": [p.as_dict() for p in self.problems],
             "notes": list(self.notes),
             "unknown_securities": {t: list(a) for t, a in self.unknown_securities.items()},
+            "lot_changes": {
+                c.account: {"gained": len(c.gained), "lost": len(c.lost), "kept": c.kept}
+                for c in self.lot_changes
+            },
         }
 
 
@@ -136,15 +177,30 @@ class _Scan:
     first_row_of_unknown: dict[str, int] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)  # risk models / provider models in the file
     models: dict[tuple[str, str], list[tuple[int, ModelWeight]]] = field(default_factory=dict)
+    lots: dict[str, list[TaxLot]] = field(default_factory=dict)  # a lots file's, by account
 
 
+@write_service("feeds.load")
 def load_feed(
-    new_uow: NewUnitOfWork, file: FeedFile, *, actor: str, now: dt.datetime
+    new_uow: NewUnitOfWork,
+    file: FeedFile,
+    *,
+    principal: Principal,
+    now: dt.datetime,
+    dry_run: bool = False,
+    force: bool = False,
 ) -> LoadResult:
     checksum = file.checksum
     base = FeedLoad(
-        file.source, file.kind.value, file.name, checksum, ArrivalOutcome.LOADED, now, actor
+        file.source,
+        file.kind.value,
+        file.name,
+        checksum,
+        ArrivalOutcome.LOADED,
+        now,
+        principal.recorded_as,
     )
+
     with new_uow() as uow:
         previous = uow.feed_loads.accepted(checksum)
         if previous is not None:
@@ -152,15 +208,46 @@ def load_feed(
                 f"the same content as {previous.filename}, loaded "
                 f"{previous.received_at:%Y-%m-%d %H:%M} UTC: nothing changed"
             )
-            uow.feed_loads.record(_with(base, ArrivalOutcome.DUPLICATE, notes=(note,)))
-            uow.commit()
+            if not dry_run:
+                uow.feed_loads.record(_with(base, ArrivalOutcome.DUPLICATE, notes=(note,)))
+                _audit(uow, principal, base, ArrivalOutcome.DUPLICATE)
+                uow.commit()
             return LoadResult(
-                file.name, file.kind, file.source, ArrivalOutcome.DUPLICATE, notes=(note,)
+                file.name,
+                file.kind,
+                file.source,
+                ArrivalOutcome.DUPLICATE,
+                notes=(note,),
+                dry_run=dry_run,
             )
         accounts = uow.feed_data.account_ids()
         tickers = uow.feed_data.tickers()
         classes = uow.feed_data.asset_class_ids()
-    scan = _validate(file, accounts, tickers, classes)
+        limits = uow.feed_data.number_limits(file.kind)
+        onboarding = (
+            _onboarding_check(file.name, uow.feed_data.organization_ids())
+            if file.kind is FeedKind.ACCOUNTS
+            else None
+        )
+    scan = _validate(file, accounts, tickers, classes, limits, onboarding)
+    changes: tuple[LotChange, ...] = ()
+    if file.kind is FeedKind.LOTS and not scan.problems:
+        with new_uow() as uow:
+            changes, refusal = _snapshot_changes(uow.feed_data, file, scan)
+        if refusal is not None and not force:
+            scan.problems.append(FileProblem(file.name, 0, "", f"{scan.rows} rows", refusal))
+    if dry_run:
+        outcome = ArrivalOutcome.REJECTED if scan.problems else ArrivalOutcome.LOADED
+        return LoadResult(
+            file.name,
+            file.kind,
+            file.source,
+            outcome,
+            scan.rows,
+            tuple(scan.problems),
+            lot_changes=changes,
+            dry_run=True,
+        )
     if scan.problems:
         with new_uow() as uow:
             uow.feed_loads.record(
@@ -170,6 +257,14 @@ def load_feed(
                     rows=scan.rows,
                     problems=tuple(scan.problems[:STORED_PROBLEMS]),
                 )
+            )
+            _audit(
+                uow,
+                principal,
+                base,
+                ArrivalOutcome.REJECTED,
+                rows=scan.rows,
+                problems=len(scan.problems),
             )
             uow.commit()
         return LoadResult(
@@ -181,11 +276,20 @@ def load_feed(
             tuple(scan.problems),
         )
     with new_uow() as uow:
-        notes = _write(uow, file, scan, actor=actor, now=now)
+        notes = _write(uow, file, scan, changes, author=principal.recorded_as, now=now)
         unknown = {t: tuple(sorted(a)) for t, a in sorted(scan.unknown.items())}
         notes += _detect_unknown(uow, file, unknown, now=now)
         uow.feed_loads.record(
             _with(base, ArrivalOutcome.LOADED, rows=scan.rows, notes=tuple(notes))
+        )
+        _audit(
+            uow,
+            principal,
+            base,
+            ArrivalOutcome.LOADED,
+            rows=scan.rows,
+            accounts=sorted(scan.accounts | {c.account for c in changes if c.lost}),
+            unknown=list(unknown),
         )
         uow.commit()
     return LoadResult(
@@ -197,17 +301,72 @@ def load_feed(
         (),
         tuple(notes),
         unknown,
+        lot_changes=changes,
     )
+
+
+def _onboarding_check(name: str, ids: dict[str, set[str]]) -> OnboardingCheck:
+    return OnboardingCheck(
+        name, advisors=ids["advisor"], branches=ids["branch"], programs=ids["program"]
+    )
+
+
+def _snapshot_changes(
+    data: FeedDataRepository, file: FeedFile, scan: _Scan
+) -> tuple[tuple[LotChange, ...], str | None]:
+    """What the lots file does to each account its snapshot covers, and why it is refused
+    unforced (None: it may load)."""
+    snapshot = file.snapshot
+    covered = None if snapshot.scope is SnapshotScope.FIRM else scan.accounts
+    changes = lot_changes(data.lots_of(covered), scan.lots)
+    return changes, snapshot.refusal(changes, held=data.lot_count())
 
 
 def _with(base: FeedLoad, outcome: ArrivalOutcome, **changes: Any) -> FeedLoad:
     return replace(base, outcome=outcome, **changes)
 
 
+def _audit(
+    uow: DataUnitOfWork,
+    principal: Principal,
+    load: FeedLoad,
+    outcome: ArrivalOutcome,
+    *,
+    rows: int = 0,
+    problems: int = 0,
+    accounts: Sequence[str] = (),
+    unknown: Sequence[str] = (),
+) -> None:
+    """The load's one audit entry (see the module doc for its targets)."""
+    record(
+        uow,
+        principal,
+        "feeds.load",
+        targets=[*accounts, f"file:{load.filename}", *(f"security:{t}" for t in unknown)],
+        summary={
+            "outcome": outcome,
+            "feed": load.feed,
+            "source": load.source,
+            "checksum": load.checksum,
+            "rows": rows,
+            "problems": problems,
+            "accounts": len(accounts),
+        },
+        at=load.received_at,
+    )
+
+
 # -- pass 1: validation --------------------------------------------------------------------
 
 
-def _validate(file: FeedFile, accounts: set[str], tickers: set[str], classes: set[str]) -> _Scan:
+def _validate(
+    file: FeedFile,
+    accounts: set[str],
+    tickers: set[str],
+    classes: set[str],
+    limits: dict[str, NumberLimit],
+    onboarding: OnboardingCheck | None = None,
+) -> _Scan:
     scan = _Scan()
     key_of = KEYS.get(file.kind)
     first_seen: dict[tuple[object, ...], int] = {}
@@ -234,6 +393,13 @@ def _validate(file: FeedFile, accounts: set[str], tickers: set[str], classes: se
             else:
                 first_seen[key] = feed_row.row
         scan.problems += _references(file, feed_row.row, record, scan, accounts, tickers, classes)
+        scan.problems += _number_problems(file, feed_row.row, record, limits)
+        if onboarding is not None and isinstance(record, AccountOnboarding):
+            scan.problems += onboarding.row(feed_row.row, record)
+        if isinstance(record, ReportedLot):
+            scan.lots.setdefault(record.lot.account, []).append(record.lot)
+    if onboarding is not None:
+        scan.problems += onboarding.finish()
     if file.kind is FeedKind.MODEL_WEIGHTS:
         scan.problems += _model_problems(file, scan, tickers)
     return scan
@@ -252,7 +418,7 @@ def _references(
     account, security = _account_and_security(record)
     if account is not None:
         scan.accounts.add(account)
-        if account not in accounts:
+        if account not in accounts and file.kind is not FeedKind.ACCOUNTS:
             problems.append(
                 FileProblem(
                     file.name,
@@ -298,7 +464,7 @@ def _account_and_security(record: FeedRecord) -> tuple[str | None, str | None]:
             return record.lot.account, record.lot.security
         case CustodianPosition() | TradeRecord():
             return record.account, record.security
-        case CashBalance():
+        case CashBalance() | AccountOnboarding():
             return record.account, None
         case Price():
             return None, record.ticker
@@ -310,6 +476,19 @@ def _account_and_security(record: FeedRecord) -> tuple[str | None, str | None]:
             return None, record.security
         case _:
             return None, None
+
+
+def _number_problems(
+    file: FeedFile, row: int, record: FeedRecord, limits: dict[str, NumberLimit]
+) -> list[FileProblem]:
+    """Each number the store could not hold exactly (it would round it, or refuse it)."""
+    problems: list[FileProblem] = []
+    for column, value in numbers_of(record).items():
+        limit = limits.get(column)
+        expected = limit.problem(value) if limit is not None else None
+        if expected is not None:
+            problems.append(FileProblem(file.name, row, column, format(value, "f"), expected))
+    return problems
 
 
 def _model_problems(file: FeedFile, scan: _Scan, tickers: set[str]) -> list[FileProblem]:
@@ -348,7 +527,13 @@ def _chunks(file: FeedFile) -> Iterator[list[FeedRecord]]:
 
 
 def _write(
-    uow: DataUnitOfWork, file: FeedFile, scan: _Scan, *, actor: str, now: dt.datetime
+    uow: DataUnitOfWork,
+    file: FeedFile,
+    scan: _Scan,
+    changes: Sequence[LotChange],
+    *,
+    author: str,
+    now: dt.datetime,
 ) -> list[str]:
     data = uow.feed_data
     kind = file.kind
@@ -358,13 +543,13 @@ def _write(
             [Security(t, name=f"unclassified (first seen in {file.name})") for t in scan.unknown]
         )
     if kind is FeedKind.LOTS:
-        data.remove_lots(scan.accounts)
+        data.remove_lots({c.account for c in changes})
     if kind is FeedKind.POSITIONS:
         data.replace_positions(scan.accounts)
     if kind in (FeedKind.RISK_EXPOSURES, FeedKind.RISK_COVARIANCE, FeedKind.SPECIFIC_RISK):
         data.remove_risk_models(scan.names, kind)
     if kind is FeedKind.MODEL_WEIGHTS:
-        return _record_models(uow, file, scan, actor=actor, now=now)
+        return _record_models(uow, file, scan, author=author, now=now)
     writers: dict[FeedKind, Callable[[Sequence[Any]], None]] = {
         FeedKind.SECURITIES: data.upsert_securities,
         FeedKind.PRICES: data.upsert_prices,
@@ -377,20 +562,25 @@ def _write(
         FeedKind.RISK_EXPOSURES: data.add_exposures,
         FeedKind.RISK_COVARIANCE: data.add_covariances,
         FeedKind.SPECIFIC_RISK: data.add_specific_risks,
+        FeedKind.ACCOUNTS: data.onboard,
     }
     write = writers[kind]
     for chunk in _chunks(file):
         write(chunk)
     notes = [f"{scan.rows} {kind} rows loaded"]
     if kind is FeedKind.LOTS:
-        notes.append(f"lots of {len(scan.accounts)} accounts replaced")
+        notes.append(
+            f"{file.snapshot.describe()}: lots of {len(changes)} accounts replaced; "
+            f"{sum(len(c.gained) for c in changes)} lots gained, "
+            f"{sum(len(c.lost) for c in changes)} lost, {sum(c.kept for c in changes)} kept"
+        )
     if kind is FeedKind.CORPORATE_ACTIONS:
         notes.append("recorded; apply with `trimtab corporate-actions apply`")
     return notes
 
 
 def _record_models(
-    uow: DataUnitOfWork, file: FeedFile, scan: _Scan, *, actor: str, now: dt.datetime
+    uow: DataUnitOfWork, file: FeedFile, scan: _Scan, *, author: str, now: dt.datetime
 ) -> list[str]:
     notes: list[str] = []
     known = set(uow.feed_data.tickers()) | set(scan.unknown)
@@ -413,7 +603,7 @@ def _record_models(
         version, problems = next_version(
             history,
             model,
-            author=actor,
+            author=author,
             recorded_at=now,
             reason=f"feed {file.name} from {provider}",
         )

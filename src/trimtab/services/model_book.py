@@ -14,7 +14,11 @@ unless the caller confirms it. `preview_customization` resolves a proposed child
 without saving, so an advisor sees the effect first. `resolve_account` resolves the
 target an account follows as of a date, with its restrictions and wash-sale blocks.
 
-    >>> # result = record_definitions(db.unit_of_work, [new_parent], actor="ipc",
+Each save leaves one audit entry (`models.record`: targets `allocation:<id>`,
+`model:<id>`, `set:<id>`, `target:<id>` of the versions saved; `models.assign`: the
+account, then `target:<id>`); a version's author is the principal's `recorded_as`.
+
+    >>> # result = record_definitions(db.unit_of_work, [new_parent], principal=ipc,
     >>> #                             reason="overweight mid cap", now=now)
     >>> # result.saved, [i.target for i in result.impacts]
 """
@@ -30,7 +34,8 @@ from trimtab.domain.allocations import AssetAllocation, AssetClassTree, validate
 from trimtab.domain.equivalence import EquivalenceSet, validate_equivalence_sets
 from trimtab.domain.limits import ChildImpact, check_limits, impact_of_change
 from trimtab.domain.models import Model, validate_model
-from trimtab.domain.problems import Problem
+from trimtab.domain.principal import Principal
+from trimtab.domain.problems import Problem, ProblemKind
 from trimtab.domain.resolution import (
     Catalog,
     ResolvedTarget,
@@ -40,6 +45,8 @@ from trimtab.domain.resolution import (
 from trimtab.domain.restrictions import Kind, effective_restrictions
 from trimtab.domain.targets import Target
 from trimtab.domain.versions import Version, next_version
+from trimtab.domain.wash_sales import WASH_SALE_WINDOW
+from trimtab.services.audit import record, write_service
 from trimtab.services.model_ports import Definition, ModelUnitOfWork, kind_of
 
 __all__ = [
@@ -47,16 +54,20 @@ __all__ = [
     "ChangeResult",
     "Preview",
     "assign_target",
+    "audit_target",
+    "change_summary",
     "definitions",
     "history",
     "load_catalog",
     "preview_customization",
     "record_definitions",
     "resolve_account",
+    "stage_definitions",
 ]
 
 KINDS = ("allocation", "model", "equivalence_set", "target")
-WASH_WINDOW_DAYS = 30
+# How an audit target names a definition of each kind (`set:EQ-US-LARGE`).
+TARGET_PREFIX = {"allocation": "allocation", "model": "model", "equivalence_set": "set"}
 D = TypeVar("D", AssetAllocation, Model, EquivalenceSet, Target)
 
 NewUnitOfWork = Callable[[], ModelUnitOfWork]
@@ -143,11 +154,18 @@ def _record_order(definitions: Sequence[Definition]) -> list[Definition]:
     return [*others, *sorted(targets.values(), key=lambda t: (depth(t), t.id))]
 
 
+def audit_target(definition: Definition) -> str:
+    """The audit trail's name for a definition: `model:PIM-CORE`, `target:GROWTH-ETF`."""
+    kind = kind_of(definition)
+    return f"{TARGET_PREFIX.get(kind, kind)}:{definition.id}"
+
+
+@write_service("models.record")
 def record_definitions(
     new_uow: NewUnitOfWork,
     definitions: Sequence[Definition],
     *,
-    actor: str,
+    principal: Principal,
     reason: str,
     now: dt.datetime,
     effective: dt.date | None = None,
@@ -156,30 +174,76 @@ def record_definitions(
     """Validate and save new versions of `definitions`, all or nothing (see module doc)."""
     when = effective or now.date()
     with new_uow() as uow:
-        current = load_catalog(uow, when)
-        proposed = current
-        for d in definitions:
-            proposed = _with(proposed, d)
-        resolver = Resolver(proposed)
-        problems = [p for d in definitions for p in _validate(d, proposed, resolver)]
-        if problems:
-            return ChangeResult(False, problems=tuple(dict.fromkeys(problems)))
-        changed = {d.id for d in definitions if isinstance(d, Target)}
-        impacts = tuple(i for i in impact_of_change(current, proposed) if i.target not in changed)
-        if impacts and not confirm_impact:
-            return ChangeResult(False, impacts=impacts)
-        versions: list[Version[Definition]] = []
-        for d in _record_order(definitions):
-            history = uow.model_book.history(kind_of(d), d.id)
-            version, version_problems = next_version(
-                history, d, author=actor, recorded_at=now, reason=reason, effective=when
-            )
-            if version is None:
-                return ChangeResult(False, problems=tuple(version_problems))
-            uow.model_book.record(version)
-            versions.append(version)
+        result = stage_definitions(
+            uow,
+            definitions,
+            author=principal.recorded_as,
+            reason=reason,
+            now=now,
+            effective=when,
+            confirm_impact=confirm_impact,
+        )
+        if not result.saved:
+            return result  # leaving without commit() drops the staged versions
+        record(
+            uow,
+            principal,
+            "models.record",
+            targets=[audit_target(v.value) for v in result.versions],
+            reason=reason,
+            summary=change_summary(result),
+            at=now,
+        )
         uow.commit()
+    return result
+
+
+def stage_definitions(
+    uow: ModelUnitOfWork,
+    definitions: Sequence[Definition],
+    *,
+    author: str,
+    reason: str,
+    now: dt.datetime,
+    effective: dt.date,
+    confirm_impact: bool = False,
+) -> ChangeResult:
+    """Validate `definitions` and record their new versions inside an open unit of work,
+    without committing: the caller (`record_definitions`, a hub upload) adds its audit
+    entry and commits, or leaves without commit when the result is not `saved`."""
+    current = load_catalog(uow, effective)
+    proposed = current
+    for d in definitions:
+        proposed = _with(proposed, d)
+    resolver = Resolver(proposed)
+    problems = [p for d in definitions for p in _validate(d, proposed, resolver)]
+    if problems:
+        return ChangeResult(False, problems=tuple(dict.fromkeys(problems)))
+    changed = {d.id for d in definitions if isinstance(d, Target)}
+    impacts = tuple(i for i in impact_of_change(current, proposed) if i.target not in changed)
+    if impacts and not confirm_impact:
+        return ChangeResult(False, impacts=impacts)
+    versions: list[Version[Definition]] = []
+    for d in _record_order(definitions):
+        history = uow.model_book.history(kind_of(d), d.id)
+        version, version_problems = next_version(
+            history, d, author=author, recorded_at=now, reason=reason, effective=effective
+        )
+        if version is None:
+            return ChangeResult(False, problems=tuple(version_problems))
+        uow.model_book.record(version)
+        versions.append(version)
     return ChangeResult(True, versions=tuple(versions), impacts=impacts)
+
+
+def change_summary(result: ChangeResult) -> dict[str, object]:
+    """What an audit entry keeps of a saved change: each version saved, when it takes
+    effect, and the children it pushed outside their limits (saved with confirmation)."""
+    return {
+        "versions": {audit_target(v.value): v.number for v in result.versions},
+        "effective": result.versions[0].effective.isoformat() if result.versions else None,
+        "children_outside_limits": [i.target for i in result.impacts],
+    }
 
 
 def preview_customization(new_uow: NewUnitOfWork, target: Target, as_of: dt.date) -> Preview:
@@ -199,7 +263,9 @@ def resolve_account(
     with new_uow() as uow:
         account = uow.accounts.get(account_id)
         if account is None:
-            return None, [Problem("account", f"unknown account {account_id}")]
+            return None, [
+                Problem("account", f"unknown account {account_id}", ProblemKind.NOT_FOUND)
+            ]
         target_id = uow.model_book.target_of(account_id)
         if target_id is None:
             return None, [Problem("account", f"account {account_id} follows no target yet")]
@@ -212,7 +278,7 @@ def resolve_account(
             household=account.household,
             account=account.id,
         )
-        since = as_of - dt.timedelta(days=WASH_WINDOW_DAYS)
+        since = as_of - WASH_SALE_WINDOW
         trades = uow.trades.in_household_since(account.household, since)
     no_buy = {t for t, k in kinds.items() if Kind.NO_BUY in k or Kind.MUST_SELL in k}
     groups_sold_at_loss = {
@@ -230,18 +296,33 @@ def resolve_account(
     return Resolver(catalog).resolve(target_id, no_buy=no_buy, wash_blocked=wash_blocked)
 
 
+@write_service("models.assign")
 def assign_target(
-    new_uow: NewUnitOfWork, account_id: str, target_id: str, *, actor: str, as_of: dt.date
+    new_uow: NewUnitOfWork,
+    account_id: str,
+    target_id: str,
+    *,
+    principal: Principal,
+    as_of: dt.date,
+    reason: str = "",
 ) -> list[Problem]:
     """Make an account follow a target (the target must resolve)."""
-    del actor  # recorded by the audit log once it exists (issue 7); kept for the signature
     with new_uow() as uow:
         if uow.accounts.get(account_id) is None:
-            return [Problem("account", f"unknown account {account_id}")]
+            return [Problem("account", f"unknown account {account_id}", ProblemKind.NOT_FOUND)]
         resolved, problems = Resolver(load_catalog(uow, as_of)).resolve(target_id)
         if resolved is None:
             return problems
+        previous = uow.model_book.target_of(account_id)
         uow.model_book.assign(account_id, target_id)
+        record(
+            uow,
+            principal,
+            "models.assign",
+            targets=[account_id, f"target:{target_id}"],
+            reason=reason,
+            summary={"target": target_id, "previous": previous, "as_of": as_of.isoformat()},
+        )
         uow.commit()
     return []
 

@@ -7,14 +7,22 @@ provider a fee on the assets that follow its models.
 Rule: `upload_model` takes the file's lines (parsed by `feeds.model_files` at the
 entry point), validates them against the security master
 (`domain.models.model_from_lines`) and records a new version through
-`model_book.record_definitions`: the whole upload or nothing, each bad line named.
+`model_book.stage_definitions`: the whole upload or nothing, each bad line named. New
+weights that would push customized children outside their limits are not saved: the
+result lists each child and the limit it breaks (`impacts`), and `confirm_impact`
+saves them anyway, the audit entry keeping the children it was confirmed over.
 `provider_fees` accrues, for every day of a month, `account value × weight of the
 provider's subscribed models in the account's resolved target × bps / 10,000 / days
 in year` and reports per provider (`domain.model_hub.monthly_fees`). Account values
 are priced daily from the account's current lots and cash (holdings are not yet
 historized; the nightly analysis records will replace this input).
 
-    >>> # upload_model(db.unit_of_work, "PIM", "emd.csv", text, actor="pim-feed", now=now)
+Each write leaves one audit entry: `hub.add_provider` (`provider:<id>`),
+`hub.subscribe` (`provider:<id>`, `model:<id>`) and `hub.upload` (the model version
+saved, then `provider:<id>`, `file:<name>`).
+
+    >>> # upload_model(db.unit_of_work, "PIM", "EMD", lines, principal=feed, now=now,
+    >>> #              source="emd.csv")
 """
 
 from __future__ import annotations
@@ -33,10 +41,18 @@ from trimtab.domain.model_hub import (
     monthly_fees,
 )
 from trimtab.domain.models import model_from_lines
+from trimtab.domain.principal import Principal
 from trimtab.domain.problems import Problem
 from trimtab.domain.resolution import Resolver
 from trimtab.domain.targets import ProductKind
-from trimtab.services.model_book import ChangeResult, load_catalog, record_definitions
+from trimtab.services.audit import record, write_service
+from trimtab.services.model_book import (
+    ChangeResult,
+    audit_target,
+    change_summary,
+    load_catalog,
+    stage_definitions,
+)
 from trimtab.services.model_ports import ModelUnitOfWork
 
 __all__ = [
@@ -61,10 +77,17 @@ class UploadResult:
         return self.change.problems
 
 
-def add_provider(new_uow: NewUnitOfWork, provider: ModelProvider, *, actor: str) -> None:
-    del actor  # the audit log arrives with issue 7
+@write_service("hub.add_provider")
+def add_provider(new_uow: NewUnitOfWork, provider: ModelProvider, *, principal: Principal) -> None:
     with new_uow() as uow:
         uow.model_book.add_provider(provider)
+        record(
+            uow,
+            principal,
+            "hub.add_provider",
+            targets=[f"provider:{provider.id}"],
+            summary={"name": provider.name, "fee_bps": str(provider.fee_bps)},
+        )
         uow.commit()
 
 
@@ -75,8 +98,10 @@ def list_providers(
         return uow.model_book.providers(), uow.model_book.subscriptions()
 
 
-def subscribe(new_uow: NewUnitOfWork, subscription: Subscription, *, actor: str) -> list[Problem]:
-    del actor
+@write_service("hub.subscribe")
+def subscribe(
+    new_uow: NewUnitOfWork, subscription: Subscription, *, principal: Principal
+) -> list[Problem]:
     with new_uow() as uow:
         if uow.model_book.provider(subscription.provider) is None:
             return [Problem("provider", f"unknown provider {subscription.provider}")]
@@ -92,21 +117,33 @@ def subscribe(new_uow: NewUnitOfWork, subscription: Subscription, *, actor: str)
                 )
             ]
         uow.model_book.subscribe(subscription)
+        record(
+            uow,
+            principal,
+            "hub.subscribe",
+            targets=[f"provider:{subscription.provider}", f"model:{subscription.model}"],
+            summary={
+                "start": subscription.start.isoformat(),
+                "end": subscription.end.isoformat() if subscription.end else None,
+            },
+        )
         uow.commit()
     return []
 
 
+@write_service("hub.upload")
 def upload_model(
     new_uow: NewUnitOfWork,
     provider: str,
     model_id: str,
     lines: Sequence[tuple[str, Decimal]],
     *,
-    actor: str,
+    principal: Principal,
     now: dt.datetime,
     source: str,
     name: str | None = None,
     asset_class: str | None = None,
+    confirm_impact: bool = False,
 ) -> UploadResult:
     """Validate a provider's model lines (parsed from `source`) and record the next version."""
     with new_uow() as uow:
@@ -128,9 +165,29 @@ def upload_model(
     )
     if model is None:
         return UploadResult(model_id, ChangeResult(False, problems=tuple(problems)))
-    change = record_definitions(
-        new_uow, [model], actor=actor, reason=f"upload of {source} by {provider}", now=now
-    )
+    reason = f"upload of {source} by {provider}"
+    with new_uow() as uow:
+        change = stage_definitions(
+            uow,
+            [model],
+            author=principal.recorded_as,
+            reason=reason,
+            now=now,
+            effective=now.date(),
+            confirm_impact=confirm_impact,
+        )
+        if not change.saved:
+            return UploadResult(model_id, change)
+        record(
+            uow,
+            principal,
+            "hub.upload",
+            targets=[audit_target(model), f"provider:{provider}", f"file:{source}"],
+            reason=reason,
+            summary={**change_summary(change), "lines": len(lines)},
+            at=now,
+        )
+        uow.commit()
     return UploadResult(model_id, change)
 
 

@@ -60,6 +60,7 @@ from trimtab.domain.resolution import ResolvedTarget, Resolver
 from trimtab.domain.routing import Routing, RoutingPolicy, route
 from trimtab.domain.settings_catalog import RESTRICTION_PREFIX, default_value, is_restriction
 from trimtab.domain.settings_levels import Effective, Placement, SettingsBook
+from trimtab.domain.wash_sales import WASH_SALE_WINDOW
 from trimtab.engine import parse_case, rebalance
 from trimtab.engine.case import AccountInput, LotInput, RecentTrade, SecurityInput, TaxRates
 from trimtab.services.nightly_case import build_case
@@ -73,7 +74,6 @@ __all__ = [
     "routing_record",
 ]
 
-WASH_WINDOW = dt.timedelta(days=30)
 # Quanta of the `analyses` columns: routing sees exactly the numbers SQL will see.
 MONEY_QUANTUM = Decimal("0.000001")
 FRACTION_QUANTUM = Decimal("0.0000000001")
@@ -374,7 +374,7 @@ def _analyze(snapshot: AccountSnapshot, ctx: NightContext) -> AccountAnalysis:
     effective = ctx.settings.resolve(placement)
     kinds = _restrictions(snapshot, effective, ctx.firm)
     no_buy = {t for t, k in kinds.items() if Kind.NO_BUY in k or Kind.MUST_SELL in k}
-    since = day - WASH_WINDOW
+    since = day - WASH_SALE_WINDOW
     recent = [t for t in snapshot.household_trades if since <= t.date <= day]
     sold_at_loss = {ctx.wash_group(t.security) for t in recent if t.is_loss_sale}
     wash_blocked = frozenset(t for t, group in ctx.wash_groups.items() if group in sold_at_loss)

@@ -43,6 +43,7 @@ from types import MappingProxyType
 
 from trimtab.domain.calibration import resolve_parameters
 from trimtab.engine.case import (
+    TARGET_SUM_TOLERANCE,
     TAX_STATUSES,
     AccountInput,
     Case,
@@ -56,7 +57,8 @@ from trimtab.engine.case import (
 __all__ = ["build_case"]
 
 _INF = math.inf
-_TARGET_SUM_TOLERANCE = 1e-9  # as parse_case: 0.6 + 0.3 + 0.1 is not over 1
+# parse_case's rounding tolerance (a float sum a hair above it falls back to parse_case).
+_TARGET_SUM_TOLERANCE = float(TARGET_SUM_TOLERANCE)
 
 
 def _fraction(x: object) -> bool:

@@ -1,6 +1,6 @@
 """Use case: answer rebalance cases from files or JSON Lines (`trimtab optimize`).
 
-The rule of the contract (shared/spec/rebalance-case.md): one result per case, in order;
+The rule of the contract (docs/contracts/rebalance-case.md): one result per case, in order;
 each is the engine's Result JSON, `{"status": "invalid", "errors": [...]}` for a case
 that cannot be read, or `{"status": "error", "reason": ...}` if the engine fails on it
 (a bug: the next case is still answered). Nothing is written anywhere.

@@ -40,6 +40,7 @@ from trimtab.domain import (
     TaxProfile,
     TradeRecord,
 )
+from trimtab.services.audit import AuditTrail
 
 __all__ = [
     "AccountRepository",
@@ -215,6 +216,11 @@ class UnitOfWork(Protocol):
     def targets(self) -> TargetRepository: ...
     @property
     def bulk(self) -> BulkLoader: ...
+    @property
+    def audit(self) -> AuditTrail:
+        """The audit trail: every write service appends its one entry here (`record`)."""
+        ...
+
     def __enter__(self) -> Self: ...
     def __exit__(
         self,

@@ -1,6 +1,6 @@
 """Use case: replay a household's transaction history into tax lots (`trimtab lots replay`).
 
-The rule of the contract (shared/spec/ledger-replay.md): one JSON object out, either
+The rule of the contract (docs/contracts/ledger-replay.md): one JSON object out, either
 `{"status": "ok", "lots": [...], "realized": [...]}` or `{"status": "invalid", "errors":
 [...]}` with exit code 2. Whatever the input — malformed JSON, a list, a sell of more
 shares than held — the answer is one of those two objects, never a traceback, and

@@ -7,8 +7,10 @@ saved so a typo never reaches the nightly run.
 
 Rule: `set_policy` reads `stage filter` lines (`domain.routing.parse_policy`), checks
 that every filter is a saved firm filter whose expression still checks, and records a
-new version (append-only); the run uses the latest. `install_demo_policy` saves the demo
-firm's filters (`DEMO_FILTERS`) and its policy (`DEMO_POLICY`):
+new version (append-only) and one audit entry (`routing.set`: the version, the policy's
+rules before and after); the run uses the latest. `install_demo_policy` saves the demo
+firm's filters (`DEMO_FILTERS`) and its policy (`DEMO_POLICY`) in one transaction, with
+one entry (`routing.install_demo`):
 
     suspend    held, bad_data, closing, large_pending_flow, paperwork_incomplete,
                compliance_hold
@@ -17,7 +19,8 @@ firm's filters (`DEMO_FILTERS`) and its policy (`DEMO_POLICY`):
                review_high_turnover
     flag       compliance_no_ips, should_have_traded
 
-    >>> # version, problems = set_policy(db.unit_of_work, text, actor="ops", reason="...")
+    >>> # version, problems = set_policy(db.unit_of_work, text, principal=Principal.cli("ops"),
+    >>> #                                 reason="...")
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ import datetime as dt
 from collections.abc import Callable
 
 from trimtab.domain.filters import SavedFilter, read_filter
+from trimtab.domain.principal import Principal
 from trimtab.domain.problems import Problem
 from trimtab.domain.routing import RoutingPolicy, parse_policy
-from trimtab.services.nightly_ports import NightlyUnitOfWork
+from trimtab.services.audit import record, write_service
+from trimtab.services.routing_ports import RoutingUnitOfWork
 
 __all__ = [
     "DEMO_FILTERS",
@@ -38,7 +43,7 @@ __all__ = [
     "show_policy",
 ]
 
-NewUnitOfWork = Callable[[], NightlyUnitOfWork]
+NewUnitOfWork = Callable[[], RoutingUnitOfWork]
 
 # (name, expression, what it means)
 DEMO_FILTERS: tuple[tuple[str, str, str], ...] = (
@@ -97,41 +102,67 @@ flag        should_have_traded
 def show_policy(new_uow: NewUnitOfWork) -> tuple[RoutingPolicy | None, dict[str, str]]:
     """The policy in force and the expression of each filter it names."""
     with new_uow() as uow:
-        policy = uow.nightly.policy()
-        texts = uow.nightly.firm_filters(policy.filters if policy else ())
+        policy = uow.routing.policy()
+        texts = uow.routing.firm_filters(policy.filters if policy else ())
     return policy, texts
 
 
+def _checked(uow: RoutingUnitOfWork, text: str) -> tuple[RoutingPolicy | None, list[Problem]]:
+    """The policy `text` states, if every filter it names is a firm filter that checks."""
+    known = uow.routing.firm_filters()
+    policy, problems = parse_policy(text, known_filters=known)
+    if policy is None:
+        return None, problems
+    for name in policy.filters:
+        if read_filter(known[name])[0] is None:
+            problems.append(Problem(name, "the saved filter no longer checks: fix it first"))
+    return (None, problems) if problems else (policy, [])
+
+
+def _rules(policy: RoutingPolicy | None) -> list[str]:
+    return [f"{r.stage.value} {r.filter}" for r in policy.rules] if policy else []
+
+
+@write_service("routing.set")
 def set_policy(
     new_uow: NewUnitOfWork,
     text: str,
     *,
-    actor: str,
+    principal: Principal,
     reason: str,
     now: dt.datetime | None = None,
 ) -> tuple[int | None, list[Problem]]:
     """Check and record a new version of the policy; its version number, or problems."""
     if not reason.strip():
         return None, [Problem("reason", "say why the routing policy changes")]
+    at = now or dt.datetime.now(dt.UTC)
     with new_uow() as uow:
-        known = uow.nightly.firm_filters()
-        policy, problems = parse_policy(text, known_filters=known)
+        policy, problems = _checked(uow, text)
         if policy is None:
             return None, problems
-        for name in policy.filters:
-            if read_filter(known[name])[0] is None:
-                problems.append(Problem(name, "the saved filter no longer checks: fix it first"))
-        if problems:
-            return None, problems
-        version = uow.nightly.record_policy(
-            policy, actor=actor, at=now or dt.datetime.now(dt.UTC), reason=reason
+        before = uow.routing.policy()
+        version = uow.routing.record_policy(
+            policy, actor=principal.recorded_as, at=at, reason=reason
+        )
+        record(
+            uow,
+            principal,
+            "routing.set",
+            targets=[f"routing:{version}", *(f"filter:{name}" for name in policy.filters)],
+            reason=reason,
+            summary={
+                "version": {"from": before.version if before else None, "to": version},
+                "rules": {"from": _rules(before), "to": _rules(policy)},
+            },
+            at=at,
         )
         uow.commit()
     return version, []
 
 
+@write_service("routing.install_demo")
 def install_demo_policy(
-    new_uow: NewUnitOfWork, *, actor: str, now: dt.datetime | None = None
+    new_uow: NewUnitOfWork, *, principal: Principal, now: dt.datetime | None = None
 ) -> int:
     """Save the demo firm's routing filters and policy (a new policy version)."""
     at = now or dt.datetime.now(dt.UTC)
@@ -140,13 +171,24 @@ def install_demo_policy(
         f, errors = read_filter(expression)
         if f is None:  # pragma: no cover - the shipped filters are tested
             raise AssertionError(f"demo filter {name}: {errors}")
-        saved.append(SavedFilter(name, f.text, description, None, actor, at))
+        saved.append(SavedFilter(name, f.text, description, None, principal.recorded_as, at))
+    reason = "the demo firm's default policy"
     with new_uow() as uow:
-        uow.nightly.save_firm_filters(saved)
+        uow.routing.save_firm_filters(saved)
+        policy, problems = _checked(uow, DEMO_POLICY)
+        if policy is None:  # pragma: no cover - the shipped policy is tested
+            raise AssertionError(f"demo policy: {problems}")
+        version = uow.routing.record_policy(
+            policy, actor=principal.recorded_as, at=at, reason=reason
+        )
+        record(
+            uow,
+            principal,
+            "routing.install_demo",
+            targets=[f"routing:{version}", *(f"filter:{name}" for name, _, _ in DEMO_FILTERS)],
+            reason=reason,
+            summary={"version": version, "filters": len(saved), "rules": _rules(policy)},
+            at=at,
+        )
         uow.commit()
-    version, problems = set_policy(
-        new_uow, DEMO_POLICY, actor=actor, reason="the demo firm's default policy", now=at
-    )
-    if version is None:  # pragma: no cover - the shipped policy is tested
-        raise AssertionError(f"demo policy: {problems}")
     return version

@@ -10,10 +10,12 @@ Rule: `classify_security` needs at least one of an asset class, a proxy security
 asset class, sector and wash group it borrows, and whose risk-model exposures it
 copies) or explicit risk exposures; the asset class and proxy must exist. It updates
 the master, marks the security classified and releases every hold it caused — in one
-transaction, with the acting user recorded.
+transaction, with the acting principal recorded (as `classified_by`, and in its one
+audit entry, `securities.classify`: targets the accounts released, then
+`security:<ticker>`).
 
     >>> # classify_security(db.unit_of_work, "NEWCO", asset_class="US_LARGE",
-    >>> #                   sector="Technology", actor="dm", now=now)
+    >>> #                   sector="Technology", principal=dm, now=now)
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
+from trimtab.domain.principal import Principal
 from trimtab.domain.problems import Problem
 from trimtab.domain.risk_model import FactorExposure
+from trimtab.services.audit import record, write_service
 from trimtab.services.feed_ports import DataUnitOfWork, UnknownSecurity
 
 __all__ = ["Classification", "classify_security", "unknown_securities"]
@@ -45,6 +49,7 @@ def unknown_securities(
         return uow.holds.unknown(include_classified=include_classified)
 
 
+@write_service("securities.classify")
 def classify_security(
     new_uow: NewUnitOfWork,
     ticker: str,
@@ -54,7 +59,7 @@ def classify_security(
     proxy: str | None = None,
     exposures: Mapping[str, float] | None = None,
     risk_model: str | None = None,
-    actor: str,
+    principal: Principal,
     now: dt.datetime,
 ) -> Classification:
     ticker = ticker.upper()
@@ -100,7 +105,22 @@ def classify_security(
                     if e.security == model_of_proxy.ticker
                 ]
             )
-        uow.holds.mark_classified(ticker, at=now, actor=actor)
+        uow.holds.mark_classified(ticker, at=now, actor=principal.recorded_as)
         released = uow.holds.release("unknown_security", ticker, at=now)
+        record(
+            uow,
+            principal,
+            "securities.classify",
+            targets=[*released, f"security:{ticker}"],
+            summary={
+                "asset_class": classified.asset_class,
+                "sector": classified.sector,
+                "proxy": model_of_proxy.ticker if model_of_proxy else None,
+                "risk_model": risk_model,
+                "exposures": dict(exposures) if exposures else None,
+                "released": len(released),
+            },
+            at=now,
+        )
         uow.commit()
     return Classification(ticker, tuple(released))

@@ -10,9 +10,12 @@ day. For each it takes the prices feed's view (closes around the date) and each 
 custodian view (its positions against its lots), holds every account whose sources
 disagree (cause `corporate_action`, the event's id, the reason) with an alert, and
 releases the event's holds on every other holder. Run it after each load; it is
-idempotent.
+idempotent. Each check is one transaction with one audit entry (`feeds.check_sync`),
+even when it changes nothing (the trail then shows the check ran): targets the accounts
+suspended or released, then each event checked (`action:<id>`).
 
-    >>> # report = check_synchronization(db.unit_of_work, day=today, actor="batch", now=now)
+    >>> # report = check_synchronization(db.unit_of_work, day=today, principal=SCHEDULER,
+    >>> #                                now=now)
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from trimtab.domain.money import ZERO
+from trimtab.domain.principal import Principal
 from trimtab.domain.synchronization import disagreements, holdings_show, prices_show
+from trimtab.services.audit import record, write_service
 from trimtab.services.feed_ports import AccountHold, Alert, DataUnitOfWork
 
 __all__ = ["SyncReport", "check_synchronization"]
@@ -37,17 +42,19 @@ class SyncReport:
     released: tuple[tuple[str, str], ...] = ()  # (account, action)
 
 
+@write_service("feeds.check_sync")
 def check_synchronization(
-    new_uow: NewUnitOfWork, *, day: dt.date, actor: str, now: dt.datetime
+    new_uow: NewUnitOfWork, *, day: dt.date, principal: Principal, now: dt.datetime
 ) -> SyncReport:
-    del actor  # holds record their time and reason; the audit log arrives with issue 7
     suspended: list[tuple[str, str, str]] = []
     released: list[tuple[str, str]] = []
+    checked: list[str] = []
     with new_uow() as uow:
         for status in uow.feed_data.actions():
             event = status.event
             if status.applied_at is None or event.effective > day:
                 continue
+            checked.append(event.id)
             closes = uow.prices.history(event.security, event.effective - LOOKBACK, day)
             if event.new_security:
                 closes += uow.prices.history(event.new_security, event.effective - LOOKBACK, day)
@@ -91,5 +98,14 @@ def check_synchronization(
                 "corporate_action", event.id, at=now, accounts=agreeing
             ):
                 released.append((account, event.id))
+        changed = [*(a for a, _, _ in suspended), *(a for a, _ in released)]
+        record(
+            uow,
+            principal,
+            "feeds.check_sync",
+            targets=[*dict.fromkeys(changed), *(f"action:{e}" for e in checked)],
+            summary={"day": day, "suspended": len(suspended), "released": len(released)},
+            at=now,
+        )
         uow.commit()
     return SyncReport(tuple(suspended), tuple(released))

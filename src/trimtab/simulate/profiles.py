@@ -32,6 +32,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from trimtab.domain.calibration import resolve_parameters
+from trimtab.domain.echo import quote_input
 from trimtab.domain.problems import Problem
 
 __all__ = [
@@ -126,13 +127,16 @@ def parse_profile(text: str) -> tuple[Profile, list[Problem]]:
         key, eq, value = item.partition("=")
         key, value = key.strip(), value.strip()
         if not eq or not key:
-            problems.append(Problem(where, f"{item!r} is not setting=value"))
+            problems.append(Problem(where, f"{quote_input(item)} is not setting=value"))
         elif key == "schedule":
             try:
                 schedule = Schedule(value)
             except ValueError:
                 problems.append(
-                    Problem(where, f"schedule must be daily, weekly or monthly; got {value!r}")
+                    Problem(
+                        where,
+                        f"schedule must be daily, weekly or monthly; got {quote_input(value)}",
+                    )
                 )
         else:
             settings[key] = value
@@ -148,13 +152,17 @@ def parse_cash_flow(text: str, *, option: str) -> tuple[CashFlow | None, list[Pr
     try:
         amount = float(amount_text.replace(",", "").replace("$", "").strip())
     except ValueError:
-        return None, [Problem(option, f"{text!r}: write AMOUNT[/monthly|quarterly|yearly]")]
+        return None, [
+            Problem(option, f"{quote_input(text)}: write AMOUNT[/monthly|quarterly|yearly]")
+        ]
     if amount <= 0:
-        return None, [Problem(option, f"{text!r}: the amount must be positive")]
+        return None, [Problem(option, f"{quote_input(text)}: the amount must be positive")]
     try:
         frequency = Frequency((frequency_text or "yearly").strip().lower())
     except ValueError:
-        return None, [Problem(option, f"{text!r}: the period must be monthly, quarterly or yearly")]
+        return None, [
+            Problem(option, f"{quote_input(text)}: the period must be monthly, quarterly or yearly")
+        ]
     return CashFlow(amount, frequency), []
 
 

@@ -5,6 +5,10 @@ Feed writes go through Core statements with many parameter sets, in slices of
 million rows. "Upsert" (securities, prices, restrictions) is INSERT ... ON CONFLICT DO
 UPDATE, which SQLite and PostgreSQL spell the same way. Nothing here commits.
 
+`NUMBER_COLUMNS` says which table column each number of a feed is written to; the
+limits a load checks before writing (`number_limits`) are read from those columns'
+NUMERIC(p, s), so a wider or narrower column changes the check with it.
+
     >>> # with uow: uow.feed_data.upsert_prices(chunk); uow.commit()
 """
 
@@ -15,16 +19,23 @@ from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from trimtab.domain.accounts import AccountStatus
 from trimtab.domain.corporate_action_events import ActionKind, CorporateActionEvent
 from trimtab.domain.data_quality import DataError, ErrorCode
-from trimtab.domain.feed_records import CustodianPosition, FeedKind, FileProblem, ReportedLot
+from trimtab.domain.feed_records import (
+    AccountOnboarding,
+    CustodianPosition,
+    FeedKind,
+    FileProblem,
+    NumberLimit,
+    ReportedLot,
+)
 from trimtab.domain.file_transfers import ArrivalOutcome, ExpectedFile
-from trimtab.domain.holdings import CashBalance
+from trimtab.domain.holdings import CashBalance, TaxLot
 from trimtab.domain.restrictions import Restriction
 from trimtab.domain.risk_model import FactorCovariance, FactorExposure, SpecificRisk
 from trimtab.domain.securities import Price, Security
@@ -53,18 +64,69 @@ from trimtab.store.data_tables import (
 )
 from trimtab.store.tables import (
     AccountRow,
+    AdvisorRow,
     AssetClassRow,
+    BranchRow,
     CashBalanceRow,
+    HouseholdRow,
     PriceRow,
+    ProgramRow,
     RestrictionRow,
     SecurityRow,
     TaxLotRow,
+    TaxProfileRow,
     TransactionRow,
 )
+from trimtab.store.types import ExactDecimal
 
-__all__ = ["SqlFeedDataRepository", "SqlFeedLoadRepository", "SqlHoldRepository"]
+__all__ = [
+    "NUMBER_COLUMNS",
+    "SqlFeedDataRepository",
+    "SqlFeedLoadRepository",
+    "SqlHoldRepository",
+]
 
 CHUNK_ROWS = 10_000
+
+# Feed kind -> canonical column -> the table column its numbers are stored in.
+NUMBER_COLUMNS: dict[FeedKind, dict[str, Any]] = {
+    FeedKind.PRICES: {"close": PriceRow.close},
+    FeedKind.LOTS: {
+        "quantity": TaxLotRow.quantity,
+        "cost_basis": TaxLotRow.cost_basis,
+        "wash_sale_adjustment": TaxLotRow.wash_sale_adjustment,
+    },
+    FeedKind.POSITIONS: {"quantity": CustodianPositionRow.quantity},
+    FeedKind.TRANSACTIONS: {
+        "quantity": TransactionRow.quantity,
+        "price": TransactionRow.price,
+        "realized_gain": TransactionRow.realized_gain,
+    },
+    FeedKind.CASH: {"amount": CashBalanceRow.amount},
+    FeedKind.CORPORATE_ACTIONS: {
+        "ratio": CorporateActionEventRow.ratio,
+        "cash_per_share": CorporateActionEventRow.cash_per_share,
+        "basis_allocation": CorporateActionEventRow.basis_allocation,
+        "new_security_price": CorporateActionEventRow.new_security_price,
+    },
+    FeedKind.ACCOUNTS: {
+        "short_term_rate": TaxProfileRow.short_term_rate,
+        "long_term_rate": TaxProfileRow.long_term_rate,
+        "realized_short_ytd": TaxProfileRow.realized_short_ytd,
+        "realized_long_ytd": TaxProfileRow.realized_long_ytd,
+        "loss_carryforward": TaxProfileRow.loss_carryforward,
+    },
+}
+
+
+def number_limits(kind: FeedKind) -> dict[str, NumberLimit]:
+    """The limits of each number column of a feed kind, read from its table columns."""
+    limits: dict[str, NumberLimit] = {}
+    for name, attribute in NUMBER_COLUMNS.get(kind, {}).items():
+        kind_of_column = attribute.property.columns[0].type
+        if isinstance(kind_of_column, ExactDecimal):
+            limits[name] = NumberLimit(kind_of_column.precision, kind_of_column.scale)
+    return limits
 
 
 def _table(row: type[Any]) -> Table:
@@ -198,6 +260,56 @@ class SqlFeedLoadRepository(_Sql):
         return [Alert(r.day, r.kind, r.subject, r.message, _utc(r.raised_at)) for r in rows]
 
 
+def _account_values(row: AccountOnboarding, stored: AccountRow | None) -> dict[str, Any]:
+    """The account's full row: the file's fields over the stored ones (or the defaults)."""
+    given: dict[str, Any] = {
+        "household_id": row.household,
+        "tax_status": row.tax_status.value,
+        "name": row.name,
+        "advisor_id": row.advisor,
+        "branch_id": row.branch,
+        "program_id": row.program,
+        "tier": row.tier,
+        "status": row.status.value if row.status is not None else None,
+        "discretionary": row.discretionary,
+        "approved_for_trading": row.approved_for_trading,
+    }
+    if stored is None:
+        base: dict[str, Any] = {
+            "name": "",
+            "status": AccountStatus.OPEN.value,
+            "discretionary": True,
+            "approved_for_trading": True,
+            "tier": None,
+            "advisor_id": None,
+            "branch_id": None,
+            "program_id": None,
+            "target_id": None,
+            "fields": {},
+        }
+    else:
+        base = {
+            c: getattr(stored, c)
+            for c in (
+                "name",
+                "status",
+                "discretionary",
+                "approved_for_trading",
+                "tier",
+                "advisor_id",
+                "branch_id",
+                "program_id",
+                "target_id",
+                "fields",
+            )
+        }
+        if stored.status == AccountStatus.SUSPENDED.value and row.status is AccountStatus.OPEN:
+            # A held account stays suspended until its holds are released; the file's
+            # "open" is what a release will restore, not a way around the hold.
+            given["status"] = None
+    return {"id": row.account, **base, **{k: v for k, v in given.items() if v is not None}}
+
+
 def _load(row: FeedLoadRow) -> FeedLoad:
     return FeedLoad(
         source=row.source,
@@ -226,6 +338,74 @@ class SqlFeedDataRepository(_Sql):
 
     def asset_class_ids(self) -> set[str]:
         return set(self.session.scalars(select(AssetClassRow.id)))
+
+    def number_limits(self, kind: FeedKind) -> dict[str, NumberLimit]:
+        return number_limits(kind)
+
+    def organization_ids(self) -> dict[str, set[str]]:
+        return {
+            "advisor": set(self.session.scalars(select(AdvisorRow.id))),
+            "branch": set(self.session.scalars(select(BranchRow.id))),
+            "program": set(self.session.scalars(select(ProgramRow.id))),
+        }
+
+    def lots_of(self, accounts: Collection[str] | None = None) -> list[TaxLot]:
+        query = select(TaxLotRow).order_by(TaxLotRow.account_id, TaxLotRow.id)
+        if accounts is None:
+            return [m.lot_from_row(r) for r in self.session.scalars(query)]
+        items = sorted(accounts)
+        found: list[TaxLot] = []
+        for start in range(0, len(items), 500):
+            part = query.where(TaxLotRow.account_id.in_(items[start : start + 500]))
+            found += [m.lot_from_row(r) for r in self.session.scalars(part)]
+        return found
+
+    def lot_count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(TaxLotRow)) or 0
+
+    def onboard(self, rows: Sequence[AccountOnboarding]) -> None:
+        """Create or update the advisors, households, tax profiles and accounts of `rows`;
+        a field a row leaves None keeps its stored value (or the new account's default)."""
+        advisors = {
+            r.advisor: {"id": r.advisor, "name": r.advisor_name, "branch_id": r.branch}
+            for r in rows
+            if r.advisor is not None and r.advisor_name is not None
+        }
+        self._upsert(AdvisorRow, list(advisors.values()), ["id"])
+        stored = set(
+            self.session.scalars(
+                select(HouseholdRow.id).where(HouseholdRow.id.in_({r.household for r in rows}))
+            )
+        )
+        named = {r.household: r.household_name for r in rows if r.household_name is not None}
+        fresh = {r.household for r in rows} - stored
+        self._insert(HouseholdRow, [{"id": h, "name": named.get(h, "")} for h in sorted(fresh)])
+        for household, name in sorted(named.items()):
+            if household in stored:
+                self.session.execute(
+                    update(HouseholdRow).where(HouseholdRow.id == household).values(name=name)
+                )
+        profiles = {
+            r.household: {
+                "household_id": r.household,
+                "short_term_rate": p.short_term_rate,
+                "long_term_rate": p.long_term_rate,
+                "realized_short_ytd": p.realized_short_ytd,
+                "realized_long_ytd": p.realized_long_ytd,
+                "loss_carryforward": p.loss_carryforward,
+            }
+            for r in rows
+            if (p := r.tax_profile) is not None
+        }
+        self._upsert(TaxProfileRow, list(profiles.values()), ["household_id"])
+        existing = {
+            a.id: a
+            for a in self.session.scalars(
+                select(AccountRow).where(AccountRow.id.in_({r.account for r in rows}))
+            )
+        }
+        accounts = [_account_values(r, existing.get(r.account)) for r in rows]
+        self._upsert(AccountRow, accounts, ["id"])
 
     def upsert_securities(self, securities: Sequence[Security]) -> None:
         self._upsert(SecurityRow, [m.security_to_row(s) for s in securities], ["ticker"])

@@ -17,6 +17,13 @@ How fields map to columns:
 SQL's three-valued logic is kept as is (NULL compared is unknown, NOT unknown is unknown)
 and `trimtab.domain.filters.evaluate` mirrors it, so both give the same answers.
 
+Long chains. A firm pastes its list of accounts as `id = "A1" or id = "A2" or ...`;
+SQLite parses `a OR b OR c` left-deep and refuses a tree deeper than 1,000 nodes. So
+equalities on one field inside an `or` become one `IN` (and inequalities inside an `and`
+one `NOT IN`), the same answer under three-valued logic, and any chain still longer than
+`_CHUNK` terms is cut into parenthesized groups of at most `_CHUNK`, so the depth grows
+with the logarithm of its length (2,000 mixed terms: groups of 32 inside a group of 63).
+
     >>> from trimtab.domain.filters import read_filter
     >>> f, _ = read_filter('tier = "Gold" and not mandate')
     >>> sql = str(account_query(f).compile(compile_kwargs={"render_postcompile": True}))
@@ -30,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Integer,
     Select,
@@ -41,7 +49,10 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from trimtab.domain.filters import (
     And,
@@ -49,15 +60,18 @@ from trimtab.domain.filters import (
     Comparison,
     Constant,
     Expr,
+    FieldRef,
     FieldSource,
     FieldType,
     Filter,
     Flag,
+    Literal,
     Membership,
     Not,
     Or,
     lookup,
 )
+from trimtab.store.nightly_tables import RunRow
 from trimtab.store.tables import AccountRow, AdvisorRow, BranchRow
 from trimtab.store.workflow_tables import AnalysisRow
 
@@ -68,7 +82,9 @@ _branch = aliased(BranchRow, name="filter_branch")
 
 
 def latest_analyses() -> Any:
-    """A subquery: each account's latest analysis row (window function, both databases)."""
+    """A subquery: each account's latest analysis row (window function, both databases).
+
+    A voided run's analyses are nobody's latest (`trimtab run void`)."""
     rank = (
         func.row_number()
         .over(
@@ -77,7 +93,12 @@ def latest_analyses() -> Any:
         )
         .label("rank")
     )
-    ranked = select(AnalysisRow, rank).subquery("ranked_analyses")
+    voided = select(RunRow.id).where(RunRow.state == "voided")
+    ranked = (
+        select(AnalysisRow, rank)
+        .where(AnalysisRow.run_id.not_in(voided))
+        .subquery("ranked_analyses")
+    )
     return select(ranked).where(ranked.c.rank == 1).subquery("latest_analysis")
 
 
@@ -114,10 +135,79 @@ def compile_condition(expr: Expr, analysis: Any = None) -> ColumnElement[bool]:
         case Not(operand=operand):
             return not_(compile_condition(operand, analysis))
         case And(operands=operands):
-            return and_(*(compile_condition(o, analysis) for o in operands))
+            merged = _merge_lists(operands, Comparator.NE, negated=True)
+            return _chunked(and_, [compile_condition(o, analysis) for o in merged])
         case Or(operands=operands):
-            return or_(*(compile_condition(o, analysis) for o in operands))
+            merged = _merge_lists(operands, Comparator.EQ, negated=False)
+            return _chunked(or_, [compile_condition(o, analysis) for o in merged])
     raise AssertionError(f"unknown filter node {expr!r}")  # pragma: no cover
+
+
+# Terms per parenthesized group of a long chain; 32 keeps each group shallow for SQLite.
+_CHUNK = 32
+
+
+def _merge_lists(operands: tuple[Expr, ...], op: Comparator, *, negated: bool) -> list[Expr]:
+    """`f = a or f = b or f in (c)` as `f in (a, b, c)` (`!=`/`not in` under `and`).
+
+    Each field's terms are gathered at the place of its first one; other terms keep their
+    order. With no NULL among the values (the language has none) both forms give the
+    same three-valued answer: unknown when the field is NULL, else whether it is listed.
+    """
+    lists: dict[str, list[Literal]] = {}
+    order: list[Expr | str] = []
+    for operand in operands:
+        name, values = _listed(operand, op, negated=negated)
+        if name is None:
+            order.append(operand)
+            continue
+        if name not in lists:
+            lists[name] = []
+            order.append(name)
+        lists[name].extend(values)
+    return [
+        Membership(FieldRef(item), tuple(lists[item]), negated) if isinstance(item, str) else item
+        for item in order
+    ]
+
+
+def _listed(
+    operand: Expr, op: Comparator, *, negated: bool
+) -> tuple[str | None, tuple[Literal, ...]]:
+    match operand:
+        case Comparison(field=ref, op=found, value=literal) if found is op:
+            return ref.name, (literal,)
+        case Membership(field=ref, values=values, negated=found) if found is negated:
+            return ref.name, values
+    return None, ()
+
+
+class _Parenthesized(ColumnElement[bool]):
+    """A condition in explicit parentheses: SQLAlchemy would flatten `(a OR b) OR c`."""
+
+    # The element takes part in the statement cache key, so two filters never share SQL.
+    _traverse_internals = [("element", InternalTraversal.dp_clauseelement)]  # noqa: RUF012
+    inherit_cache = True
+    type = Boolean()
+
+    def __init__(self, element: ColumnElement[bool]) -> None:
+        self.element = element
+
+
+@compiles(_Parenthesized)
+def _compile_parenthesized(element: _Parenthesized, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.element, **kw)})"
+
+
+def _chunked(combine: Any, conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    if len(conditions) <= _CHUNK:
+        combined: ColumnElement[bool] = combine(*conditions)
+        return combined
+    groups = [
+        _Parenthesized(combine(*conditions[start : start + _CHUNK]))
+        for start in range(0, len(conditions), _CHUNK)
+    ]
+    return _chunked(combine, list(groups))
 
 
 _ACCOUNT_COLUMNS: dict[str, ColumnElement[Any]] = {

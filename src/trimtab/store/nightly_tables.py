@@ -1,7 +1,8 @@
 """Tables of the nightly run: runs, per-account outcomes, analysis records, proposals,
 review decisions, the routing policy and orders.
 
-    runs                 one per nightly run: as-of day, start, end, counts by outcome
+    runs                 one per nightly run: as-of day, start, end, counts by outcome,
+                         its lease (holder, heartbeat), why it was forced, who voided it
     run_outcomes         (run, account) UNIQUE: the account's outcome, the filter that
       → runs, accounts   put it there, flags; written in the same transaction as the
                          account's analysis, so "has an outcome" means "done, once"
@@ -64,7 +65,7 @@ OUTCOMES = "outcome IN ('auto_trade', 'review', 'suspended', 'no_trade')"
 class RunRow(Base):
     __tablename__ = "runs"
     __table_args__ = (
-        CheckConstraint("state IN ('running', 'finished')", name="state"),
+        CheckConstraint("state IN ('running', 'finished', 'voided')", name="state"),
         Index("ix_runs_as_of", "as_of"),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -81,6 +82,14 @@ class RunRow(Base):
     trades: Mapped[int] = mapped_column(Integer)
     estimated_tax: Mapped[Decimal] = mapped_column(MONEY)
     seconds: Mapped[float | None] = mapped_column()
+    # The lease (services/run_ports.py): who drives the run now (host:pid) and when it
+    # last said so; a running run whose holder is gone or silent is interrupted.
+    holder: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    forced_reason: Mapped[str | None] = mapped_column(REASON)  # a future/closed day, allowed
+    voided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by: Mapped[str | None] = mapped_column(USER)
+    void_reason: Mapped[str | None] = mapped_column(REASON)
 
 
 class RunOutcomeRow(Base):

@@ -16,6 +16,8 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from trimtab.store.account_reads import SqlAccountReads
+from trimtab.store.audit_repository import SqlAuditTrail
 from trimtab.store.bulk import SqlBulkLoader
 from trimtab.store.data_repository import (
     SqlFeedDataRepository,
@@ -23,7 +25,7 @@ from trimtab.store.data_repository import (
     SqlHoldRepository,
 )
 from trimtab.store.model_repository import SqlModelBookRepository
-from trimtab.store.nightly_repository import SqlNightlyRepository
+from trimtab.store.order_repository import SqlOrderRepository
 from trimtab.store.repositories import (
     SqlAccountRepository,
     SqlAssetClassRepository,
@@ -37,6 +39,9 @@ from trimtab.store.repositories import (
     SqlTargetRepository,
     SqlTradeHistoryRepository,
 )
+from trimtab.store.review_repository import SqlProposalRepository
+from trimtab.store.routing_repository import SqlRoutingRepository
+from trimtab.store.run_repository import SqlNightInputs, SqlRunRepository
 from trimtab.store.workflow_repositories import (
     SqlAccountSelection,
     SqlSavedFilterRepository,
@@ -65,7 +70,13 @@ class SqlUnitOfWork:
     feed_loads: SqlFeedLoadRepository
     feed_data: SqlFeedDataRepository
     holds: SqlHoldRepository
-    nightly: SqlNightlyRepository
+    audit: SqlAuditTrail
+    runs: SqlRunRepository
+    night: SqlNightInputs
+    proposals: SqlProposalRepository
+    orders: SqlOrderRepository
+    routing: SqlRoutingRepository
+    account_reads: SqlAccountReads
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -99,7 +110,13 @@ class SqlUnitOfWork:
         self.feed_loads = SqlFeedLoadRepository(session)
         self.feed_data = SqlFeedDataRepository(session)
         self.holds = SqlHoldRepository(session)
-        self.nightly = SqlNightlyRepository(session)
+        self.audit = SqlAuditTrail(session)
+        self.runs = SqlRunRepository(session)
+        self.night = SqlNightInputs(session)
+        self.proposals = SqlProposalRepository(session)
+        self.orders = SqlOrderRepository(session)
+        self.routing = SqlRoutingRepository(session)
+        self.account_reads = SqlAccountReads(session)
         return self
 
     def __exit__(

@@ -15,10 +15,12 @@ from trimtab.domain import Account, AssetClass, Firm, Household, Security, Secur
 from trimtab.domain.equivalence import EquivalenceSet
 from trimtab.domain.model_hub import ModelProvider
 from trimtab.domain.models import Model
+from trimtab.domain.principal import Principal
 from trimtab.services.model_book import record_definitions
 from trimtab.services.model_hub import add_provider
 
 NOW = dt.datetime(2025, 6, 2, 12, tzinfo=dt.UTC)
+IPC, DM = Principal.cli("ipc"), Principal.cli("dm")
 ACCOUNTS = ("NB-1001", "NB-1002", "AB-2001")
 CORE = Model("CORE", "Core", {"XYZ": D("0.6"), "BND": D("0.4")})
 SP500 = EquivalenceSet("SP500", "S&P 500 funds", "VOO", ("IVV",))
@@ -50,8 +52,8 @@ def build_firm(db: Database) -> None:
             uow.accounts.add(Account(account, household, TaxStatus.TAXABLE))
         uow.commit()
     result = record_definitions(
-        db.unit_of_work, [CORE, SP500], actor="ipc", reason="setup", now=NOW
+        db.unit_of_work, [CORE, SP500], principal=IPC, reason="setup", now=NOW
     )
     assert result.saved, result.problems
     for provider in ("PIM", "ALPINE"):
-        add_provider(db.unit_of_work, ModelProvider(provider, provider, D(10)), actor="dm")
+        add_provider(db.unit_of_work, ModelProvider(provider, provider, D(10)), principal=DM)

@@ -26,6 +26,7 @@ from trimtab.domain.feed_records import (
 )
 from trimtab.domain.file_transfers import ArrivalOutcome
 from trimtab.domain.holdings import CashBalance, TaxLot
+from trimtab.domain.principal import Principal
 from trimtab.domain.restrictions import Kind, Level, Restriction
 from trimtab.domain.risk_model import FactorCovariance, FactorExposure, SpecificRisk
 from trimtab.domain.securities import Price, Security, SecurityType
@@ -37,6 +38,7 @@ from trimtab.services.load_feed import LoadResult, load_feed
 
 EXAMPLES = Path(__file__).parents[3] / "examples" / "feeds"
 DAY = dt.date(2025, 6, 2)
+OPS = Principal.cli("ops")
 
 
 def mapping(source: str) -> SourceMapping:
@@ -81,13 +83,16 @@ def records(provider: str) -> dict[FeedKind, list[FeedRecord]]:
 def load(db: Database, path: Path, source: SourceMapping | None = None) -> LoadResult:
     feed, problems = open_feed(path, mapping=source)
     assert feed is not None, problems
-    return load_feed(db.unit_of_work, feed, actor="ops", now=NOW)
+    return load_feed(db.unit_of_work, feed, principal=OPS, now=NOW)
 
 
 def snapshot(db: Database) -> dict[str, int]:
+    """Rows per table, but for the records every arrival leaves (its load record and its
+    audit entry): what must not change when a file is refused or a duplicate."""
     with db.unit_of_work() as uow:
         counts = uow.bulk.counts()
-    del counts["feed_loads"]
+    for table in ("feed_loads", "audit_entries", "audit_targets", "audit_head"):
+        counts.pop(table, None)
     return counts
 
 
@@ -172,6 +177,11 @@ def test_loading_the_same_file_twice_changes_nothing(db: Database, tmp_path: Pat
     assert second.outcome is ArrivalOutcome.DUPLICATE
     assert "nothing changed" in second.notes[0]
     assert snapshot(db) == before
+    with db.unit_of_work() as uow:
+        latest = uow.audit.entries(action="feeds.load", limit=1)[0]
+    assert latest.summary["outcome"] == "duplicate"
+    assert latest.targets == ("file:lots_copy.csv",)  # no account's data changed
+    assert latest.principal == OPS.id
 
 
 BAD_FILES = {

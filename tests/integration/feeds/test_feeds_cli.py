@@ -42,7 +42,7 @@ def test_watch_moves_each_file_to_archive_or_rejected_with_its_report(
     result = runner.invoke(
         app, ["feeds", "watch", str(inbox), "--once", "--mappings", str(EXAMPLES)], env=env
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # prices_bad.csv was rejected (as `load`)
     assert (inbox / "archive" / "NB_PRICES_20250602.csv").exists()
     report = json.loads((inbox / "rejected" / "prices_bad.csv.report.json").read_text())
     assert report["outcome"] == "rejected"
@@ -80,3 +80,65 @@ def test_the_demo_risk_model_from_real_returns_loads_through_the_risk_feed(
         assert stored.total_variance(ticker) == pytest.approx(expected.total_variance(ticker))
     # Principal components come largest first: the market factor dominates.
     assert stored.covariance[0][0] > stored.covariance[1][1] > stored.covariance[2][2] > 0
+
+
+def test_loading_goes_through_the_sources_mappings(env: dict[str, str]) -> None:
+    # The file's name matches northbank's pattern, so northbank's mapping reads it; the
+    # canonical reader would not even know its kind.
+    result = CliRunner().invoke(
+        app,
+        ["feeds", "load", str(EXAMPLES / "NB_PRICES_20250602.csv"), "--mappings", str(EXAMPLES)],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "NB_PRICES_20250602.csv: loaded (prices," in result.output
+    canonical = CliRunner().invoke(
+        app, ["feeds", "load", str(EXAMPLES / "NB_PRICES_20250602.csv")], env=env
+    )
+    assert canonical.exit_code == 2
+    assert "rejected (kind unknown" in canonical.output
+
+
+def test_an_unknown_source_or_a_missing_file_is_not_found(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    prices = str(EXAMPLES / "NB_PRICES_20250602.csv")
+    unknown = runner.invoke(
+        app, ["feeds", "load", prices, "--mappings", str(EXAMPLES), "--source", "nope"], env=env
+    )
+    assert unknown.exit_code == 3
+    assert "error: --source: nope: no mapping of that name; known: alpenbank, northbank" in (
+        unknown.output
+    )
+    missing = runner.invoke(app, ["feeds", "load", str(tmp_path / "gone.csv")], env=env)
+    assert missing.exit_code == 3
+    assert f"error: {tmp_path / 'gone.csv'}: no such file" in missing.output
+
+
+def test_applying_an_unknown_corporate_action_names_it_and_exits_3(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    actions = tmp_path / "corporate_actions.csv"
+    actions.write_text("action_id,kind,security,effective,ratio\nCA-1,split,XYZ,2025-06-02,2\n")
+    assert runner.invoke(app, ["feeds", "load", str(actions)], env=env).exit_code == 0
+
+    unknown = runner.invoke(app, ["corporate-actions", "apply", "NO-SUCH-ID"], env=env)
+    assert unknown.exit_code == 3, unknown.output
+    assert "error: NO-SUCH-ID: no corporate action with this id" in unknown.output
+    assert "No pending" not in unknown.output
+
+    # Nothing was applied by the refused request: CA-1 is still pending, and applies.
+    applied = runner.invoke(app, ["corporate-actions", "apply", "CA-1"], env=env)
+    assert applied.exit_code == 0, applied.output
+    line = applied.output.splitlines()[0]
+    assert line.startswith("CA-1: ")
+    assert "models: " in line
+    assert "equivalence sets: " in line
+    assert "[" not in line
+    assert "()" not in line
+
+    again = runner.invoke(app, ["corporate-actions", "apply", "CA-1"], env=env)
+    assert again.exit_code == 4
+    assert "error: CA-1: already applied" in again.output

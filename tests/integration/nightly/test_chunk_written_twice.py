@@ -10,9 +10,12 @@ from sqlalchemy import func, select
 from tests.integration.nightly.conftest import AS_OF, NOW
 from trimtab.batch.chunks import ChunkTask, analyze_chunk
 from trimtab.bootstrap import Database
-from trimtab.services.nightly_ports import RunRecord
+from trimtab.domain.principal import Principal
+from trimtab.services.run_ports import RunRecord, RunState
 from trimtab.store.nightly_tables import AnalysisRecordRow, RunOutcomeRow
 from trimtab.store.workflow_tables import AnalysisRow
+
+OPS = Principal.cli("ops")
 
 
 def _counts(db: Database, run_id: str) -> tuple[int, int, int]:
@@ -27,12 +30,12 @@ def _counts(db: Database, run_id: str) -> tuple[int, int, int]:
 def test_a_chunk_written_twice_is_kept_once(firm: tuple[str, Database]) -> None:
     url, db = firm
     with db.unit_of_work() as uow:
-        accounts = tuple(uow.nightly.population()[:6])
-        uow.nightly.start_run(
+        accounts = tuple(uow.runs.population()[:6])
+        uow.runs.start_run(
             RunRecord(
                 id="2025-06-30.1",
                 as_of=AS_OF,
-                state="running",
+                state=RunState.RUNNING,
                 started_at=NOW,
                 finished_at=None,
                 actor="test",
@@ -42,14 +45,22 @@ def test_a_chunk_written_twice_is_kept_once(firm: tuple[str, Database]) -> None:
             )
         )
         uow.commit()
-    task = ChunkTask(url, "2025-06-30.1", AS_OF, 0, accounts)
+    task = ChunkTask(url, "2025-06-30.1", AS_OF, 0, accounts, started_by=OPS)
     first = analyze_chunk(task)
     assert (first.accounts, first.skipped) == (6, 0)
     assert _counts(db, "2025-06-30.1") == (6, 6, 6)
 
     # Half of the accounts again, plus three new ones: only the new ones are written.
     with db.unit_of_work() as uow:
-        more = tuple(a for a in uow.nightly.population() if a not in accounts)[:3]
-    again = analyze_chunk(ChunkTask(url, "2025-06-30.1", AS_OF, 1, accounts[:3] + more))
+        more = tuple(a for a in uow.runs.population() if a not in accounts)[:3]
+    again = analyze_chunk(
+        ChunkTask(url, "2025-06-30.1", AS_OF, 1, accounts[:3] + more, started_by=OPS)
+    )
     assert (again.accounts, again.skipped) == (3, 3)
     assert _counts(db, "2025-06-30.1") == (9, 9, 9)
+    # One entry per committed write, by the nightly batch for whoever started the run;
+    # the retried write names only the accounts it wrote.
+    with db.unit_of_work() as uow:
+        entries = uow.audit.entries(action="run.chunk")
+    assert [e.targets[:-1] for e in reversed(entries)] == [accounts, more]
+    assert {(e.principal, e.on_behalf_of) for e in entries} == {("system:nightly", "cli:ops")}

@@ -44,7 +44,7 @@ def test_a_run_killed_mid_way_resumes_without_losing_or_repeating_an_account(
     db.upgrade()
     load_small_firm(db, accounts=60)
     with db.unit_of_work() as uow:
-        population = len(uow.nightly.population())
+        population = len(uow.runs.population())
 
     victim = _trimtab(url, "--chunk-size", "3", "--workers", "1")
     deadline = time.monotonic() + 120

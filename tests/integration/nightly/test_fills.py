@@ -16,16 +16,19 @@ from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
 from trimtab.cli import app
 from trimtab.domain.executions import lot_id
+from trimtab.domain.principal import Principal
 from trimtab.services.executions import fill_at_close
 from trimtab.services.review import approve, review_queue
+from trimtab.services.review_ports import TRADED
 from trimtab.store.data_tables import CustodianPositionRow
-from trimtab.store.nightly_repository import SqlNightlyRepository
 from trimtab.store.tables import TransactionRow
+
+TEST, OPS = Principal.cli("test"), Principal.cli("ops")
 
 
 def _holdings(db: Database, accounts: list[str]) -> dict[str, tuple[dict[str, Decimal], Decimal]]:
     with db.unit_of_work() as uow:
-        books = uow.nightly.books(accounts)
+        books = uow.orders.books(accounts)
     out = {}
     for account, (lots, cash) in books.items():
         shares: defaultdict[str, Decimal] = defaultdict(Decimal)
@@ -39,14 +42,12 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
     firm: tuple[str, Database],
 ) -> None:
     url, db = firm
-    night1 = run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=40)
+    night1 = run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
     assert night1.finished, night1
     reviewed = review_queue(db.unit_of_work)[0]
-    approve(db.unit_of_work, reviewed.account, actor="ops", reason="fine", now=NOW)
+    approve(db.unit_of_work, reviewed.account, principal=OPS, reason="fine", now=NOW)
     with db.unit_of_work() as uow:
-        traded = {
-            p.account: p for p in uow.nightly.proposals(night1.run_id, states=["auto", "approved"])
-        }
+        traded = {p.account: p for p in uow.proposals.proposals(night1.run_id, states=TRADED)}
     assert reviewed.account in traded
     assert len(traded) >= 3
     before = _holdings(db, sorted(traded))
@@ -54,10 +55,10 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
         known = set(uow.session.scalars(select(TransactionRow.id)))
     with db.unit_of_work() as uow:
         night1_lots = {
-            a: {x.id: x for x in v[0]} for a, v in uow.nightly.books(sorted(traded)).items()
+            a: {x.id: x for x in v[0]} for a, v in uow.orders.books(sorted(traded)).items()
         }
 
-    summary = fill_at_close(db.unit_of_work, actor="ops", now=NOW)
+    summary = fill_at_close(db.unit_of_work, principal=OPS, now=NOW)
 
     assert summary.problems == ()
     assert summary.trade_date == AS_OF
@@ -65,8 +66,8 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
     assert summary.filled == sum(len(p.trades) for p in traded.values())
     after = _holdings(db, sorted(traded))
     with db.unit_of_work() as uow:
-        lots = uow.nightly.books(sorted(traded))
-        orders = {o.id: o for o in uow.nightly.orders(night1.run_id)}
+        lots = uow.orders.books(sorted(traded))
+        orders = {o.id: o for o in uow.orders.orders(night1.run_id)}
         booked = uow.session.execute(
             select(
                 TransactionRow.trade_date, TransactionRow.side, TransactionRow.realized_gain
@@ -81,23 +82,23 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
         old_shares, old_cash = before[account]
         cash_flow = Decimal(0)
         for t in proposal.trades:
-            order = orders[f"{night1.run_id}:{account}:{t['security']}:{t['side']}"]
-            sign = 1 if t["side"] == "buy" else -1
-            expected = old_shares.get(t["security"], Decimal(0)) + sign * order.quantity
-            assert shares.get(t["security"], Decimal(0)) == expected, (account, t)
+            order = orders[f"{night1.run_id}:{account}:{t.security}:{t.side}"]
+            sign = 1 if t.side == "buy" else -1
+            expected = old_shares.get(t.security, Decimal(0)) + sign * order.quantity
+            assert shares.get(t.security, Decimal(0)) == expected, (account, t)
             cash_flow -= sign * (order.quantity * order.price).quantize(Decimal("0.01"))
-            if t["side"] == "buy":  # a new lot, dated the trade day
+            if t.side == "buy":  # a new lot, dated the trade day
                 lot = next(x for x in lots[account][0] if x.id == lot_id(order.id))
                 assert (lot.acquired, lot.quantity) == (AS_OF, order.quantity)
             else:  # relieved exactly the proposal's lots
-                for pick in t["lots"]:
-                    left = next((x for x in lots[account][0] if x.id == pick["lot"]), None)
-                    held = night1_lots[account][pick["lot"]]
+                for pick in t.lots:
+                    left = next((x for x in lots[account][0] if x.id == pick.lot), None)
+                    held = night1_lots[account][pick.lot]
                     assert (left.quantity if left else 0) == held.quantity - Decimal(
-                        str(pick["quantity"])
+                        str(pick.quantity)
                     )
-            if (account, t["security"]) in positions:  # the custodian's view follows
-                assert positions[(account, t["security"])] == shares[t["security"]]
+            if (account, t.security) in positions:  # the custodian's view follows
+                assert positions[(account, t.security)] == shares[t.security]
         # Filled at the analysis's own close: the cash moves by the proposal's amounts.
         assert abs(cash - old_cash - cash_flow) <= Decimal("0.01") * len(proposal.trades)
         assert cash >= 0
@@ -106,19 +107,24 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
     assert any(t.realized_gain is not None for t in booked if t.side == "sell")
 
     # Booking again fills nothing: every order already has its fill.
-    again = fill_at_close(db.unit_of_work, actor="ops", now=NOW)
+    again = fill_at_close(db.unit_of_work, principal=OPS, now=NOW)
     assert (again.filled, again.accounts) == (0, 0)
     assert _holdings(db, sorted(traded)) == after
+    # Each booking transaction left its entry; the repeat left none.
+    with db.unit_of_work() as uow:
+        fills = uow.audit.entries(action="orders.fill")
+        created = uow.audit.entries(action="orders.create")
+    assert [e.summary["orders"] for e in fills] == [summary.filled]
+    assert len(created) == 1
+    assert set(traded) <= set(fills[0].targets)
 
     # Same prices, books as the trades left them: the filled accounts have (almost) nothing
     # left to do. Almost: the engine's integer rounding may leave a group at its band's
     # edge that a small follow-up trade improves, never a repeat of night 1's trades.
-    night2 = run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=40)
+    night2 = run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
     with db.unit_of_work() as uow:
-        repo = uow.nightly
-        assert isinstance(repo, SqlNightlyRepository)
-        outcomes = repo.outcomes(night2.run_id)
-        again_proposed = {p.account: p for p in repo.proposals(night2.run_id)}
+        outcomes = uow.runs.outcomes(night2.run_id)
+        again_proposed = {p.account: p for p in uow.proposals.proposals(night2.run_id)}
     quiet = [a for a in traded if outcomes[a][0] == "no_trade"]
     assert len(quiet) >= 0.8 * len(traded)
     for account, proposal in again_proposed.items():
@@ -135,9 +141,9 @@ def test_orders_fill_on_the_command_line_is_a_named_simulation_and_books_once(
     monkeypatch.setenv("TRIMTAB_DATABASE_URL", url)
     runner = CliRunner()
     too_early = runner.invoke(app, ["orders", "fill", "--all-at-close"])
-    assert too_early.exit_code == 2
+    assert too_early.exit_code == 3  # not found: no finished run yet
     assert "trimtab run" in too_early.output
-    run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=40)
+    run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
 
     unnamed = runner.invoke(app, ["orders", "fill"])
     assert unnamed.exit_code == 2

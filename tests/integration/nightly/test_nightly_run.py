@@ -14,16 +14,18 @@ from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
 from trimtab.domain import AccountStatus, CashBalance
 from trimtab.domain.filters import read_filter
+from trimtab.domain.principal import Principal
 from trimtab.domain.routing import ANALYSIS_FAILED, NO_TRADES, NOT_AUTO_TRADABLE, Stage
 from trimtab.store.nightly_tables import AnalysisRecordRow, ProposalRow, RunOutcomeRow
 from trimtab.store.workflow_tables import AnalysisRow
 
+OPS = Principal.cli("ops")
 BUILT_IN = {ANALYSIS_FAILED, NO_TRADES, NOT_AUTO_TRADABLE}
 
 
 def _outcomes(db: Database, run_id: str) -> dict[str, tuple[str, str]]:
     with db.unit_of_work() as uow:
-        return {a: (o, r) for a, (o, r, _f) in uow.nightly.outcomes(run_id).items()}
+        return {a: (o, r) for a, (o, r, _f) in uow.runs.outcomes(run_id).items()}
 
 
 def test_every_account_is_analyzed_once_and_routed_by_the_filter_sql_agrees_with(
@@ -31,18 +33,18 @@ def test_every_account_is_analyzed_once_and_routed_by_the_filter_sql_agrees_with
 ) -> None:
     url, db = firm
     with db.unit_of_work() as uow:
-        first, second = uow.nightly.population()[:2]
+        first, second = uow.runs.population()[:2]
         held = uow.accounts.get(first)
         assert held is not None
         uow.accounts.save(replace(held, status=AccountStatus.SUSPENDED))
         uow.cash.set(CashBalance(second, Decimal("-100.00"), AS_OF))  # a data error
         uow.commit()
-    summary = run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=15)
+    summary = run_nightly(url, as_of=AS_OF, principal=OPS, workers=1, chunk_size=15)
     assert summary.finished
     assert summary.missing == 0
     assert not summary.chunk_errors
     with db.unit_of_work() as uow:
-        population = uow.nightly.population()
+        population = uow.runs.population()
         session = uow.session
         per_account = dict(
             session.execute(
@@ -56,8 +58,8 @@ def test_every_account_is_analyzed_once_and_routed_by_the_filter_sql_agrees_with
             .select_from(AnalysisRecordRow)
             .where(AnalysisRecordRow.run_id == summary.run_id, AnalysisRecordRow.case.is_not(None))
         )
-        policy = uow.nightly.policy()
-        texts = uow.nightly.firm_filters()
+        policy = uow.routing.policy()
+        texts = uow.routing.firm_filters()
         selected = {
             name: set(uow.selection.matching(read_filter(texts[name])[0])) for name in texts
         }
@@ -92,8 +94,8 @@ def test_every_account_is_analyzed_once_and_routed_by_the_filter_sql_agrees_with
 def _proposals(db: Database, run_id: str) -> dict[str, object]:
     with db.unit_of_work() as uow:
         return {
-            p.account: ([(t["security"], t["side"], t["quantity"]) for t in p.trades], p.rule)
-            for p in uow.nightly.proposals(run_id)
+            p.account: ([(t.security, t.side, t.quantity) for t in p.trades], p.rule)
+            for p in uow.proposals.proposals(run_id)
         }
 
 
@@ -104,8 +106,8 @@ def test_dask_local_cluster_gives_the_same_proposals_as_the_local_pool(
     if not database_url.startswith("sqlite"):
         pytest.skip("one database is enough to compare executors")
     url, db = firm
-    local = run_nightly(url, as_of=AS_OF, actor="test", kind="local", workers=2, chunk_size=10)
-    dask = run_nightly(url, as_of=AS_OF, actor="test", kind="dask", workers=2, chunk_size=10)
+    local = run_nightly(url, as_of=AS_OF, principal=OPS, kind="local", workers=2, chunk_size=10)
+    dask = run_nightly(url, as_of=AS_OF, principal=OPS, kind="dask", workers=2, chunk_size=10)
     assert dask.finished
     assert "LocalCluster" in dask.executor
     assert local.counts == dask.counts
@@ -113,5 +115,5 @@ def test_dask_local_cluster_gives_the_same_proposals_as_the_local_pool(
     assert _proposals(db, local.run_id) == _proposals(db, dask.run_id)
     with db.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(RunOutcomeRow)) == 2 * len(
-            uow.nightly.population()
+            uow.runs.population()
         )

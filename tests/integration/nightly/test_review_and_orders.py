@@ -5,25 +5,37 @@ block orders whose allocations add up, exported as CSV and FIX that parse back."
 from __future__ import annotations
 
 import csv
+import json
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
 from tests.integration.nightly.conftest import AS_OF, NOW
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
+from trimtab.cli import app
+from trimtab.domain.principal import Principal
 from trimtab.engine import parse_case
+from trimtab.engine.decision_check import DecidedTrade, LotPick, check_decision
 from trimtab.feeds.orders_export import read_fix, write_csv, write_fix
 from trimtab.services.orders import block_orders, create_orders, run_orders
-from trimtab.services.proposal_checks import check_trades
 from trimtab.services.review import approve, edit, open_proposal, reject, review_queue
+from trimtab.services.review_ports import DecisionAction, ProposalState, trade_to_dict
+from trimtab.store.nightly_tables import OrderRow, ProposalRow, ReviewDecisionRow
+
+TEST = Principal.cli("test")
+OPS, ANA, BO = Principal.cli("ops"), Principal.cli("ops-ana"), Principal.cli("ops-bo")
 
 
 def test_review_decisions_are_recorded_and_edits_must_keep_every_rule(
     firm: tuple[str, Database],
 ) -> None:
     url, db = firm
-    run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=40)
+    run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
     queue = review_queue(db.unit_of_work, sort="value")
     assert len(queue) >= 3
     assert [p.value for p in queue] == sorted((p.value for p in queue), reverse=True)
@@ -35,24 +47,27 @@ def test_review_decisions_are_recorded_and_edits_must_keep_every_rule(
         assert detail is not None
         case, _ = parse_case(detail.record["case"])
         assert case is not None
-        assert check_trades(case, detail.proposal.trades)[1] == [], p.account
+        asked = [
+            DecidedTrade(
+                t.security, t.side, t.quantity, tuple(LotPick(x.lot, x.quantity) for x in t.lots)
+            )
+            for t in detail.proposal.trades
+        ]
+        assert check_decision(case, asked).breaches == (), p.account
 
-    assert approve(db.unit_of_work, first.account, actor="ops-ana", reason="", now=NOW)
+    assert approve(db.unit_of_work, first.account, principal=ANA, reason="", now=NOW)
+    assert approve(db.unit_of_work, first.account, principal=ANA, reason="in policy", now=NOW) == []
     assert (
-        approve(db.unit_of_work, first.account, actor="ops-ana", reason="in policy", now=NOW) == []
+        reject(db.unit_of_work, second.account, principal=BO, reason="client call", now=NOW) == []
     )
-    assert (
-        reject(db.unit_of_work, second.account, actor="ops-bo", reason="client call", now=NOW) == []
-    )
-    assert approve(db.unit_of_work, second.account, actor="ops-bo", reason="again", now=NOW)
+    assert approve(db.unit_of_work, second.account, principal=BO, reason="again", now=NOW)
 
     detail, _ = open_proposal(db.unit_of_work, third.account)
     assert detail is not None
-    sale = next((t for t in third.trades if t["side"] == "sell"), None)
     held = {lot["id"]: lot for lot in detail.record["case"]["lots"]}
     too_much = {lot["id"]: lot["quantity"] + 5 for lot in list(held.values())[:1]}
     problems = edit(
-        db.unit_of_work, third.account, lots=too_much, actor="ops", reason="more", now=NOW
+        db.unit_of_work, third.account, lots=too_much, principal=OPS, reason="more", now=NOW
     )
     assert any("rule 3" in str(p) for p in problems)
     not_buyable = {("buy", next(iter(held.values()))["security"]): 1.0}
@@ -62,42 +77,51 @@ def test_review_decisions_are_recorded_and_edits_must_keep_every_rule(
             db.unit_of_work,
             third.account,
             quantities=not_buyable,
-            actor="ops",
+            principal=OPS,
             reason="buy more",
             now=NOW,
         )
         assert any("rule 1" in str(p) for p in problems)
-    same = {(t["side"], t["security"]): t["quantity"] for t in third.trades[:1]}
+    same = {(t.side, t.security): t.quantity for t in third.trades[:1]}
     assert (
-        edit(db.unit_of_work, third.account, quantities=same, actor="ops", reason="ok", now=NOW)
+        edit(db.unit_of_work, third.account, quantities=same, principal=OPS, reason="ok", now=NOW)
         == []
     )
 
     after, _ = open_proposal(db.unit_of_work, third.account)
     assert after is not None
     assert after.proposal.edited
-    assert after.proposal.state == "pending"
-    assert [d.action for d in after.decisions] == ["edit"]  # refused edits left no trace
+    assert after.proposal.state is ProposalState.PENDING
+    assert [d.action for d in after.decisions] == [DecisionAction.EDIT]  # refused: no trace
     decided = {a: open_proposal(db.unit_of_work, a)[0] for a in (first.account, second.account)}
-    assert decided[first.account].proposal.state == "approved"  # type: ignore[union-attr]
+    assert decided[first.account].proposal.state is ProposalState.APPROVED  # type: ignore[union-attr]
     assert [(d.action, d.actor, d.reason) for d in decided[second.account].decisions] == [  # type: ignore[union-attr]
-        ("reject", "ops-bo", "client call")
+        (DecisionAction.REJECT, "cli:ops-bo", "client call")
     ]
-    del sale
+    # One audit entry per decision made, none for a refused one, in the same database.
+    with db.unit_of_work() as uow:
+        entries = uow.audit.entries(action="review")
+    assert sorted((e.action, e.principal, e.targets[0]) for e in entries) == sorted(
+        [
+            ("review.approve", "cli:ops-ana", first.account),
+            ("review.reject", "cli:ops-bo", second.account),
+            ("review.edit", "cli:ops", third.account),
+        ]
+    )
 
 
 def test_block_orders_add_up_to_their_allocations_and_export_idempotently(
     firm: tuple[str, Database], tmp_path: Path
 ) -> None:
     url, db = firm
-    run_nightly(url, as_of=AS_OF, actor="test", workers=1, chunk_size=40)
+    run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
     pending = review_queue(db.unit_of_work)
-    approve(db.unit_of_work, pending[0].account, actor="ops", reason="fine", now=NOW)
-    run_id, added, problems = create_orders(db.unit_of_work, actor="ops", now=NOW)
+    approve(db.unit_of_work, pending[0].account, principal=OPS, reason="fine", now=NOW)
+    run_id, added, problems = create_orders(db.unit_of_work, principal=OPS, now=NOW)
     assert run_id
     assert added
     assert problems == []
-    assert create_orders(db.unit_of_work, actor="ops", now=NOW)[1] == 0  # nothing twice
+    assert create_orders(db.unit_of_work, principal=OPS, now=NOW)[1] == 0  # nothing twice
     orders = run_orders(db.unit_of_work, run_id)
     assert pending[0].account in {o.account for o in orders}
     blocks = block_orders(orders)
@@ -135,3 +159,56 @@ def test_block_orders_add_up_to_their_allocations_and_export_idempotently(
         assert {
             r["client_order_id"]: Decimal(r["quantity"]) for r in csv.DictReader(f)
         } == per_block
+
+
+def test_typed_trades_leave_the_stored_json_as_it_was(firm: tuple[str, Database]) -> None:
+    """The store converts at its boundary: the engine's trades read back as typed values
+    and written again (a decision's `before`, an order's lots) are the same JSON."""
+    url, db = firm
+    run = run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
+    with db.unit_of_work() as uow:
+        rows = uow.session.scalars(select(ProposalRow).where(ProposalRow.run_id == run.run_id))
+        stored = {r.account_id: r.trades for r in rows}
+        views = {p.account: p for p in uow.proposals.proposals(run.run_id)}
+    assert stored
+    for account, trades in stored.items():
+        assert [trade_to_dict(t) for t in views[account].trades] == trades, account
+    first = review_queue(db.unit_of_work)[0]
+    approve(db.unit_of_work, first.account, principal=OPS, reason="fine", now=NOW)
+    create_orders(db.unit_of_work, principal=OPS, now=NOW)
+    with db.unit_of_work() as uow:
+        [(before, after)] = uow.session.execute(
+            select(ReviewDecisionRow.before, ReviewDecisionRow.after)
+        ).all()
+        orders = uow.session.scalars(select(OrderRow).where(OrderRow.account_id == first.account))
+        lots = {(o.security, o.side): o.lots for o in orders}
+    assert before == after == stored[first.account]
+    assert lots == {(t["security"], t["side"]): t["lots"] for t in stored[first.account]}
+
+
+def test_review_and_routing_on_the_command_line_answer_with_the_problems_kind(
+    firm: tuple[str, Database], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the services are tested on both databases; one is enough for the CLI")
+    url, db = firm
+    monkeypatch.setenv("TRIMTAB_DATABASE_URL", url)
+    runner = CliRunner()
+    run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
+    account = review_queue(db.unit_of_work)[0].account
+
+    unknown = runner.invoke(app, ["review", "approve", "NOPE", "--reason", "x"])
+    assert unknown.exit_code == 3, unknown.output  # not found
+    approved = runner.invoke(app, ["review", "approve", account, "--reason", "in policy"])
+    assert approved.exit_code == 0, approved.output
+    twice = runner.invoke(app, ["review", "reject", account, "--reason", "oops"])
+    assert twice.exit_code == 4, twice.output  # a conflict: no longer pending
+    shown = runner.invoke(app, ["review", "show", account, "--json"])
+    assert json.loads(shown.output)["decisions"][0]["actor"].startswith("cli:")
+
+    typo = runner.invoke(app, ["routing", "set", "-", "--reason", "x"], input="review nope\n")
+    assert typo.exit_code == 2
+    assert "nope" in typo.output
+    with db.unit_of_work() as uow:
+        assert [e.action for e in uow.audit.entries(action="review")] == ["review.approve"]
+        assert uow.audit.entries(action="routing.set") == []

@@ -37,7 +37,7 @@ def test_a_provider_file_with_unknown_securities_and_duplicates_names_each_line(
     assert model is None
     assert [str(p) for p in problems] == [
         "lines[1].security: unknown security ZZZZ: not in the master",
-        "lines[2].security: VOO appears twice (first on line 0)",
+        "lines[2].security: VOO appears twice (first as lines[0])",
     ]
 
 

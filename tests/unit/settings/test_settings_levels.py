@@ -180,7 +180,7 @@ def test_a_revert_that_cannot_be_done_says_why(change_id: int, reason: str, says
     [
         ("tax_sensitivity", "hi", "must be one of none, low, medium, high, maximum"),
         ("cash_target", "lots", "fraction"),
-        ("commission_schedule", "", "schedule name"),
+        ("commission_schedule", "", "must be a schedule, one of standard, A"),
         ("review_above_turnover", "150%", "between 0 and 1"),
         ("restriction.ibm", "no_buy", "not a ticker"),
         ("restriction.IBM", "never", "no_buy, no_sell, must_sell"),

@@ -20,6 +20,7 @@ import difflib
 from dataclasses import dataclass
 from decimal import Decimal
 
+from trimtab.domain.echo import quote_input
 from trimtab.domain.filters.errors import FilterError
 from trimtab.domain.filters.fields import FieldSource, FieldSpec, FieldType, closest_names, lookup
 from trimtab.domain.filters.parser import parse_filter
@@ -130,7 +131,11 @@ def _resolve(ref: FieldRef, errors: list[FilterError]) -> FieldSpec | None:
     spec = lookup(ref.name)
     if spec is None:
         errors.append(
-            _at(ref, f"unknown field {ref.name!r}", suggestions=tuple(closest_names(ref.name)))
+            _at(
+                ref,
+                f"unknown field {quote_input(ref.name)}",
+                suggestions=tuple(closest_names(ref.name)),
+            )
         )
     return spec
 
@@ -169,10 +174,13 @@ def _check_value(spec: FieldSpec, value: Literal, errors: list[FilterError]) -> 
             FilterError(
                 value.at.line,
                 value.at.column,
-                f'{spec.name} is one of {choices}, not "{value.value}"',
+                f"{spec.name} is one of {choices}, not {quote_input(value.value, quote=_DQ)}",
                 suggestions=tuple(near),
             )
         )
+
+
+_DQ = '"'  # a filter's strings are in double quotes, so its messages quote them so too
 
 
 def _expected_kind(kind: FieldType) -> type[Scalar] | tuple[type, ...]:

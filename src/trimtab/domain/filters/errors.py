@@ -11,12 +11,17 @@ unknown field offers the closest known names.
     line 1, column 5: unknown field 'tierr' (did you mean tier?)
     not tierr = "Gold"
         ^
+
+The line shown under the message is the filter as typed, with control characters escaped
+(`\\x00`) and, on a long line, only the 80 characters around the column (`…` marks the cut),
+the caret still under the character meant.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from trimtab.domain.echo import ECHO_LIMIT, escape_text
 from trimtab.domain.problems import Problem
 
 __all__ = ["FilterError"]
@@ -39,10 +44,15 @@ class FilterError:
         return text
 
     def render(self, source: str) -> str:
-        """The message, the offending line, and a caret under the column."""
-        lines = source.splitlines() or [""]
-        shown = lines[self.line - 1] if 0 < self.line <= len(lines) else ""
-        return f"{self}\n{shown}\n{' ' * (self.column - 1)}^"
+        """The message, the offending line (escaped, cut around the column), and a caret."""
+        lines = source.split("\n") or [""]
+        line = lines[self.line - 1] if 0 < self.line <= len(lines) else ""
+        at = max(0, min(self.column - 1, len(line)))
+        start = max(0, min(at - ECHO_LIMIT // 2, len(line) - ECHO_LIMIT))
+        end = start + ECHO_LIMIT
+        before = ("… " if start > 0 else "") + escape_text(line[start:at])
+        after = escape_text(line[at:end]) + (" …" if end < len(line) else "")
+        return f"{self}\n{before}{after}\n{' ' * len(before)}^"
 
     def as_problem(self, path: str = "filter") -> Problem:
         return Problem(path, str(self))

@@ -31,6 +31,7 @@ from decimal import Decimal
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from trimtab.domain.echo import quote_input
 from trimtab.domain.filters.errors import FilterError
 from trimtab.domain.filters.syntax import (
     And,
@@ -63,7 +64,7 @@ start: or_expr
      | NAME                             -> flag
      | TRUE                             -> true
      | FALSE                            -> false
-     | "(" or_expr ")"
+     | LPAR or_expr ")"                -> group
 
 comparison: NAME COMPARATOR literal
 membership: NAME NOT? IN "(" literal ("," literal)* ")"
@@ -79,15 +80,20 @@ NAME: /(?!(?i:and|or|not|in|true|false)\b)[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Z
 NUMBER: /-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?(%|[kKmM]\b)?/
 STRING: /"([^"\\\x00-\x1f\x7f]|\\["\\])*"/
 COMPARATOR: /!=|<=|>=|=|<|>/
+LPAR: "("
 
 %ignore /[ \t\r\n]+/
 """
 # NAME refuses the keywords: the contextual lexer would otherwise read the second `and`
-# of `a and and` as a field named "and".
+# of `a and and` as a field named "and". A grouping parenthesis is a named, kept token
+# (LPAR, `group`) so that nesting can be counted and its place named; the parentheses of
+# an `in (...)` list stay anonymous and are dropped from the tree.
 
 # A filter is a human-written sentence; these bounds stop a pasted blob or a deeply
-# nested expression from exhausting the recursion of the compiler downstream.
-MAX_LENGTH = 10_000
+# nested expression from exhausting the recursion of the compiler downstream. Depth
+# counts what a reader sees nested, parentheses and `not`: `a or b or c` is flat however
+# long (a firm's list of 2,000 account ids is a filter), `((a))` is two levels.
+MAX_LENGTH = 50_000
 MAX_DEPTH = 40
 
 _WORDS = {
@@ -161,7 +167,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> FilterError:
         return FilterError(
             token.line or 1,
             token.column or 1,
-            f"unexpected {token.value!r}",
+            f"unexpected {quote_input(token.value)}",
             expected=_expected(exc.expected),
         )
     if isinstance(exc, UnexpectedToken | UnexpectedEOF):
@@ -229,21 +235,20 @@ def _number(text: str, at: Position, *, in_list: bool) -> Decimal:
 
 
 def _build(node: Tree[Token] | Token, *, depth: int) -> Expr:
-    if depth > MAX_DEPTH:
-        at = _first_position(node)
-        raise _Invalid(
-            FilterError(at.line, at.column, f"the filter nests deeper than {MAX_DEPTH} levels")
-        )
     if isinstance(node, Token):  # pragma: no cover - every token sits under a named rule
         raise AssertionError(f"unexpected token {node!r}")
     children = node.children
     match node.data:
         case "or_":
-            return Or(_flatten(Or, [_build(c, depth=depth + 1) for c in children[::2]]))
+            return Or(_flatten(Or, [_build(c, depth=depth) for c in _chain(node)]))
         case "and_":
-            return And(_flatten(And, [_build(c, depth=depth + 1) for c in children[::2]]))
+            return And(_flatten(And, [_build(c, depth=depth) for c in _chain(node)]))
         case "not_":
+            _check_depth(_token(children[0]), depth + 1)
             return Not(_build(children[1], depth=depth + 1))
+        case "group":
+            _check_depth(_token(children[0]), depth + 1)
+            return _build(children[1], depth=depth + 1)
         case "true" | "false":
             return Constant(node.data == "true")
         case "flag":
@@ -261,17 +266,37 @@ def _build(node: Tree[Token] | Token, *, depth: int) -> Expr:
     raise AssertionError(f"unexpected rule {node.data!r}")  # pragma: no cover
 
 
+def _check_depth(opener: Token, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        at = _position(opener)
+        raise _Invalid(
+            FilterError(
+                at.line,
+                at.column,
+                f"the filter nests deeper than {MAX_DEPTH} levels of parentheses and not "
+                "here; remove some grouping (a chain of or/and terms needs none)",
+            )
+        )
+
+
+def _chain(node: Tree[Token]) -> list[Tree[Token] | Token]:
+    """The operands of a left-deep `a or b or c` chain, walked without recursion.
+
+    LALR builds `((a or b) or c)`; a 2,000-term chain would be 2,000 Python frames deep.
+    """
+    operands: list[Tree[Token] | Token] = []
+    current: Tree[Token] | Token = node
+    while isinstance(current, Tree) and current.data == node.data:
+        operands.append(current.children[2])
+        current = current.children[0]
+    operands.append(current)
+    operands.reverse()
+    return operands
+
+
 def _token(node: Tree[Token] | Token) -> Token:
     assert isinstance(node, Token), node
     return node
-
-
-def _first_position(node: Tree[Token] | Token) -> Position:
-    if isinstance(node, Token):
-        return _position(node)
-    for child in node.children:
-        return _first_position(child)
-    return Position()  # pragma: no cover
 
 
 def _flatten(kind: type[And] | type[Or], operands: list[Expr]) -> tuple[Expr, ...]:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from alembic import context
 
+from trimtab.store.audit_tables import AuditEntryRow  # noqa: F401  (registers its tables)
 from trimtab.store.data_tables import FeedLoadRow  # noqa: F401  (registers its tables)
 from trimtab.store.engine import create_engine_for
 from trimtab.store.model_tables import TargetRow  # noqa: F401  (registers the model tables)

@@ -1,64 +1,33 @@
-"""`trimtab filters ...` and `trimtab settings ...`: parse arguments, call a service, print.
+"""`trimtab settings ...`: settings at firm, program, household and account level.
 
-Problems (a bad filter, a value outside the vocabulary, an unknown account) are printed
-as messages with exit code 2; nothing is changed. The acting user is `cli:<login>`.
-docs/filters.md and docs/settings.md describe both command groups.
+Show an account's effective settings, set or clear one at one level, preview and apply
+a bulk change over a filter, list and revert changes. A value outside the vocabulary or
+an unknown account is printed as `error: ...` with its exit code (see
+`trimtab.cli.support`); nothing is changed. docs/settings.md describes the vocabulary.
 
-    $ trimtab filters test 'status = "open" and value > 1m'
     $ trimtab settings show A000123
+    $ trimtab settings set tax_sensitivity high --level account --scope A000123 --reason "IPS"
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from trimtab.cli.support import actor, fail, ready_database
-from trimtab.domain.problems import Problem
+from trimtab.cli.support import answer, fail, principal, unit_of_work
 from trimtab.domain.restrictions import Level
 from trimtab.domain.settings_catalog import SettingValue
 
-if TYPE_CHECKING:
-    from trimtab.services.workflow_ports import WorkflowUnitOfWork
+__all__ = ["parse_value", "settings_app"]
 
-__all__ = ["filters_app", "settings_app"]
-
-filters_app = typer.Typer(
-    help="Filters: saved queries over accounts and their latest analysis.", no_args_is_help=True
-)
 settings_app = typer.Typer(
     help="Settings at firm, program, household and account level; bulk changes; history.",
     no_args_is_help=True,
 )
 
-T = TypeVar("T")
 LEVELS = ("firm", "program", "household", "account")
-
-
-@contextmanager
-def _database() -> Iterator[Callable[[], WorkflowUnitOfWork]]:
-    """The unit-of-work factory of the configured database, at the newest schema."""
-    from trimtab.bootstrap import DATABASE_ERRORS
-
-    db = ready_database()
-    try:
-        yield db.unit_of_work
-    except DATABASE_ERRORS as error:
-        raise fail(f"{db.display_url}: {error.__class__.__name__}: {error}", code=1) from None
-    finally:
-        db.close()
-
-
-def _answer(result: tuple[T | None, list[Problem]]) -> T:
-    value, problems = result
-    if value is None or problems:
-        raise fail(*problems)
-    return value
 
 
 def parse_value(text: str) -> SettingValue:
@@ -91,99 +60,41 @@ def _as_of(text: str | None) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
 
 
-# ---------------------------------------------------------------------------- filters
-
-
-@filters_app.command("test")
-def filters_test(
-    expression: str = typer.Argument(..., metavar="EXPR", help="Filter text, or @name."),
-    sample: int = typer.Option(10, min=0, help="How many matching account ids to show."),
-) -> None:
-    """Show how many accounts a filter matches, and a sample of them."""
-    from trimtab.services.filters import try_filter
-
-    with _database() as uow:
-        result = _answer(try_filter(uow, expression, actor=actor(), sample=sample))
-    typer.echo(f"filter: {result.filter.text}")
-    typer.echo(f"matches {result.count:,} of {result.total:,} accounts")
-    if result.sample:
-        more = " ..." if result.count > len(result.sample) else ""
-        typer.echo("sample: " + ", ".join(result.sample) + more)
-
-
-@filters_app.command("save")
-def filters_save(
-    name: str = typer.Argument(..., help="Name to save it under."),
-    expression: str = typer.Argument(..., metavar="EXPR", help="Filter text."),
-    description: str = typer.Option("", help="What the filter is for."),
-    shared: bool = typer.Option(False, "--shared", help="Save it for the whole firm."),
-) -> None:
-    """Save a named filter, for yourself or (--shared) for the firm; replaces a same name."""
-    from trimtab.services.filters import save_filter
-
-    with _database() as uow:
-        saved = _answer(
-            save_filter(
-                uow,
-                actor=actor(),
-                name=name,
-                expression=expression,
-                description=description,
-                shared=shared,
-            )
-        )
-    whose = "the firm" if saved.shared else saved.owner
-    typer.echo(f"saved filter {saved.name!r} for {whose}: {saved.expression}")
-
-
-@filters_app.command("list")
-def filters_list() -> None:
-    """List the firm's filters and your own."""
-    from trimtab.services.filters import list_filters
-
-    with _database() as uow:
-        saved = list_filters(uow, actor=actor())
-    if not saved:
-        typer.echo("no saved filters yet (see `trimtab filters save --help`)")
-    for f in saved:
-        whose = "firm" if f.shared else "mine"
-        about = f" - {f.description}" if f.description else ""
-        typer.echo(f"{f.name} [{whose}]{about}\n    {f.expression}")
-
-
-@filters_app.command("show")
-def filters_show(name: str = typer.Argument(..., help="A saved filter's name.")) -> None:
-    """Show a saved filter."""
-    from trimtab.services.filters import show_filter
-
-    with _database() as uow:
-        f = _answer(show_filter(uow, name, actor=actor()))
-    typer.echo(f"name:        {f.name} ({'firm' if f.shared else 'owner ' + str(f.owner)})")
-    typer.echo(f"description: {f.description or '-'}")
-    typer.echo(f"filter:      {f.expression}")
-    typer.echo(f"saved by:    {f.created_by} on {f.updated_at:%Y-%m-%d %H:%M} UTC")
-
-
-# ---------------------------------------------------------------------------- settings
-
-
 @settings_app.command("show")
 def settings_show(
     account: str = typer.Argument(..., help="Account id."),
     as_of: str | None = typer.Option(None, "--as-of", metavar="YYYY-MM-DD"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON array, every field."),
 ) -> None:
-    """Every effective setting of an account and where it comes from."""
+    """Every effective setting of an account, where it comes from and what it means."""
+    from trimtab.services.accounts import explain_settings
     from trimtab.services.change_settings import show_settings
 
-    with _database() as uow:
-        effective = _answer(show_settings(uow, account, actor=actor(), as_of=_as_of(as_of)))
+    with unit_of_work() as uow:
+        effective = answer(show_settings(uow, account, as_of=_as_of(as_of)))
+    explained = explain_settings({e.setting: e for e in effective})
+    if as_json:
+        from dataclasses import asdict
+
+        pairs = zip(explained, effective, strict=True)
+        rows = [{**asdict(v), "explain": e.explain()} for v, e in pairs]
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
     when = f" as of {as_of}" if as_of else ""
     typer.echo(f"account {account}{when}:")
-    for e in effective:
+    for e, v in zip(effective, explained, strict=True):
         typer.echo(f"  {e.explain()}")
+        if v.meaning:  # calibration's "what this means"; other settings have none
+            typer.echo(f"      means: {v.meaning}")
 
 
-@settings_app.command("set")
+# A value may be a negative number (`settings set min_trade -100`): without this, click
+# reads `-100` as the short options -1, -0, -0. Unknown options then reach the command as
+# extra arguments, which click still refuses by name.
+_NUMBERS_AS_VALUES = {"ignore_unknown_options": True}
+
+
+@settings_app.command("set", context_settings=_NUMBERS_AS_VALUES)
 def settings_set(
     setting: str = typer.Argument(..., help="Setting name, e.g. tax_sensitivity."),
     value: str = typer.Argument(..., help="Its value (a word, a number, or JSON)."),
@@ -197,11 +108,11 @@ def settings_set(
     from trimtab.services.change_settings import set_setting
 
     parsed = None if clear else parse_value(value)
-    with _database() as uow:
-        change = _answer(
+    with unit_of_work() as uow:
+        change = answer(
             set_setting(
                 uow,
-                actor=actor(),
+                principal=principal(),
                 setting=setting,
                 scope=Scope(_level(level), scope),
                 value=parsed,
@@ -218,7 +129,7 @@ def _exemption(text: str) -> tuple[str, str]:
     return account.strip(), reason.strip()
 
 
-@settings_app.command("bulk")
+@settings_app.command("bulk", context_settings=_NUMBERS_AS_VALUES)
 def settings_bulk(
     setting: str = typer.Argument(..., help="Setting name."),
     value: str = typer.Argument(..., help="Its value."),
@@ -247,8 +158,8 @@ def settings_bulk(
         exempt_where,
         exempt_reason,
     )
-    with _database() as uow:
-        result = _answer(bulk_change(uow, request, actor=actor(), apply=apply))
+    with unit_of_work() as uow:
+        result = answer(bulk_change(uow, request, principal=principal(), apply=apply))
     plan = result.plan
     counts = plan.counts()
     typer.echo(
@@ -280,8 +191,8 @@ def settings_history_command(
     """Every version of the settings that reach an account (or of all settings)."""
     from trimtab.services.change_settings import settings_history
 
-    with _database() as uow:
-        changes = _answer(settings_history(uow, actor=actor(), account=account, setting=setting))
+    with unit_of_work() as uow:
+        changes = answer(settings_history(uow, account=account, setting=setting))
     if not changes:
         typer.echo("no settings changes recorded")
     for change in changes:
@@ -296,6 +207,6 @@ def settings_revert(
     """Revert a change: a new change restoring the value it replaced."""
     from trimtab.services.change_settings import revert_change
 
-    with _database() as uow:
-        change = _answer(revert_change(uow, change_id, actor=actor(), reason=reason))
+    with unit_of_work() as uow:
+        change = answer(revert_change(uow, change_id, principal=principal(), reason=reason))
     typer.echo(f"recorded {change.describe()}")

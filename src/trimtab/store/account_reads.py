@@ -1,0 +1,114 @@
+"""SQL for the account views: one line per account, and an account's last outcome.
+
+The list is one statement: the filter's own query (`filter_sql.account_query`, values
+bound, fields from the registry only) as a subquery of matching ids, joined to the
+account's household, advisor, cash balance, latest analysis (`filter_sql.latest_analyses`,
+the same window filters read, voided runs excluded) and that analysis' run outcome. The
+advisor scope is a condition of the same statement, so a limit never cuts before it.
+
+    >>> # with db.unit_of_work() as uow: uow.account_reads.lines(f, limit=50)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from trimtab.domain.filters import Filter
+from trimtab.services.account_ports import AccountLine, LastOutcome
+from trimtab.store.filter_sql import account_query, latest_analyses
+from trimtab.store.nightly_tables import RunOutcomeRow, RunRow
+from trimtab.store.tables import AccountRow, AdvisorRow, CashBalanceRow
+from trimtab.store.workflow_tables import AnalysisRow
+
+__all__ = ["SqlAccountReads"]
+
+
+class SqlAccountReads:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _scoped(self, query: Any, f: Filter | None, advisors: Collection[str] | None) -> Any:
+        if f is not None:
+            matching = account_query(f).subquery("matching")
+            query = query.join(matching, matching.c.id == AccountRow.id)
+        if advisors is not None:
+            query = query.where(AccountRow.advisor_id.in_(sorted(advisors)))
+        return query
+
+    def lines(
+        self,
+        f: Filter | None,
+        *,
+        advisors: Collection[str] | None = None,
+        limit: int | None = None,
+    ) -> list[AccountLine]:
+        analysis = latest_analyses()
+        query = (
+            select(
+                AccountRow.id,
+                AccountRow.household_id,
+                AdvisorRow.name,
+                AccountRow.program_id,
+                analysis.c.value,
+                CashBalanceRow.amount,
+                analysis.c.drift,
+                RunOutcomeRow.outcome,
+                analysis.c.run_id,
+                analysis.c.as_of,
+            )
+            .select_from(AccountRow)
+            .outerjoin(AdvisorRow, AdvisorRow.id == AccountRow.advisor_id)
+            .outerjoin(CashBalanceRow, CashBalanceRow.account_id == AccountRow.id)
+            .outerjoin(analysis, analysis.c.account_id == AccountRow.id)
+            .outerjoin(
+                RunOutcomeRow,
+                and_(
+                    RunOutcomeRow.run_id == analysis.c.run_id,
+                    RunOutcomeRow.account_id == AccountRow.id,
+                ),
+            )
+        )
+        query = self._scoped(query, f, advisors).order_by(AccountRow.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [AccountLine(*row) for row in self.session.execute(query)]
+
+    def count(self, f: Filter | None, *, advisors: Collection[str] | None = None) -> int:
+        query = self._scoped(select(func.count()).select_from(AccountRow), f, advisors)
+        return int(self.session.scalar(query) or 0)
+
+    def last_outcome(self, account: str) -> LastOutcome | None:
+        # One account: its own latest row by the same order as `latest_analyses`, not
+        # the firm-wide window.
+        voided = select(RunRow.id).where(RunRow.state == "voided")
+        row = self.session.execute(
+            select(RunOutcomeRow, AnalysisRow.as_of)
+            .join(
+                AnalysisRow,
+                and_(
+                    AnalysisRow.run_id == RunOutcomeRow.run_id,
+                    AnalysisRow.account_id == RunOutcomeRow.account_id,
+                ),
+            )
+            .where(AnalysisRow.account_id == account, AnalysisRow.run_id.not_in(voided))
+            .order_by(AnalysisRow.as_of.desc(), AnalysisRow.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        outcome, as_of = row
+        return LastOutcome(
+            run=outcome.run_id,
+            as_of=as_of,
+            outcome=outcome.outcome,
+            rule=outcome.rule,
+            flags=tuple(outcome.flags or ()),
+            status=outcome.status,
+            failure=outcome.failure,
+            trades=outcome.trades,
+            estimated_tax=outcome.estimated_tax,
+        )

@@ -1,0 +1,176 @@
+"""SQL for the review queue: a run's proposals, their analysis records, review decisions.
+
+The values crossing the port are typed (`ProposalState`, `DecisionAction`, the engine's
+`Trade`); the rows keep the strings and the trades' Result JSON they always had, and this
+module converts at the boundary (`trade_from_dict` / `trade_to_dict`), so no row changes.
+
+    >>> # with db.unit_of_work() as uow: uow.proposals.proposals(run_id, states=[PENDING])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from trimtab.services.review_ports import (
+    AccountOutcome,
+    DecisionAction,
+    DecisionRecord,
+    ProposalState,
+    ProposalView,
+    trade_from_dict,
+    trade_to_dict,
+)
+from trimtab.store.data_tables import DataErrorRow
+from trimtab.store.nightly_tables import (
+    AnalysisRecordRow,
+    ProposalRow,
+    ReviewDecisionRow,
+    RunOutcomeRow,
+    RunRow,
+)
+from trimtab.store.tables import AccountRow
+
+__all__ = ["SqlProposalRepository"]
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes: they were written in UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class SqlProposalRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def proposals(
+        self, run_id: str, *, states: Collection[ProposalState] | None = None
+    ) -> list[ProposalView]:
+        query = select(ProposalRow).where(ProposalRow.run_id == run_id)
+        if states is not None:
+            query = query.where(ProposalRow.state.in_([s.value for s in states]))
+        return [_proposal(r) for r in self.session.scalars(query.order_by(ProposalRow.account_id))]
+
+    def proposal(self, run_id: str, account_id: str) -> ProposalView | None:
+        row = self.session.get(ProposalRow, (run_id, account_id))
+        return None if row is None else _proposal(row)
+
+    def record_of(self, run_id: str, account_id: str) -> dict[str, Any] | None:
+        row = self.session.get(AnalysisRecordRow, (run_id, account_id))
+        if row is None:
+            return None
+        return {
+            "case": row.case,
+            "versions": row.versions,
+            "settings": row.settings,
+            "result": row.result,
+            "reasons": row.reasons,
+        }
+
+    def outcome_of(self, run_id: str, account_id: str) -> AccountOutcome | None:
+        row = self.session.get(RunOutcomeRow, (run_id, account_id))
+        if row is None:
+            return None
+        run = self.session.get(RunRow, run_id)
+        # Data errors are kept per account and day (a later run of the day replaces them).
+        errors = (
+            list(
+                self.session.scalars(
+                    select(DataErrorRow.message)
+                    .where(DataErrorRow.account_id == account_id, DataErrorRow.as_of == run.as_of)
+                    .order_by(DataErrorRow.id)
+                )
+            )
+            if run is not None
+            else []
+        )
+        return AccountOutcome(
+            run_id,
+            account_id,
+            row.outcome,
+            row.rule,
+            tuple(row.flags or ()),
+            row.status,
+            row.failure,
+            tuple(errors),
+        )
+
+    def is_account(self, account_id: str) -> bool:
+        return self.session.get(AccountRow, account_id) is not None
+
+    def decide(self, decision: DecisionRecord) -> None:
+        after = [trade_to_dict(t) for t in decision.after]
+        self.session.add(
+            ReviewDecisionRow(
+                run_id=decision.run_id,
+                account_id=decision.account,
+                action=decision.action.value,
+                actor=decision.actor,
+                at=decision.at,
+                reason=decision.reason,
+                before=[trade_to_dict(t) for t in decision.before],
+                after=after,
+            )
+        )
+        values: dict[str, Any] = {
+            "state": decision.action.leaves.value,
+            "decided_by": decision.actor,
+            "decided_at": decision.at,
+        }
+        if decision.action is DecisionAction.EDIT:
+            values.update(
+                trades=after,
+                edited=True,
+                estimated_tax=decision.estimated_tax,
+                turnover=decision.turnover,
+            )
+        self.session.execute(
+            update(ProposalRow)
+            .where(
+                ProposalRow.run_id == decision.run_id, ProposalRow.account_id == decision.account
+            )
+            .values(**values)
+        )
+
+    def decisions(self, run_id: str, account_id: str) -> list[DecisionRecord]:
+        rows = self.session.scalars(
+            select(ReviewDecisionRow)
+            .where(ReviewDecisionRow.run_id == run_id, ReviewDecisionRow.account_id == account_id)
+            .order_by(ReviewDecisionRow.id)
+        )
+        return [
+            DecisionRecord(
+                r.run_id,
+                r.account_id,
+                DecisionAction(r.action),
+                r.actor,
+                _utc(r.at) or r.at,
+                r.reason,
+                tuple(trade_from_dict(t) for t in r.before),
+                tuple(trade_from_dict(t) for t in r.after),
+            )
+            for r in rows
+        ]
+
+
+def _proposal(row: ProposalRow) -> ProposalView:
+    return ProposalView(
+        run_id=row.run_id,
+        account=row.account_id,
+        as_of=row.as_of,
+        state=ProposalState(row.state),
+        value=row.value,
+        trades=tuple(trade_from_dict(t) for t in row.trades),
+        estimated_tax=row.estimated_tax,
+        turnover=row.turnover,
+        rule=row.rule,
+        edited=row.edited,
+        decided_by=row.decided_by,
+        decided_at=_utc(row.decided_at),
+    )
