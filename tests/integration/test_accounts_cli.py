@@ -17,7 +17,9 @@ from decimal import Decimal
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.nightly.conftest import AS_OF, NOW, load_small_firm
+from tests.builders import DEMO_AS_OF as AS_OF
+from tests.builders import DEMO_NOW as NOW
+from tests.builders import load_small_firm
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database, open_database
 from trimtab.cli import app

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from tests.builders import TESTER
 from trimtab.bootstrap import Database
 from trimtab.domain import Security, TaxStatus
-from trimtab.domain.principal import Principal
 from trimtab.services.demo_firm import DemoFirm, DemoSpec
 from trimtab.services.load_demo import load_batches, load_demo_firm
 from trimtab.services.ports import Batch
@@ -21,7 +21,6 @@ from trimtab.store.tables import AccountRow, HouseholdRow, PriceRow, TaxLotRow
 
 AS_OF = dt.date(2025, 6, 30)
 SMALL = DemoSpec(accounts=50, as_of=AS_OF, seed=11, days=60, households_per_chunk=10)
-TEST = Principal.cli("test")
 
 
 def _snapshot(db: Database) -> dict[str, int]:
@@ -30,7 +29,7 @@ def _snapshot(db: Database) -> dict[str, int]:
 
 
 def test_a_small_demo_firm_loads_with_realistic_invariants(database: Database) -> None:
-    result = load_demo_firm(database.unit_of_work, SMALL, principal=TEST)
+    result = load_demo_firm(database.unit_of_work, SMALL, principal=TESTER)
     assert result.loaded
     assert result.counts["accounts"] == 50
     assert result.counts["prices"] == 60 * result.counts["securities"]
@@ -69,14 +68,14 @@ def test_the_demo_firm_has_wash_sale_relevant_recent_sales() -> None:
 
 
 def test_loading_into_a_populated_database_is_refused_unless_replacing(database: Database) -> None:
-    assert load_demo_firm(database.unit_of_work, SMALL, principal=TEST).loaded
+    assert load_demo_firm(database.unit_of_work, SMALL, principal=TESTER).loaded
     before = _snapshot(database)
-    refused = load_demo_firm(database.unit_of_work, SMALL, principal=TEST)
+    refused = load_demo_firm(database.unit_of_work, SMALL, principal=TESTER)
     assert not refused.loaded
     assert "--replace" in refused.problems[0].message
     assert _snapshot(database) == before
     other = DemoSpec(accounts=20, as_of=AS_OF, seed=12, days=30)
-    replaced = load_demo_firm(database.unit_of_work, other, principal=TEST, replace=True)
+    replaced = load_demo_firm(database.unit_of_work, other, principal=TESTER, replace=True)
     assert replaced.loaded
     assert replaced.counts["accounts"] == 20
 
@@ -92,12 +91,14 @@ def _good_then_broken(spec: DemoSpec) -> Iterator[Batch]:
 def test_a_load_that_fails_midway_leaves_the_database_exactly_as_before(
     database: Database,
 ) -> None:
-    assert load_demo_firm(database.unit_of_work, SMALL, principal=TEST).loaded
+    assert load_demo_firm(database.unit_of_work, SMALL, principal=TESTER).loaded
     before = _snapshot(database)
     with database.unit_of_work() as uow:
         lots_before = uow.lots.for_account("A0000001")
     with pytest.raises(IntegrityError):
-        load_batches(database.unit_of_work, _good_then_broken(SMALL), principal=TEST, replace=True)
+        load_batches(
+            database.unit_of_work, _good_then_broken(SMALL), principal=TESTER, replace=True
+        )
     assert _snapshot(database) == before
     with database.unit_of_work() as uow:
         assert uow.lots.for_account("A0000001") == lots_before
@@ -106,7 +107,7 @@ def test_a_load_that_fails_midway_leaves_the_database_exactly_as_before(
 def test_the_value_under_management_is_the_lots_at_todays_prices_plus_cash(
     database: Database,
 ) -> None:
-    result = load_demo_firm(database.unit_of_work, SMALL, principal=TEST)
+    result = load_demo_firm(database.unit_of_work, SMALL, principal=TESTER)
     assert result.stats is not None
     with database.unit_of_work() as uow:
         session = uow.session
@@ -142,7 +143,7 @@ def test_after_a_load_and_before_a_night_the_planner_knows_the_tables(
     if database.engine.dialect.name == "sqlite":
         pytest.skip("SQLite's planner uses the indexes without statistics")
     assert _lot_table_estimate(database) < 0
-    load_demo_firm(database.unit_of_work, SMALL, principal=TEST)
+    load_demo_firm(database.unit_of_work, SMALL, principal=TESTER)
     with database.unit_of_work() as uow:
         lots = uow.session.scalar(select(func.count()).select_from(TaxLotRow))
     assert _lot_table_estimate(database) == lots

@@ -69,7 +69,14 @@ from trimtab.services.nightly_run import (
 )
 from trimtab.services.orders import create_orders
 from trimtab.services.ports import Batch
-from trimtab.services.review import approve, edit, open_proposal, reject, review_queue
+from trimtab.services.review import (
+    approve,
+    approve_matching,
+    edit,
+    open_proposal,
+    reject,
+    review_queue,
+)
 from trimtab.services.routing import DEMO_POLICY, install_demo_policy, set_policy
 from trimtab.services.security_master import classify_security
 from trimtab.services.synchronization import check_synchronization
@@ -463,6 +470,17 @@ def review_reject(db: Database, folder: Path) -> Act:
     )
 
 
+def review_bulk_approve(db: Database, folder: Path) -> Act:
+    _ran(db, review_everyone=True)
+    account = _pending(db)
+    return Act(
+        lambda: approve_matching(
+            db.unit_of_work, f'id = "{account}"', principal=WHO, reason="fine", now=NOW
+        ),
+        account,
+    )
+
+
 def review_edit(db: Database, folder: Path) -> Act:
     _ran(db, review_everyone=True)
     account = _pending(db)
@@ -521,6 +539,7 @@ SCENARIOS: dict[str, Scenario] = {
     "review.approve": review_approve,
     "review.reject": review_reject,
     "review.edit": review_edit,
+    "review.bulk_approve": review_bulk_approve,
     "orders.create": orders_create,
     "orders.fill": orders_fill,
 }

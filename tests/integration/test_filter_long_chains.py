@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.workflow_firm import build_firm, load, records
+from tests.builders import load_workflow_firm, workflow_firm, workflow_records
 from trimtab.bootstrap import Database
 from trimtab.domain.filters import read_filter
 from trimtab.domain.filters.evaluate import evaluate
 
-FIRM = build_firm()
-RECORDS = records(FIRM)
+FIRM = workflow_firm()
+RECORDS = workflow_records(FIRM)
 
 
 @pytest.fixture
 def firm_db(database: Database) -> Database:
-    load(database, FIRM)
+    load_workflow_firm(database, FIRM)
     return database
 
 

@@ -10,15 +10,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.integration.workflow_firm import NOTES, TIERS, build_firm, load, records
+from tests.builders import (
+    WORKFLOW_NOTES,
+    WORKFLOW_TIERS,
+    load_workflow_firm,
+    workflow_firm,
+    workflow_records,
+)
 from tests.unit.filters.test_filter_language import filters as generated_filters
 from trimtab.bootstrap import Database
 from trimtab.domain.filters import Expr, read_filter, to_text
 from trimtab.domain.filters.evaluate import evaluate
 from trimtab.store.tables import Base
 
-FIRM = build_firm()
-RECORDS = records(FIRM)
+FIRM = workflow_firm()
+RECORDS = workflow_records(FIRM)
 
 FILTERS = [
     'status = "open" and not data_errors and value < 250,000 and (mandate or cost_benefit >= 2)',
@@ -69,7 +75,7 @@ def _expected(expr: Expr) -> list[str]:
 
 @pytest.fixture
 def firm_db(database: Database) -> Database:
-    load(database, FIRM)
+    load_workflow_firm(database, FIRM)
     return database
 
 
@@ -130,7 +136,7 @@ def test_hostile_values_are_data_and_match_only_accounts_holding_them(
     firm_db: Database, field: str
 ) -> None:
     before = _everything(firm_db)
-    for value in HOSTILE_VALUES + [v for v in TIERS + NOTES if v]:
+    for value in HOSTILE_VALUES + [v for v in WORKFLOW_TIERS + WORKFLOW_NOTES if v]:
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         text = f'{field} = "{escaped}"'
         f, errors = read_filter(text)

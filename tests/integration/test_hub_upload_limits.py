@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.unit.models.firm_book import (
+from tests.builders import (
     BALANCED,
     CLASSES,
     DIRECT_INDEX,
@@ -58,8 +58,13 @@ def env(tmp_path: Path) -> dict[str, str]:
     with db.unit_of_work() as uow:
         uow.accounts.add(Account("A1", "H1", TaxStatus.TAXABLE))
         uow.commit()
-    book = [BALANCED, DIRECT_INDEX, SP500, FIRM_TARGET]
-    assert record_definitions(db.unit_of_work, book, principal=IPC, reason="r", now=NOW).saved
+    assert record_definitions(
+        db.unit_of_work,
+        [BALANCED, DIRECT_INDEX, SP500, FIRM_TARGET],
+        principal=IPC,
+        reason="r",
+        now=NOW,
+    ).saved
     add_provider(db.unit_of_work, ModelProvider("PIM", "Pacific Income", D(25)), principal=OPS)
     bonds = [("BND", D("0.7")), ("EMB", D("0.3"))]
     first = upload_model(

@@ -10,7 +10,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from tests.unit.models.firm_book import (
+from tests.builders import (
     BALANCED,
     CLASSES,
     DIRECT_INDEX,

@@ -12,25 +12,23 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.integration.workflow_firm import build_firm, load
+from tests.builders import OPS, load_workflow_firm, workflow_firm
 from trimtab.bootstrap import Database, open_database
 from trimtab.cli import app
 from trimtab.domain.bulk_changes import BulkChangeRequest
-from trimtab.domain.principal import Principal
 from trimtab.domain.restrictions import Level
 from trimtab.domain.securities import Security
 from trimtab.domain.settings_levels import Scope
 from trimtab.services.change_settings import bulk_change, set_setting
 from trimtab.store.workflow_tables import SettingChangeRow
 
-FIRM = build_firm()
-OPS = Principal.cli("ops")
+FIRM = workflow_firm()
 AT_FIRM = Scope(Level.FIRM, "F")
 
 
 @pytest.fixture
 def firm_db(database: Database) -> Database:
-    load(database, FIRM)
+    load_workflow_firm(database, FIRM)
     with database.unit_of_work() as uow:
         uow.securities.add(Security("IBM", name="International Business Machines"))
         uow.commit()
@@ -90,7 +88,7 @@ def test_a_negative_number_on_the_command_line_is_read_and_refused_by_name(
     url = f"sqlite:///{tmp_path}/cli.db"
     db = open_database(url)
     db.upgrade()
-    load(db, FIRM)
+    load_workflow_firm(db, FIRM)
     monkeypatch.setenv("TRIMTAB_DATABASE_URL", url)
     runner = CliRunner()
     where = ["--level", "firm", "--scope", "F", "--reason", "desk request"]

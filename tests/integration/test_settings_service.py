@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from tests.integration.workflow_firm import build_firm, load, records
+from tests.builders import OPS, load_workflow_firm, workflow_firm, workflow_records
 from trimtab.bootstrap import Database, open_database
 from trimtab.cli import app
 from trimtab.domain.bulk_changes import BulkChangeRequest, Exemption, Outcome
@@ -33,11 +33,11 @@ from trimtab.services.change_settings import (
 from trimtab.services.filters import list_filters, save_filter, show_filter, try_filter
 from trimtab.store.workflow_tables import BulkChangeRow, BulkExemptionRow, SettingChangeRow
 
-FIRM = build_firm()
-RECORDS = records(FIRM)
+FIRM = workflow_firm()
+RECORDS = workflow_records(FIRM)
 DAY = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
 PLATINUM = 'tier = "Platinum"'
-OPS, ALICE, BOB = Principal.cli("ops"), Principal.cli("alice"), Principal.cli("bob")
+ALICE, BOB = Principal.cli("alice"), Principal.cli("bob")
 
 
 def _selected(text: str) -> list[str]:
@@ -63,7 +63,7 @@ def _effective(db: Database, account: str, setting: str, **kw: object) -> object
 
 @pytest.fixture
 def firm_db(database: Database) -> Database:
-    load(database, FIRM)
+    load_workflow_firm(database, FIRM)
     return database
 
 
@@ -283,7 +283,7 @@ def test_cli_filters_and_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     url = f"sqlite:///{tmp_path}/cli.db"
     firm_db = open_database(url)
     firm_db.upgrade()
-    load(firm_db, FIRM)
+    load_workflow_firm(firm_db, FIRM)
     monkeypatch.setenv("TRIMTAB_DATABASE_URL", url)
     runner = CliRunner()
 

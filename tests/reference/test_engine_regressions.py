@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from bench.cases import model_account
 
-from tests.reference.accounts import account
+from tests.builders import rebalance_case
 from tests.reference.case_model import read_case
 from tests.reference.checks import Trades, after_trades, rule_violations
 from tests.reference.cvxpy_reference import solve_reference
@@ -32,7 +32,9 @@ def quiet_reference_status(case: dict[str, object]) -> str:
 
 def test_cash_above_its_maximum_with_nothing_to_buy_is_infeasible_not_a_solver_error() -> None:
     # $1,000 of cash, max cash 2%, no security to buy or sell: the solver has no columns
-    case = account(securities=[{"id": "S0", "price": 5.0}], groups=[], cash=1000.0, max_cash=0.02)
+    case = rebalance_case(
+        securities=[{"id": "S0", "price": 5.0}], groups=[], cash=1000.0, max_cash=0.02
+    )
     result = engine_result(case)
     assert quiet_reference_status(case) == "infeasible"
     assert result["status"] == "infeasible"
@@ -41,7 +43,7 @@ def test_cash_above_its_maximum_with_nothing_to_buy_is_infeasible_not_a_solver_e
 
 def test_a_no_sell_lot_of_a_must_sell_security_makes_the_case_infeasible() -> None:
     # rules 2 and 2 collide: the lot may not be sold, the security must be sold entirely
-    case = account(
+    case = rebalance_case(
         securities=[{"id": "XOM", "price": 100.0, "must_sell": True}],
         groups=[],
         lots=[
@@ -71,7 +73,7 @@ def test_a_no_sell_lot_of_a_must_sell_security_makes_the_case_infeasible() -> No
 def test_a_must_sell_security_is_not_bought_back_so_the_next_rebalance_has_nothing_to_do() -> None:
     # XOM must go but is still its group's buy member; buying it back undoes the mandate
     # and tomorrow's rebalance sells it again
-    case = account(
+    case = rebalance_case(
         securities=[{"id": "XOM", "price": 100.0, "must_sell": True}, {"id": "CVX", "price": 50.0}],
         groups=[
             {"id": "ENERGY", "members": ["XOM", "CVX"], "buy": "XOM", "target": 0.5, "band": 0.0}
@@ -97,7 +99,7 @@ def test_a_must_sell_security_is_not_bought_back_so_the_next_rebalance_has_nothi
 def test_with_integer_rules_a_feasible_no_trade_decision_is_never_called_infeasible() -> None:
     # every position is off target, but cash 0 within [0%, 2%] and a $50 minimum trade:
     # trading nothing keeps every rule (total = the drift penalty), so a decision exists
-    case = account(
+    case = rebalance_case(
         securities=[{"id": f"S{i}", "price": 5.0} for i in range(3)],
         groups=[],
         lots=[

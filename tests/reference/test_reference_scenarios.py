@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.reference.accounts import account, days_ago
+from tests.builders import days_ago, rebalance_case
 from tests.reference.case_model import read_case
 from tests.reference.checks import rule_violations
 from tests.reference.cvxpy_reference import solve_reference
@@ -22,7 +22,7 @@ from tests.strategies import rebalance_cases
 
 
 def test_a_must_sell_position_is_sold_entirely_and_its_gain_taxed_long_term() -> None:
-    case = account(
+    case = rebalance_case(
         securities=[{"id": "XOM", "price": 118.20, "cost_rate": 0.001, "must_sell": True}],
         groups=[{"id": "XOM", "members": ["XOM"], "buy": None, "target": 0.0, "band": 0.0}],
         lots=[
@@ -43,7 +43,7 @@ def test_a_must_sell_position_is_sold_entirely_and_its_gain_taxed_long_term() ->
 
 
 def test_an_account_inside_its_band_with_nothing_to_harvest_trades_nothing() -> None:
-    case = account(
+    case = rebalance_case(
         securities=[{"id": "VOO", "price": 500.0, "cost_rate": 0.0005}],
         groups=[{"id": "US", "members": ["VOO"], "buy": "VOO", "target": 0.97, "band": 0.02}],
         lots=[
@@ -67,7 +67,7 @@ def test_an_account_inside_its_band_with_nothing_to_harvest_trades_nothing() -> 
 def test_a_wash_group_sold_at_a_loss_within_30_days_is_not_bought_in_any_account(
     days_since_loss_sale: int, blocked: bool, tax_status: str
 ) -> None:
-    case = account(
+    case = rebalance_case(
         securities=[{"id": "VOO", "price": 500.0, "cost_rate": 0.0, "wash_group": "SP500"}],
         groups=[{"id": "US", "members": ["VOO"], "buy": "VOO", "target": 0.9, "band": 0.02}],
         cash=10_000.0,
@@ -95,7 +95,7 @@ def test_a_wash_group_sold_at_a_loss_within_30_days_is_not_bought_in_any_account
 def loss_lot_and_cash(*, buy: str) -> dict[str, Any]:
     """10 VOO bought 100 days ago at 600, now 500 (a $1,000 short-term loss, worth $400
     of tax at 40%), $5,000 cash, and a 95% target the group's buy member should fill."""
-    return account(
+    return rebalance_case(
         securities=[
             {"id": "VOO", "price": 500.0, "cost_rate": 0.0, "wash_group": "SP500"},
             {"id": "IVV", "price": 500.0, "cost_rate": 0.0, "wash_group": "SP500-ISH"},
@@ -133,7 +133,7 @@ def test_a_substitute_in_another_wash_group_makes_the_harvest_a_swap() -> None:
 def test_a_buy_below_the_minimum_is_lifted_to_the_minimum_when_that_beats_not_trading() -> None:
     # target 3% of $10,000 = $300 < $500 minimum: no buy leaves 0.1 × 10,000 × 0.03 = 30 of
     # drift, a $500 buy overshoots to 5% and leaves 0.1 × 10,000 × 0.02 = 20
-    case = account(
+    case = rebalance_case(
         securities=[{"id": "VEA", "price": 100.0, "cost_rate": 0.0}],
         groups=[{"id": "INTL", "members": ["VEA"], "buy": "VEA", "target": 0.03, "band": 0.0}],
         cash=10_000.0,
@@ -145,7 +145,7 @@ def test_a_buy_below_the_minimum_is_lifted_to_the_minimum_when_that_beats_not_tr
 
 
 def test_a_position_worth_less_than_the_minimum_may_still_be_sold_whole() -> None:
-    case = account(
+    case = rebalance_case(
         securities=[{"id": "OLD", "price": 100.0, "cost_rate": 0.0}],
         groups=[],
         lots=[
@@ -168,7 +168,7 @@ def test_a_position_worth_less_than_the_minimum_may_still_be_sold_whole() -> Non
 
 def test_whole_shares_round_a_buy_down_when_cash_cannot_pay_for_the_next_share() -> None:
     # $1,000 buys 3.33 shares of a $300 fund; whole shares: 3, leaving 10% drift = $10
-    case = account(
+    case = rebalance_case(
         securities=[{"id": "VTI", "price": 300.0, "cost_rate": 0.0}],
         groups=[{"id": "US", "members": ["VTI"], "buy": "VTI", "target": 1.0, "band": 0.0}],
         cash=1000.0,

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 import tests.fakes.audit
 import trimtab.domain.audit
 import trimtab.services.audit
+from tests.builders import acting_for, user
 from tests.fakes.audit import FakeAuditTrail
 from trimtab.domain.audit import (
     GENESIS,
@@ -34,7 +35,7 @@ from trimtab.domain.audit import (
     chain,
     first_break,
 )
-from trimtab.domain.principal import NIGHTLY, Principal, Role, Scope
+from trimtab.domain.principal import NIGHTLY, Principal, Role
 from trimtab.services.audit import WRITE_SERVICES, record, verify, write_service
 
 T0 = dt.datetime(2026, 1, 5, 14, 30, tzinfo=dt.UTC)
@@ -285,8 +286,8 @@ def _new_uow(trail: FakeAuditTrail) -> Callable[[], _AuditOnlyUnitOfWork]:
 
 def test_record_keeps_who_acted_for_whom_and_makes_the_summary_exact_json() -> None:
     trail = FakeAuditTrail()
-    bob = Principal("user:bob", "Bob", frozenset({Role.ADVISOR}), Scope.advisors("ADV-1"))
-    alice = Principal.cli("alice").acting_for(bob)
+    bob = user("bob", Role.ADVISOR, advisors=["ADV-1"])
+    alice = acting_for(bob, login="alice")
     entry = record(
         _AuditOnlyUnitOfWork(trail),
         alice,

@@ -251,17 +251,14 @@ def feeds_check(
     as_json: bool = typer.Option(False, "--json", help="One JSON object, every finding."),
 ) -> None:
     """The nightly checks: corporate-action synchronization, then data quality."""
+    from trimtab.cli.support import unit_of_work
     from trimtab.services.data_quality import check_data_quality
     from trimtab.services.synchronization import check_synchronization
 
     day = _day(date)
-    db = ready_database()
-    sync = check_synchronization(db.unit_of_work, day=day, principal=principal(), now=_now())
-    for account, action, reason in sync.suspended:
-        typer.echo(f"suspended {account} ({action}): {reason}")
-    for account, action in sync.released:
-        typer.echo(f"released {account} ({action})")
-    errors = check_data_quality(db.unit_of_work, day=day, principal=principal())
+    with unit_of_work() as new_uow:  # closes the database afterwards
+        sync = check_synchronization(new_uow, day=day, principal=principal(), now=_now())
+        errors = check_data_quality(new_uow, day=day, principal=principal())
     if as_json:
         from trimtab.cli.json_output import echo_json
 
@@ -269,6 +266,10 @@ def feeds_check(
         released = [{"account": a, "action": c} for a, c in sync.released]
         echo_json({"day": day, "suspended": suspended, "released": released, "data_errors": errors})
         return
+    for account, action, reason in sync.suspended:
+        typer.echo(f"suspended {account} ({action}): {reason}")
+    for account, action in sync.released:
+        typer.echo(f"released {account} ({action})")
     for e in errors:
         typer.echo(f"{e.account} {e.code.value}: {e.message}")
     typer.echo(f"{len(errors)} data errors on {len({e.account for e in errors})} accounts")

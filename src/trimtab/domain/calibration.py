@@ -556,7 +556,8 @@ def _read_settings(settings: Mapping[str, object]) -> tuple[_Reading, set[str], 
     values: dict[str, object] = {}
     defaulted: set[str] = set()
     for name, setting in VOCABULARY.items():
-        if name in settings:
+        # An explicit null reads as "not stated": the setting's default, never a crash.
+        if settings.get(name) is not None:
             try:
                 values[name] = _read_one(setting, settings[name])
                 continue

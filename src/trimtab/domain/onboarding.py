@@ -41,9 +41,7 @@ class OnboardingCheck:
     advisors: Collection[str]
     branches: Collection[str]
     programs: Collection[str]
-    _households: dict[str, tuple[int, str | None, TaxProfile | None]] = field(
-        default_factory=dict
-    )
+    _households: dict[str, tuple[int, str | None, TaxProfile | None]] = field(default_factory=dict)
     _named: dict[str, tuple[int, str, str | None]] = field(default_factory=dict)
     _unnamed: dict[str, int] = field(default_factory=dict)
 
@@ -64,9 +62,7 @@ class OnboardingCheck:
             if record.advisor not in self.advisors:
                 self._unnamed.setdefault(record.advisor, row)
             return problems
-        first = self._named.setdefault(
-            record.advisor, (row, record.advisor_name, record.branch)
-        )
+        first = self._named.setdefault(record.advisor, (row, record.advisor_name, record.branch))
         if first[1:] != (record.advisor_name, record.branch):
             problems.append(
                 FileProblem(
@@ -129,4 +125,3 @@ class OnboardingCheck:
             for advisor, row in sorted(self._unnamed.items(), key=lambda item: item[1])
             if advisor not in self._named
         ]
-

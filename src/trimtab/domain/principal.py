@@ -23,6 +23,7 @@ Rule:
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -41,22 +42,54 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Scope:
-    """The accounts a principal may see: the whole firm (`advisor_ids is None`) or the
-    households assigned to these advisors."""
+    """The accounts a principal may see: the whole firm (`advisor_ids is None`), or the
+    accounts of these advisors plus those of the households assigned to these teams.
+
+    An advisor's own accounts are those whose advisor they are, and those of every
+    household assigned to a team they belong to (teams add shared coverage: two advisors
+    who cover a family together both see it). The SQL form of the same rule is
+    `trimtab.store.scope_sql.account_condition`; `covers` is the in-memory form.
+
+        >>> lee = Scope.advisors("ADV-1", teams=["T-east"])
+        >>> lee.covers(advisor="ADV-1", household="H-9", team_households={})
+        True
+        >>> lee.covers(advisor="ADV-2", household="H-9", team_households={"T-east": {"H-9"}})
+        True
+        >>> lee.covers(advisor="ADV-2", household="H-8", team_households={"T-east": {"H-9"}})
+        False
+    """
 
     advisor_ids: frozenset[str] | None = None
+    team_ids: frozenset[str] = frozenset()
 
     @classmethod
     def firm(cls) -> Scope:
         return cls(None)
 
     @classmethod
-    def advisors(cls, *ids: str) -> Scope:
-        return cls(frozenset(ids))
+    def advisors(cls, *ids: str, teams: Iterable[str] = ()) -> Scope:
+        return cls(frozenset(ids), frozenset(teams))
 
     @property
     def firm_wide(self) -> bool:
         return self.advisor_ids is None
+
+    def covers(
+        self,
+        *,
+        advisor: str | None,
+        household: str | None,
+        team_households: Mapping[str, Collection[str]],
+    ) -> bool:
+        """Whether an account of `advisor` in `household` is inside this scope;
+        `team_households` maps a team id to the households assigned to it."""
+        if self.advisor_ids is None:
+            return True
+        if advisor is not None and advisor in self.advisor_ids:
+            return True
+        return household is not None and any(
+            household in team_households.get(team, ()) for team in self.team_ids
+        )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trimtab.domain.money import cents
-from trimtab.reports.svg_charts import bar_chart, line_chart
+from trimtab.reports.charts import bar_chart, line_chart
 from trimtab.simulate.metrics import RunMetrics
 from trimtab.simulate.study import Study
 

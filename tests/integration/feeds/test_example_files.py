@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.nightly.conftest import load_small_firm
+from tests.builders import load_small_firm
 from trimtab.bootstrap import open_database
 from trimtab.cli import app
 
@@ -58,8 +58,10 @@ def test_every_example_file_loads_on_the_demo_firm(env: dict[str, str]) -> None:
         ab = uow.accounts.get("AB-2001")
         lots = uow.lots.for_account("AB-2001")
     db.close()
-    assert nb is not None and nb.advisor == "NB-ADV-01"
-    assert ab is not None and ab.household == "AB-H-01"
+    assert nb is not None
+    assert nb.advisor == "NB-ADV-01"
+    assert ab is not None
+    assert ab.household == "AB-H-01"
     assert {lot.id for lot in lots} == {"AB-0001", "AB-0002"}
 
 

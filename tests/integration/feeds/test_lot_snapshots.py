@@ -59,7 +59,8 @@ def load(
 def held(db: Database) -> dict[str, set[str]]:
     with db.unit_of_work() as uow:
         return {
-            a: {lot.id for lot in uow.lots.for_account(a)} for a in ("NB-1001", "NB-1002", "AB-2001")
+            a: {lot.id for lot in uow.lots.for_account(a)}
+            for a in ("NB-1001", "NB-1002", "AB-2001")
         }
 
 

@@ -52,8 +52,9 @@ def test_new_accounts_come_with_their_household_advisor_and_tax_profile(
     with db.unit_of_work() as uow:
         first, second = uow.accounts.get("N-1"), uow.accounts.get("N-2")
         household = uow.households.get("HN")
-        profile = uow.tax_profiles.get("HN")
-    assert first is not None and second is not None
+        profile = uow.households.tax_profile("HN")
+    assert first is not None
+    assert second is not None
     assert (first.name, first.advisor, first.status, first.discretionary) == (
         "Lee Brokerage",
         "ADV-1",
@@ -61,7 +62,8 @@ def test_new_accounts_come_with_their_household_advisor_and_tax_profile(
         True,
     )
     assert (second.tax_status, second.discretionary) == (TaxStatus.TAX_EXEMPT, False)
-    assert household is not None and household.name == "The Lees"
+    assert household is not None
+    assert household.name == "The Lees"
     assert profile is not None
     assert (profile.short_term_rate, profile.loss_carryforward) == (D("0.37"), D(1500))
 
@@ -94,11 +96,12 @@ def test_rows_that_disagree_or_name_nothing_the_firm_has_change_nothing(
         "accounts_bad.csv",
         "N-1,HN,taxable,,The Lees,ADV-9,,,,,,\n"  # ADV-9: no such advisor, no row names it
         "N-2,HN,taxable,,The Smiths,,,,,,,\n"  # one household, two names
-        "N-3,HM,taxable,,,,,suspended,,40%,,\n",  # trimtab suspends; half a tax profile
+        "N-3,HM,taxable,,,,,suspended,,,,\n"  # trimtab suspends, not the custodian
+        "N-4,HK,taxable,,,,,,,40%,,\n",  # half a tax profile
     )
     assert result.outcome is ArrivalOutcome.REJECTED
     found = {(p.row, p.column) for p in result.problems}
-    assert {(2, "advisor"), (3, "household_name"), (4, "status"), (4, "long_term_rate")} <= found
+    assert {(2, "advisor"), (3, "household_name"), (4, "status"), (5, "long_term_rate")} <= found
     with db.unit_of_work() as uow:
         assert uow.bulk.counts()["accounts"] == before
         assert uow.accounts.get("N-1") is None

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.integration.nightly.conftest import AS_OF, NOW
+from tests.builders import DEMO_AS_OF, DEMO_NOW, OPS
 from trimtab.batch.chunks import ChunkTask, analyze_chunk
 from trimtab.bootstrap import Database
-from trimtab.domain.principal import Principal
 from trimtab.services.run_ports import RunRecord, RunState
 from trimtab.store.nightly_tables import AnalysisRecordRow, RunOutcomeRow
 from trimtab.store.workflow_tables import AnalysisRow
-
-OPS = Principal.cli("ops")
 
 
 def _counts(db: Database, run_id: str) -> tuple[int, int, int]:
@@ -34,9 +31,9 @@ def test_a_chunk_written_twice_is_kept_once(firm: tuple[str, Database]) -> None:
         uow.runs.start_run(
             RunRecord(
                 id="2025-06-30.1",
-                as_of=AS_OF,
+                as_of=DEMO_AS_OF,
                 state=RunState.RUNNING,
-                started_at=NOW,
+                started_at=DEMO_NOW,
                 finished_at=None,
                 actor="test",
                 executor="local",
@@ -45,7 +42,7 @@ def test_a_chunk_written_twice_is_kept_once(firm: tuple[str, Database]) -> None:
             )
         )
         uow.commit()
-    task = ChunkTask(url, "2025-06-30.1", AS_OF, 0, accounts, started_by=OPS)
+    task = ChunkTask(url, "2025-06-30.1", DEMO_AS_OF, 0, accounts, started_by=OPS)
     first = analyze_chunk(task)
     assert (first.accounts, first.skipped) == (6, 0)
     assert _counts(db, "2025-06-30.1") == (6, 6, 6)
@@ -54,7 +51,7 @@ def test_a_chunk_written_twice_is_kept_once(firm: tuple[str, Database]) -> None:
     with db.unit_of_work() as uow:
         more = tuple(a for a in uow.runs.population() if a not in accounts)[:3]
     again = analyze_chunk(
-        ChunkTask(url, "2025-06-30.1", AS_OF, 1, accounts[:3] + more, started_by=OPS)
+        ChunkTask(url, "2025-06-30.1", DEMO_AS_OF, 1, accounts[:3] + more, started_by=OPS)
     )
     assert (again.accounts, again.skipped) == (3, 3)
     assert _counts(db, "2025-06-30.1") == (9, 9, 9)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from tests.integration.nightly.conftest import AS_OF, load_small_firm
+from tests.builders import DEMO_AS_OF, load_small_firm
 from trimtab.bootstrap import open_database
 from trimtab.store.nightly_tables import AnalysisRecordRow, RunOutcomeRow, RunRow
 from trimtab.store.workflow_tables import AnalysisRow
@@ -20,7 +20,7 @@ from trimtab.store.workflow_tables import AnalysisRow
 
 def _trimtab(url: str, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "trimtab", "run", "--as-of", AS_OF.isoformat(), *args],
+        [sys.executable, "-m", "trimtab", "run", "--as-of", DEMO_AS_OF.isoformat(), *args],
         env={**os.environ, "TRIMTAB_DATABASE_URL": url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -11,19 +11,16 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.integration.nightly.conftest import AS_OF, NOW
+from tests.builders import DEMO_AS_OF, DEMO_NOW, OPS, TESTER
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
 from trimtab.cli import app
 from trimtab.domain.executions import lot_id
-from trimtab.domain.principal import Principal
 from trimtab.services.executions import fill_at_close
 from trimtab.services.review import approve, review_queue
 from trimtab.services.review_ports import TRADED
 from trimtab.store.data_tables import CustodianPositionRow
 from trimtab.store.tables import TransactionRow
-
-TEST, OPS = Principal.cli("test"), Principal.cli("ops")
 
 
 def _holdings(db: Database, accounts: list[str]) -> dict[str, tuple[dict[str, Decimal], Decimal]]:
@@ -42,10 +39,10 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
     firm: tuple[str, Database],
 ) -> None:
     url, db = firm
-    night1 = run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
+    night1 = run_nightly(url, as_of=DEMO_AS_OF, principal=TESTER, workers=1, chunk_size=40)
     assert night1.finished, night1
     reviewed = review_queue(db.unit_of_work)[0]
-    approve(db.unit_of_work, reviewed.account, principal=OPS, reason="fine", now=NOW)
+    approve(db.unit_of_work, reviewed.account, principal=OPS, reason="fine", now=DEMO_NOW)
     with db.unit_of_work() as uow:
         traded = {p.account: p for p in uow.proposals.proposals(night1.run_id, states=TRADED)}
     assert reviewed.account in traded
@@ -58,10 +55,10 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
             a: {x.id: x for x in v[0]} for a, v in uow.orders.books(sorted(traded)).items()
         }
 
-    summary = fill_at_close(db.unit_of_work, principal=OPS, now=NOW)
+    summary = fill_at_close(db.unit_of_work, principal=OPS, now=DEMO_NOW)
 
     assert summary.problems == ()
-    assert summary.trade_date == AS_OF
+    assert summary.trade_date == DEMO_AS_OF
     assert summary.accounts == len(traded)
     assert summary.filled == sum(len(p.trades) for p in traded.values())
     after = _holdings(db, sorted(traded))
@@ -89,7 +86,7 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
             cash_flow -= sign * (order.quantity * order.price).quantize(Decimal("0.01"))
             if t.side == "buy":  # a new lot, dated the trade day
                 lot = next(x for x in lots[account][0] if x.id == lot_id(order.id))
-                assert (lot.acquired, lot.quantity) == (AS_OF, order.quantity)
+                assert (lot.acquired, lot.quantity) == (DEMO_AS_OF, order.quantity)
             else:  # relieved exactly the proposal's lots
                 for pick in t.lots:
                     left = next((x for x in lots[account][0] if x.id == pick.lot), None)
@@ -103,11 +100,11 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
         assert abs(cash - old_cash - cash_flow) <= Decimal("0.01") * len(proposal.trades)
         assert cash >= 0
     assert len(booked) == summary.filled
-    assert {t.trade_date for t in booked} == {AS_OF}
+    assert {t.trade_date for t in booked} == {DEMO_AS_OF}
     assert any(t.realized_gain is not None for t in booked if t.side == "sell")
 
     # Booking again fills nothing: every order already has its fill.
-    again = fill_at_close(db.unit_of_work, principal=OPS, now=NOW)
+    again = fill_at_close(db.unit_of_work, principal=OPS, now=DEMO_NOW)
     assert (again.filled, again.accounts) == (0, 0)
     assert _holdings(db, sorted(traded)) == after
     # Each booking transaction left its entry; the repeat left none.
@@ -121,7 +118,7 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
     # Same prices, books as the trades left them: the filled accounts have (almost) nothing
     # left to do. Almost: the engine's integer rounding may leave a group at its band's
     # edge that a small follow-up trade improves, never a repeat of night 1's trades.
-    night2 = run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
+    night2 = run_nightly(url, as_of=DEMO_AS_OF, principal=TESTER, workers=1, chunk_size=40)
     with db.unit_of_work() as uow:
         outcomes = uow.runs.outcomes(night2.run_id)
         again_proposed = {p.account: p for p in uow.proposals.proposals(night2.run_id)}
@@ -143,7 +140,7 @@ def test_orders_fill_on_the_command_line_is_a_named_simulation_and_books_once(
     too_early = runner.invoke(app, ["orders", "fill", "--all-at-close"])
     assert too_early.exit_code == 3  # not found: no finished run yet
     assert "trimtab run" in too_early.output
-    run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
+    run_nightly(url, as_of=DEMO_AS_OF, principal=TESTER, workers=1, chunk_size=40)
 
     unnamed = runner.invoke(app, ["orders", "fill"])
     assert unnamed.exit_code == 2

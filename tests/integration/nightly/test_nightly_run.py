@@ -9,17 +9,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.integration.nightly.conftest import AS_OF
+from tests.builders import DEMO_AS_OF, OPS
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
 from trimtab.domain import AccountStatus, CashBalance
 from trimtab.domain.filters import read_filter
-from trimtab.domain.principal import Principal
 from trimtab.domain.routing import ANALYSIS_FAILED, NO_TRADES, NOT_AUTO_TRADABLE, Stage
 from trimtab.store.nightly_tables import AnalysisRecordRow, ProposalRow, RunOutcomeRow
 from trimtab.store.workflow_tables import AnalysisRow
 
-OPS = Principal.cli("ops")
 BUILT_IN = {ANALYSIS_FAILED, NO_TRADES, NOT_AUTO_TRADABLE}
 
 
@@ -37,9 +35,9 @@ def test_every_account_is_analyzed_once_and_routed_by_the_filter_sql_agrees_with
         held = uow.accounts.get(first)
         assert held is not None
         uow.accounts.save(replace(held, status=AccountStatus.SUSPENDED))
-        uow.cash.set(CashBalance(second, Decimal("-100.00"), AS_OF))  # a data error
+        uow.cash.set(CashBalance(second, Decimal("-100.00"), DEMO_AS_OF))  # a data error
         uow.commit()
-    summary = run_nightly(url, as_of=AS_OF, principal=OPS, workers=1, chunk_size=15)
+    summary = run_nightly(url, as_of=DEMO_AS_OF, principal=OPS, workers=1, chunk_size=15)
     assert summary.finished
     assert summary.missing == 0
     assert not summary.chunk_errors
@@ -106,8 +104,10 @@ def test_dask_local_cluster_gives_the_same_proposals_as_the_local_pool(
     if not database_url.startswith("sqlite"):
         pytest.skip("one database is enough to compare executors")
     url, db = firm
-    local = run_nightly(url, as_of=AS_OF, principal=OPS, kind="local", workers=2, chunk_size=10)
-    dask = run_nightly(url, as_of=AS_OF, principal=OPS, kind="dask", workers=2, chunk_size=10)
+    local = run_nightly(
+        url, as_of=DEMO_AS_OF, principal=OPS, kind="local", workers=2, chunk_size=10
+    )
+    dask = run_nightly(url, as_of=DEMO_AS_OF, principal=OPS, kind="dask", workers=2, chunk_size=10)
     assert dask.finished
     assert "LocalCluster" in dask.executor
     assert local.counts == dask.counts

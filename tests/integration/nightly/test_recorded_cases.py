@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.integration.nightly.conftest import AS_OF
+from tests.builders import DEMO_AS_OF, TESTER
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
-from trimtab.domain.principal import Principal
 from trimtab.engine import parse_case, rebalance
 from trimtab.store.nightly_tables import AnalysisRecordRow
 
@@ -19,9 +18,7 @@ def test_each_recorded_case_parses_and_reruns_to_the_recorded_trades(
     firm: tuple[str, Database],
 ) -> None:
     url, db = firm
-    summary = run_nightly(
-        url, as_of=AS_OF, principal=Principal.cli("test"), workers=1, chunk_size=40
-    )
+    summary = run_nightly(url, as_of=DEMO_AS_OF, principal=TESTER, workers=1, chunk_size=40)
     with db.unit_of_work() as uow:
         records = uow.session.execute(
             select(AnalysisRecordRow.account_id, AnalysisRecordRow.case, AnalysisRecordRow.result)

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.integration.nightly.conftest import AS_OF, NOW
+from tests.builders import DEMO_AS_OF as AS_OF
+from tests.builders import DEMO_NOW as NOW
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
 from trimtab.cli import app

@@ -17,15 +17,12 @@ import psutil
 import pytest
 from sqlalchemy import func, select
 
-from tests.integration.nightly.conftest import AS_OF, load_small_firm
+from tests.builders import DEMO_AS_OF, OPS, load_small_firm
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database, open_database
-from trimtab.domain.principal import Principal
 from trimtab.services.nightly_run import Here, RunRequest, release_lease, start_run
 from trimtab.store.filter_sql import latest_analyses
 from trimtab.store.nightly_tables import RunOutcomeRow, RunRow
-
-OPS = Principal.cli("ops")
 
 
 def _trimtab(url: str, *args: str) -> subprocess.Popen[str]:
@@ -68,18 +65,18 @@ def test_a_second_run_says_which_run_is_in_progress_and_wait_waits_for_it(
     # This test process holds the day's run, as a live `trimtab run` would.
     holder = Here.this_process()
     started, problems = start_run(
-        db.unit_of_work, RunRequest(AS_OF), principal=OPS, here=holder, today=AS_OF
+        db.unit_of_work, RunRequest(DEMO_AS_OF), principal=OPS, here=holder, today=DEMO_AS_OF
     )
     assert started is not None, problems
 
-    second = _trimtab(url, "--as-of", AS_OF.isoformat())
+    second = _trimtab(url, "--as-of", DEMO_AS_OF.isoformat())
     out, err = second.communicate(timeout=120)
     assert second.returncode == 4, err
     assert "Traceback" not in err
     for part in (started.run.id, "in progress", "started by cli:ops", "0 of 60", "--wait"):
         assert part in err, err
 
-    waiter = _trimtab(url, "--as-of", AS_OF.isoformat(), "--wait", "--json")
+    waiter = _trimtab(url, "--as-of", DEMO_AS_OF.isoformat(), "--wait", "--json")
     time.sleep(3)
     assert waiter.poll() is None  # still waiting
     threading.Timer(0, release_lease, (db.unit_of_work, started.run.id), {"here": holder}).run()
@@ -116,7 +113,7 @@ def test_a_voided_run_is_ignored_by_filters_orders_and_review(
     firm: tuple[str, Database],
 ) -> None:
     url, db = firm
-    summary = run_nightly(url, as_of=AS_OF, principal=OPS, workers=1, chunk_size=40)
+    summary = run_nightly(url, as_of=DEMO_AS_OF, principal=OPS, workers=1, chunk_size=40)
     assert summary.finished
     with db.unit_of_work() as uow:
         assert uow.session.execute(select(latest_analyses())).all()
@@ -150,7 +147,7 @@ def test_ctrl_c_stops_cleanly_and_leaves_the_run_resumable(
     small_firm: tuple[str, Database],
 ) -> None:
     url, db = small_firm
-    run = _trimtab(url, "--as-of", AS_OF.isoformat(), "--chunk-size", "2", "--workers", "1")
+    run = _trimtab(url, "--as-of", DEMO_AS_OF.isoformat(), "--chunk-size", "2", "--workers", "1")
     _wait_for_outcomes(db, run, 4)
     workers = psutil.Process(run.pid).children(recursive=True)
     os.killpg(run.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
@@ -177,7 +174,7 @@ def test_workers_do_not_outlive_a_parent_killed_with_kill_9(
     small_firm: tuple[str, Database],
 ) -> None:
     url, db = small_firm
-    run = _trimtab(url, "--as-of", AS_OF.isoformat(), "--chunk-size", "3", "--workers", "2")
+    run = _trimtab(url, "--as-of", DEMO_AS_OF.isoformat(), "--chunk-size", "3", "--workers", "2")
     _wait_for_outcomes(db, run, 6)
     children = psutil.Process(run.pid).children(recursive=True)
     assert len(children) >= 2

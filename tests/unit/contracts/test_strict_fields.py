@@ -196,3 +196,17 @@ def test_every_level_of_a_history_names_the_unknown_field(
 def test_the_history_with_only_contract_fields_still_replays() -> None:
     answer = replay_history(json.dumps(spec_history()))
     assert answer.body["status"] == "ok"
+
+
+@pytest.mark.parametrize("setting", ["cash_target", "min_trade", "tax_sensitivity"])
+def test_a_null_setting_reads_as_not_stated_not_as_an_error(setting: str) -> None:
+    # `"cash_target": null` used to end in status "error" (a TypeError in calibration).
+    case = spec_case()
+    case["settings"][setting] = None
+    without = spec_case()
+    without["settings"].pop(setting, None)
+
+    answer = answer_case_text(json.dumps(case), source="case.json")
+
+    assert answer["status"] == "optimal"
+    assert answer["trades"] == answer_case_text(json.dumps(without), source="c.json")["trades"]

@@ -1,6 +1,6 @@
 """Scenarios: the decision checker names each hard rule a given decision breaks.
 
-The two-fund account (tests/unit/engine/cases.py): V = $100,000; STK at $100 with gain lot
+The two-fund account (tests/builders.py): V = $100,000; STK at $100 with gain lot
 G1 (500 shares, basis $60) and short-term loss lot S1 (200, basis $120); BND at $50 (lot
 B1, 560 shares); stocks are bought through STK2, bonds through BND; $2,000 cash.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.engine.cases import two_fund_case, with_changes
+from tests.builders import two_fund_case, with_changes
 from trimtab.domain.wash_sales import WASH_SALE_WINDOW
 from trimtab.engine import parse_case, rebalance
 from trimtab.engine.decision_check import (

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from tests.unit.engine.cases import trades_by, two_fund_case
+from tests.builders import trades_by, two_fund_case
 from trimtab.engine import optimize_json
 
 

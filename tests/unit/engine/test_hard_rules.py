@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.engine.cases import lot_sales, trades_by, two_fund_case, with_changes
+from tests.builders import lot_sales, trades_by, two_fund_case, with_changes
 from trimtab.engine import optimize_json
 
 

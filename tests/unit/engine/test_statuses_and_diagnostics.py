@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.unit.engine.cases import two_fund_case
+from tests.builders import two_fund_case
 from trimtab.cli import app
 from trimtab.engine import optimize_json
 

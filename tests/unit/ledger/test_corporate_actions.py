@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.ledger.history import action, buy, lots_of, replay_ok, sell
+from tests.builders import action, buy, lots_of, replay_ok, sell
 
 TWO_LOTS = (buy("2023-01-03", "P", 100, 30.0), buy("2024-06-03", "P", 50, 40.0))
 

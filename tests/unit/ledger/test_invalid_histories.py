@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.builders import action, buy, ledger_history, replay_invalid, sell
 from tests.strategies import ledger_histories
-from tests.unit.ledger.history import action, buy, history, replay_invalid, sell
 from trimtab.services.replay_history import replay_history
 
 
@@ -20,7 +20,7 @@ def _where(errors: list[dict[str, Any]]) -> list[tuple[int | None, str]]:
 
 def test_selling_more_than_held_is_found_during_the_replay() -> None:
     errors = replay_invalid(
-        history(buy("2025-01-02", "X", 10, 5.0), sell("2025-02-03", "X", 11, 6.0))
+        ledger_history(buy("2025-01-02", "X", 10, 5.0), sell("2025-02-03", "X", 11, 6.0))
     )
     assert _where(errors) == [(1, "quantity")]
     assert errors[0]["path"] == "transactions[1].quantity"
@@ -29,7 +29,7 @@ def test_selling_more_than_held_is_found_during_the_replay() -> None:
 
 def test_a_sell_before_the_buy_is_an_oversell_because_the_replay_follows_dates() -> None:
     errors = replay_invalid(
-        history(buy("2025-03-01", "X", 10, 5.0), sell("2025-02-03", "X", 10, 6.0))
+        ledger_history(buy("2025-03-01", "X", 10, 5.0), sell("2025-02-03", "X", 10, 6.0))
     )
     assert _where(errors) == [(1, "quantity")]
 
@@ -73,20 +73,20 @@ def test_a_sell_before_the_buy_is_an_oversell_because_the_replay_follows_dates()
     ],
 )
 def test_a_bad_field_is_named_by_index_and_field(transaction: Any, field: str) -> None:
-    errors = replay_invalid(history(buy("2024-12-02", "X", 10, 5.0), transaction))
+    errors = replay_invalid(ledger_history(buy("2024-12-02", "X", 10, 5.0), transaction))
     assert (1, field) in _where(errors), errors
 
 
 def test_every_bad_transaction_is_reported_at_once() -> None:
     errors = replay_invalid(
-        history(buy("2025-01-02", "X", -1, 5.0), buy("2025-13-02", "X", 1, 5.0, account="Q"))
+        ledger_history(buy("2025-01-02", "X", -1, 5.0), buy("2025-13-02", "X", 1, 5.0, account="Q"))
     )
     assert _where(errors) == [(0, "quantity"), (1, "date"), (1, "account")]
 
 
 def test_specific_lots_that_do_not_exist_are_named() -> None:
     errors = replay_invalid(
-        history(
+        ledger_history(
             buy("2025-01-02", "X", 10, 5.0),
             sell("2025-02-03", "X", 5, 6.0, lots=[{"acquired": "2025-01-03", "quantity": 5}]),
             sell("2025-02-04", "X", 5, 6.0, lots=[{"acquired": "2025-01-02", "quantity": 4}]),
@@ -98,7 +98,7 @@ def test_specific_lots_that_do_not_exist_are_named() -> None:
 
 def test_specific_lots_cannot_take_more_than_the_lot_has() -> None:
     errors = replay_invalid(
-        history(
+        ledger_history(
             buy("2025-01-02", "X", 10, 5.0),
             buy("2025-01-05", "X", 10, 5.0),
             sell("2025-02-03", "X", 12, 6.0, lots=[{"acquired": "2025-01-02", "quantity": 12}]),

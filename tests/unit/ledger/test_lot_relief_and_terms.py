@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.ledger.history import buy, lots_of, replay_ok, sell
+from tests.builders import buy, lots_of, replay_ok, sell
 
 THREE_LOTS = (
     buy("2023-01-03", "X", 10, 50.0),

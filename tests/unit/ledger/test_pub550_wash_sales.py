@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.ledger.history import buy, lots_of, replay_ok, sell
+from tests.builders import buy, lots_of, replay_ok, sell
 
 
 def test_full_replacement_disallows_the_loss_and_adds_it_to_the_new_basis() -> None:

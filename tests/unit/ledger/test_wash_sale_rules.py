@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.ledger.history import action, buy, lots_of, replay_ok, sell
+from tests.builders import action, buy, lots_of, replay_ok, sell
 
 
 @pytest.mark.parametrize(

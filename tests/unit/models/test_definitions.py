@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 
-from tests.unit.models.firm_book import CLASSES, SECURITIES
+from tests.builders import CLASSES, SECURITIES
 from trimtab.domain.allocations import AssetAllocation, validate_allocation
 from trimtab.domain.equivalence import EquivalenceSet, validate_equivalence_sets
 from trimtab.domain.model_hub import ProviderAssets, Subscription, monthly_fees

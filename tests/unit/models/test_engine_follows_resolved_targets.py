@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.unit.models.firm_book import firm_book
+from tests.builders import firm_book
 from trimtab.domain.resolution import resolve
 from trimtab.engine import optimize_json
 

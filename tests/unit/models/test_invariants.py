@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.unit.models.firm_book import BALANCED, SECURITIES, child, firm_book
+from tests.builders import BALANCED, SECURITIES, child, firm_book
 from trimtab.domain.resolution import Resolver
 from trimtab.domain.targets import (
     Customization,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from tests.unit.models.firm_book import BALANCED, child, firm_book
+from tests.builders import BALANCED, child, firm_book
 from trimtab.domain.allocations import AssetAllocation
 from trimtab.domain.limits import check_limits, impact_of_change
 from trimtab.domain.targets import DropClass, Product, ReplaceProduct, Tilt

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from tests.unit.models.firm_book import BALANCED, FIRM_TARGET, child, firm_book
+from tests.builders import BALANCED, FIRM_TARGET, child, firm_book
 from trimtab.domain.allocations import AssetAllocation
 from trimtab.domain.resolution import ResolvedTarget, Rule, catalog_as_of, resolve
 from trimtab.domain.targets import (

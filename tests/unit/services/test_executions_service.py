@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
+from tests.builders import OPS
 from tests.fakes.orders import FakeOrderRepository
 from tests.fakes.trading_desk import FakeTradingDesk, finished_run
 from trimtab.domain.executions import lot_id
 from trimtab.domain.holdings import TaxLot
-from trimtab.domain.principal import Principal
 from trimtab.domain.problems import ProblemKind
 from trimtab.engine.result import LotPick, Trade
 from trimtab.services.executions import CLOSE_SIMULATION, fill_at_close
@@ -22,7 +22,6 @@ from trimtab.services.review_ports import ProposalState, ProposalView
 DAY = dt.date(2025, 6, 30)
 NOW = dt.datetime(2025, 7, 1, 9, tzinfo=dt.UTC)
 RUN = "2025-06-30.1"
-OPS = Principal.cli("ops")
 
 
 def proposal(account: str, *trades: Trade) -> ProposalView:

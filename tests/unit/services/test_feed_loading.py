@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from trimtab.domain.feed_records import FeedKind, FileProblem
+from trimtab.domain.feed_records import FeedKind, FileProblem, LotSnapshot
 from trimtab.domain.file_transfers import ArrivalOutcome
 from trimtab.domain.principal import Principal
 from trimtab.domain.problems import Problem, ProblemKind
@@ -50,6 +50,7 @@ class FakeFeed:
     kind: FeedKind
     source: str
     checksum: str = "0" * 64
+    snapshot: LotSnapshot = field(default_factory=LotSnapshot)
 
     def rows(self) -> Any:
         return iter(())
@@ -77,8 +78,8 @@ class FakeFeedFiles:
 
     def process_inbox(
         self, inbox: Path, load: Callable[[Path], LoadResult]
-    ) -> list[tuple[Path, bool]]:
-        return [(inbox / "archive" / "x.csv", load(inbox / "x.csv").loaded)]
+    ) -> list[tuple[Path, LoadResult]]:
+        return [(inbox / "archive" / "x.csv", load(inbox / "x.csv"))]
 
 
 class Refused(Exception):

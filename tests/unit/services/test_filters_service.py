@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tests.builders import user
 from tests.fakes.filters import FakeFilterDesk
-from trimtab.domain.principal import Principal, Role, Scope
+from trimtab.domain.principal import Principal, Role
 from trimtab.services.filters import list_filters, save_filter, show_filter
 
 NOW = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
 ANA = Principal.cli("ana")
-BO = Principal("user:bo", "Bo", frozenset({Role.ADVISOR}), Scope.advisors("ADV-1"))
+BO = user("bo", Role.ADVISOR, advisors=["ADV-1"])
 
 
 def test_a_shared_filter_is_the_firms_and_leaves_one_entry_by_its_author() -> None:

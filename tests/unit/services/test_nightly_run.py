@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from tests.builders import OPS, user
 from tests.fakes.nightly import NightlyStore
-from trimtab.domain.principal import NIGHTLY, Principal, Role, Scope
+from trimtab.domain.principal import NIGHTLY, Role
 from trimtab.domain.problems import Problem, ProblemKind
 from trimtab.domain.routing import Outcome, Routing
 from trimtab.services.nightly_analysis import AccountAnalysis
@@ -30,7 +31,6 @@ from trimtab.services.run_ports import RunState
 
 MONDAY = dt.date(2025, 6, 30)
 NOW = dt.datetime(2025, 6, 30, 22, tzinfo=dt.UTC)
-OPS = Principal.cli("ops")
 ACCOUNTS = ["A-1", "A-2", "A-3", "A-4"]
 LIVE = {101, 102}  # the pids running on this host
 
@@ -358,7 +358,7 @@ def test_an_ordinary_day_records_no_forced_reason(store: NightlyStore) -> None:
 
 
 def test_only_overlay_and_admin_start_or_void_runs(store: NightlyStore) -> None:
-    advisor = Principal("user:bob", "Bob", frozenset({Role.ADVISOR}), Scope.advisors("ADV-1"))
+    advisor = user("bob", Role.ADVISOR, advisors=["ADV-1"])
     refused, problems = start_run(
         store.unit_of_work,
         RunRequest(MONDAY),

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.builders import OPS
 from tests.fakes.trading_desk import FakeTradingDesk, finished_run
-from trimtab.domain.principal import Principal
 from trimtab.domain.problems import ProblemKind
 from trimtab.domain.trade_history import TradeSide
 from trimtab.engine.result import LotPick, Trade
@@ -21,7 +21,6 @@ from trimtab.services.run_ports import RunState
 
 NOW = dt.datetime(2025, 7, 1, 9, tzinfo=dt.UTC)
 RUN = "2025-06-30.1"
-OPS = Principal.cli("ops")
 SELL = Trade("VOO", "sell", 2.0, 1000.0, (LotPick("L2", 2.0, 100.0, "short"),), "trims VOO")
 BUY = Trade("BND", "buy", 10.5, 1050.0, (), "brings bonds to target")
 

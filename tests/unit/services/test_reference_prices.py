@@ -13,9 +13,9 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+from tests.builders import OPS
 from tests.fakes.orders import FakeOrderRepository
 from tests.fakes.trading_desk import FakeTradingDesk, finished_run
-from trimtab.domain.principal import Principal
 from trimtab.engine.result import Trade
 from trimtab.feeds.orders_export import read_fix, write_csv, write_fix
 from trimtab.services.orders import block_orders, create_orders, run_orders
@@ -24,7 +24,6 @@ from trimtab.services.review_ports import ProposalState, ProposalView
 RUN = "2025-06-30.1"
 AS_OF = dt.date(2025, 6, 30)
 NOW = dt.datetime(2025, 7, 1, 9, tzinfo=dt.UTC)
-OPS = Principal.cli("ops")
 CLOSE = Decimal("194.8125")
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tests.builders import OPS
 from tests.fakes.routing import FakeRoutingRepository
 from tests.fakes.trading_desk import FakeTradingDesk
 from trimtab.domain.filters import SavedFilter
-from trimtab.domain.principal import Principal
 from trimtab.domain.routing import Stage
 from trimtab.services.routing import (
     DEMO_FILTERS,
@@ -19,7 +19,6 @@ from trimtab.services.routing import (
 )
 
 NOW = dt.datetime(2025, 7, 1, 9, tzinfo=dt.UTC)
-OPS = Principal.cli("ops")
 FILTERS = [("large", "value >= 1,000,000"), ("held", 'status = "suspended"')]
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.unit.simulate.scenarios import business_days
+from tests.builders import business_days
 from trimtab.simulate.market import MarketHistory
 from trimtab.simulate.profiles import DEFAULT_PROFILES
 from trimtab.simulate.shadow_run import StudyConfig, run_profile

@@ -16,7 +16,7 @@ import datetime as dt
 
 import pytest
 
-from tests.unit.simulate.scenarios import business_days, market, one_swap_set
+from tests.builders import business_days, flat_market, one_swap_set
 from trimtab.domain.holdings import Term
 from trimtab.simulate.metrics import measure, target_returns
 from trimtab.simulate.profiles import DEFAULT_PROFILES, Profile, Schedule
@@ -25,7 +25,7 @@ from trimtab.simulate.study import run_study
 
 DATES = business_days(dt.date(2020, 11, 2), dt.date(2021, 2, 26))
 DROP = dt.date(2020, 12, 7)  # 35 days after funding: rule 5(b) allows the loss sale
-MARKET = market(DATES, ("A", "B"), {(DROP, "A"): -0.20})
+MARKET = flat_market(DATES, ("A", "B"), {(DROP, "A"): -0.20})
 UNIVERSE = one_swap_set(("A", "B"))
 CONFIG = StudyConfig(initial_cash=100_000.0)
 TAX_AWARE = DEFAULT_PROFILES["tax-aware"]
@@ -87,7 +87,7 @@ def test_a_monthly_scan_sees_the_drop_only_next_month_so_the_loss_falls_in_2021(
     late_drop = dt.date(2020, 12, 8)  # after December's first scan
     monthly = Profile("monthly", TAX_AWARE.settings, Schedule.MONTHLY)
     run = run_profile(
-        market(DATES, ("A", "B"), {(late_drop, "A"): -0.20}), UNIVERSE, monthly, CONFIG
+        flat_market(DATES, ("A", "B"), {(late_drop, "A"): -0.20}), UNIVERSE, monthly, CONFIG
     )
     (loss,) = run.realized
     assert loss.date == dt.date(2021, 1, 1)  # the synthetic calendar has no holidays

@@ -1,0 +1,71 @@
+"""The composition of the web app: middleware, routers, static files, error handlers.
+
+Problem: the pages, the API, the security headers, the error shapes and the database
+must be put together the same way by `trimtab serve` (in every uvicorn worker) and by
+the tests; anything wired in a route module itself would be missed by one of them.
+
+Rule: `create_app(database, settings=...)` is the only place the app is assembled.
+Pages live under `trimtab.web.pages` (HTML, not in the API schema), the JSON API under
+`/api/v1` (`trimtab.web.api`, schema at `/api/v1/openapi.json`; no interactive docs
+page, whose inline scripts the content security policy refuses), static files under
+`/static` (htmx vendored, nothing fetched from the internet). Middleware from the
+outside in: security headers, the catch-all that turns an unexpected exception into a
+logged 500 with an id, the proxy headers of a trusted proxy.
+`app_from_environment()` is the factory uvicorn calls in each worker
+(`uvicorn --factory trimtab.web.app:app_from_environment`): it reads the settings and
+opens the configured database.
+
+    >>> # app = create_app(open_database("sqlite:///trimtab.db"), settings=WebSettings())
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from trimtab.bootstrap import Database, open_database
+from trimtab.web.api import router as api_router
+from trimtab.web.errors import catch_unexpected, install_error_handlers
+from trimtab.web.pages import router as pages_router
+from trimtab.web.security import SecurityHeaders
+from trimtab.web.settings import WebSettings
+
+__all__ = ["API_PREFIX", "app_from_environment", "create_app"]
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(database: Database, *, settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings()
+    app = FastAPI(
+        title="trimtab",
+        version="1",
+        summary="Tax-aware rebalancing automation: the JSON API for systems.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.database = database
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(api_router, prefix=API_PREFIX)
+    app.include_router(pages_router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=str(files("trimtab.web") / "static")), "static")
+    # add_middleware puts each new one outside the previous: proxy headers innermost,
+    # then the catch-all, then the headers on everything that leaves, 500s included.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=sorted(settings.proxies))
+    app.add_middleware(catch_unexpected)
+    app.add_middleware(SecurityHeaders, hsts=bool(settings.secure_cookies))
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app on the configured database (`TRIMTAB_DATABASE_URL`), for uvicorn."""
+    from trimtab.config import load_settings
+
+    return create_app(
+        open_database(load_settings().database_url, create=False), settings=WebSettings()
+    )
