@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO_ACCOUNTS ?= 2000
 
-.PHONY: demo test venv lint format-check typecheck imports pytest bench format clean
+.PHONY: demo test venv lint format-check typecheck imports pytest bench format clean \
+	browser screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +18,18 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
+DEMO_SERVE ?= 1
+DEMO_PORT ?= 8000
+
+# Ends by serving the demo firm on http://127.0.0.1:$(DEMO_PORT) (Ctrl-C stops it);
+# DEMO_SERVE=0 stops after printing the demo users.
 demo: $(STAMP)
 	$(BIN)/trimtab db upgrade
 	$(BIN)/trimtab demo load --accounts $(DEMO_ACCOUNTS) --replace
 	$(BIN)/trimtab run
 	$(BIN)/trimtab run status
+	$(BIN)/trimtab demo users --url http://127.0.0.1:$(DEMO_PORT)
+	@if [ "$(DEMO_SERVE)" != "0" ]; then $(BIN)/trimtab serve --port $(DEMO_PORT); fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -35,10 +43,23 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
-	$(BIN)/pytest -n auto
+# The browser tests (tests/e2e) drive Debian's Chromium. Run as root (CI, a container),
+# this installs the `chromium` package when it is missing; otherwise, or if apt-get
+# fails, those tests are skipped with the reason shown, and fail the run under CI=true.
+browser:
+	@command -v chromium >/dev/null || [ "$$(id -u)" -ne 0 ] || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } || \
+		echo "could not install chromium: the browser tests will be skipped"
 
-test: lint format-check typecheck imports pytest
+# loadgroup: the browser tests share one demo firm, server and browser on one worker.
+pytest: $(STAMP)
+	$(BIN)/pytest -n auto --dist loadgroup
+
+test: lint format-check typecheck imports browser pytest
+
+# docs/screenshots/<role>.png, shown in the README: each role's dashboard on the demo firm.
+screenshots: $(STAMP) browser
+	$(BIN)/python -m tests.e2e.screenshots
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench

@@ -34,7 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select, text
 
 from bench.databases import scratch_database
 from trimtab.batch.run import run_nightly
@@ -107,6 +107,43 @@ def _move_prices_one_day(url: str) -> None:
     db.close()
 
 
+# Where the analysis records live: the content-addressed parts, the chained records (and,
+# before migration 0011, the one table holding each record's whole JSON).
+RECORD_TABLES = ("analysis_records", "records", "record_blobs")
+
+
+def record_bytes(url: str) -> int:
+    """Bytes on disk of the record tables, indexes included.
+
+    SQLite: the pages of the tables and their indexes (`dbstat`). PostgreSQL: each table's
+    total relation size (heap, TOAST, indexes), after a VACUUM so that the free-space
+    and visibility maps exist for every table alike."""
+    db = open_database(url)
+    try:
+        present = [t for t in RECORD_TABLES if inspect(db.engine).has_table(t)]
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("VACUUM " + ", ".join(f'"{t}"' for t in present)))
+                return sum(
+                    int(c.scalar(text(f"SELECT pg_total_relation_size('\"{t}\"')")) or 0)
+                    for t in present
+                )
+        with db.engine.connect() as c:
+            names = [
+                n
+                for t in present
+                for n in c.scalars(
+                    text("SELECT name FROM sqlite_master WHERE tbl_name = :t"), {"t": t}
+                )
+            ]
+            return sum(
+                int(c.scalar(text("SELECT sum(pgsize) FROM dbstat WHERE name = :n"), {"n": n}) or 0)
+                for n in names
+            )
+    finally:
+        db.close()
+
+
 def _trade_night_1(url: str, run_id: str) -> str:
     """Approve every review proposal and fill every order at the close; a table note."""
     started = time.perf_counter()
@@ -156,6 +193,8 @@ def one(backend: str, accounts: int, workers: int, chunk: int, dask: bool) -> li
         if dask:
             nights.append(("night 2 again, Dask LocalCluster", NIGHT_2, "dask"))
         night_1 = ""
+        stored = record_bytes(url)
+        analyzed = 0
         for name, day, kind in nights:
             if name == "night 2":
                 note, trade_rss, _ = _in_own_process(_trade_night_1, url, night_1)
@@ -170,6 +209,15 @@ def one(backend: str, accounts: int, workers: int, chunk: int, dask: bool) -> li
                 f"{s.trades:,} | {s.counts} | {own:,.0f} / {kids:,.0f} | {load:,.0f} |"
             )
             print(rows[-1], flush=True)
+            if kind == "local":
+                analyzed += s.analyzed_now
+                now = record_bytes(url)
+                print(
+                    f"<!-- {backend}: record storage after {name}: {now:,} bytes; "
+                    f"{(now - stored) / analyzed:,.0f} bytes per account-night so far "
+                    f"({analyzed:,} account-nights) -->",
+                    flush=True,
+                )
     return rows
 
 

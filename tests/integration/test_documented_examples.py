@@ -7,8 +7,8 @@ documents and runs them, so a doc cannot drift from the code without a red test.
 The rule (stated for writers in docs/cli.md, "Examples in these docs"):
 
 - A ```` ```console ```` block is a transcript and is run: each `$ ` line is a command
-  (a line ending in `\\` continues on the next), and the lines after it, up to the next
-  `$ `, are what it prints.
+  (it continues on the next line after a `\\` or while a quote is open), and the lines
+  after it, up to the next `$ `, are what it prints.
 - A ```` ```sh ````, ```` ```bash ```` or ```` ```shell ```` block is run too: every line
   is a command, with no output shown.
 - Every other block (```` ```text ````, no language, json, toml, python) is never run:
@@ -28,10 +28,11 @@ What a command must do:
 
 How it runs, and why so: the demo firm is built once per test session by the recipe of
 the Makefile's `demo` target (read from the Makefile, so it is exactly what `make demo`
-does) with 200 accounts instead of 2,000. Each document then gets its own copy of that
-database and its own working folder, and its commands run in document order, each in
-its own `bash -c` with `trimtab` on the PATH (this interpreter's `-m trimtab`), so
-`cd`, `export` and variables last one line, as in a fresh terminal tab. The working
+does) with 200 accounts instead of 2,000 and without serving it at the end. Each
+document then gets its own copy of that database and its own working folder, and its
+commands run in document order, each in its own `bash -c` with `trimtab` on the PATH
+(this interpreter's `-m trimtab`), so `cd`, `export` and variables last one line, as in
+a fresh terminal tab. The working
 folder holds links to the repository's top-level entries, so `examples/...` and
 `docs/contracts/...` resolve as from the repository root while files a command writes
 (`--out out/study`) land in the temporary folder. Tests are parametrized by
@@ -58,9 +59,9 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +71,8 @@ REPO = Path(__file__).resolve().parents[2]
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("**/*.md"))]
 RUN_LANGUAGES = {"console", "sh", "bash", "shell"}
 DEMO_ACCOUNTS = 200
+# as `make demo DEMO_ACCOUNTS=200 DEMO_SERVE=0`: a smaller firm, and no server left running
+MAKE_DEMO_OVERRIDES = {"DEMO_ACCOUNTS": str(DEMO_ACCOUNTS), "DEMO_SERVE": "0"}
 COMMAND_TIMEOUT = 240  # seconds; a command waiting forever must fail, not stall the suite
 FENCE = re.compile(r"^(?P<indent>\s*)```(?P<language>[\w-]*)\s*$")
 NOT_RUN = re.compile(r"^\s*<!--\s*not run(?::\s*(?P<reason>.*?))?\s*-->\s*$")
@@ -127,7 +130,9 @@ def read_document(path: Path) -> Document:
         end = body_start
         while end < len(lines) and lines[end].strip() != "```":
             end += 1
-        body = [(number + 1, lines[number].removeprefix(indent)) for number in range(body_start, end)]
+        body = [
+            (number + 1, lines[number].removeprefix(indent)) for number in range(body_start, end)
+        ]
         index = end + 1
         before = next((lines[n] for n in range(body_start - 2, -1, -1) if lines[n].strip()), "")
         marker = NOT_RUN.match(before)
@@ -153,13 +158,26 @@ def read_document(path: Path) -> Document:
 
 
 def _joined(body: list[tuple[int, str]], start: int) -> tuple[str, int]:
-    """The command starting at body[start], with its `\\` continuations; the next index."""
+    """The command starting at body[start], with its continuations; the next index.
+
+    A command continues on the next line after a `\\`, or while a quote is open (a JSON
+    history typed between single quotes). The line breaks are kept: bash joins the
+    lines as a reader's shell would.
+    """
     text = body[start][1]
     at = start
-    while text.endswith("\\") and at + 1 < len(body):
+    while (text.endswith("\\") or _quote_open(text)) and at + 1 < len(body):
         at += 1
-        text = text[:-1] + "\n" + body[at][1]
+        text = text + "\n" + body[at][1]
     return text, at + 1
+
+
+def _quote_open(command: str) -> bool:
+    try:
+        shlex.split(command, comments=True)
+    except ValueError:  # "No closing quotation"
+        return True
+    return False
 
 
 def _console(document: str, body: list[tuple[int, str]]) -> tuple[list[Example], list[str]]:
@@ -182,12 +200,15 @@ def _console(document: str, body: list[tuple[int, str]]) -> tuple[list[Example],
             at += 1
         if command.strip() == "echo $?":
             if not examples or len(output) != 1 or not output[0].strip().isdigit():
-                problems.append(f"{document}:{number}: `$ echo $?` needs a command before it "
-                                "and one exit code after it")
+                problems.append(
+                    f"{document}:{number}: `$ echo $?` needs a command before it "
+                    "and one exit code after it"
+                )
                 continue
             last = examples.pop()
-            examples.append(Example(last.document, last.line, last.command, last.output,
-                                    int(output[0])))
+            examples.append(
+                Example(last.document, last.line, last.command, last.output, int(output[0]))
+            )
             continue
         examples.append(Example(document, number, command, tuple(output)))
     return examples, problems
@@ -237,16 +258,25 @@ SKIPPED = [skipped for document in ALL for skipped in document.skipped]
 
 
 def _demo_recipe() -> list[str]:
-    """The commands of the Makefile's `demo` target, with our trimtab and 200 accounts."""
-    lines = (REPO / "Makefile").read_text(encoding="utf-8").splitlines()
+    """The commands of the Makefile's `demo` target, as `make demo` runs them.
+
+    With the Makefile's own defaults (`VAR ?= value`) except 200 accounts and no server
+    at the end, as `make demo DEMO_ACCOUNTS=200 DEMO_SERVE=0` would; `$(BIN)/trimtab`
+    is the trimtab on the PATH. A variable this test does not know fails loudly.
+    """
+    text = (REPO / "Makefile").read_text(encoding="utf-8")
+    variables = dict(re.findall(r"^(\w+)\s*\?=\s*(.*?)\s*$", text, flags=re.MULTILINE))
+    variables.update(MAKE_DEMO_OVERRIDES)
+    lines = text.splitlines()
     start = next(n for n, line in enumerate(lines) if line.startswith("demo:"))
     recipe = []
     for line in lines[start + 1 :]:
         if not line.startswith("\t"):
             break
-        command = line.strip().replace("$(BIN)/", "").replace("$(DEMO_ACCOUNTS)", str(DEMO_ACCOUNTS))
-        assert "$(" not in command, f"Makefile demo recipe uses a variable this test lacks: {line}"
-        recipe.append(command)
+        command = line.strip().removeprefix("@").replace("$(BIN)/", "")
+        unknown = set(re.findall(r"\$\((\w+)\)", command)) - variables.keys()
+        assert not unknown, f"Makefile demo recipe uses {unknown}, unknown to this test: {line}"
+        recipe.append(re.sub(r"\$\((\w+)\)", lambda name: variables[name[1]], command))
     assert recipe, "the Makefile has no demo recipe"
     return recipe
 
@@ -264,15 +294,28 @@ def _environment(bin_dir: Path, database: Path, workdir: Path) -> dict[str, str]
 
 
 def _run(command: str, cwd: Path, environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    """Run one command in bash; on timeout kill its whole process group, not just bash.
+
+    A server or watcher started by the command would otherwise outlive bash, keep the
+    output pipes open and hang the test it was meant to fail.
+    """
+    process = subprocess.Popen(
         ["bash", "-c", command],
         cwd=cwd,
         env=environment,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
+        start_new_session=True,
     )
+    try:
+        stdout, stderr = process.communicate(timeout=COMMAND_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        stderr += f"\n(killed after {COMMAND_TIMEOUT} s: the command did not finish)"
+        return subprocess.CompletedProcess(command, -signal.SIGKILL, stdout, stderr)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 @pytest.fixture(scope="session")
@@ -337,8 +380,8 @@ class DocumentRunner:
 @pytest.fixture(scope="session")
 def runners(
     tmp_path_factory: pytest.TempPathFactory, demo_database: Path, trimtab_bin: Path
-) -> Iterator[dict[str, DocumentRunner]]:
-    yield {
+) -> dict[str, DocumentRunner]:
+    return {
         document.path: DocumentRunner(
             document.path,
             tmp_path_factory.mktemp(document.path.replace("/", "-")),
@@ -369,6 +412,7 @@ def test_a_skipped_block_says_why(skipped: Skipped) -> None:
     assert len(skipped.reason) >= 10, f"{skipped.document}:{skipped.line}: say why it is not run"
 
 
+@pytest.mark.slow  # the demo firm, then about 40 commands: two minutes on two shared cores
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
 def test_documented_example(example: Example, runners: dict[str, DocumentRunner]) -> None:
     done = runners[example.document].result_of(example)
@@ -393,7 +437,11 @@ def test_documented_example(example: Example, runners: dict[str, DocumentRunner]
     [
         ("1,204 entries, chain intact", "6 entries, chain intact\n", True),
         ("head: entry 1204 3f9c0e...", "head: entry 6 cf79c31\n", True),
-        ("error: no database at (/tmp/tmp.../trimtab.db)", "error: no database at\n(/tmp/tmp.x1/trimtab.db)", True),
+        (
+            "error: no database at (/tmp/tmp.../trimtab.db)",
+            "error: no database at\n(/tmp/tmp.x1/trimtab.db)",
+            True,
+        ),
         ("6 entries, chain intact", "6 entries, chain broken", False),
     ],
 )

@@ -33,6 +33,8 @@ import pytest
 
 import trimtab
 import trimtab.services
+from tests.integration.user_scenarios import DELEGATES as USER_DELEGATES
+from tests.integration.user_scenarios import USER_SCENARIOS
 from trimtab.bootstrap import Database
 from trimtab.domain import Firm
 from trimtab.domain.bulk_changes import BulkChangeRequest
@@ -543,6 +545,17 @@ SCENARIOS: dict[str, Scenario] = {
     "orders.create": orders_create,
     "orders.fill": orders_fill,
 }
+
+
+def _user_scenario(
+    make: Callable[[Database, Principal], tuple[Callable[[], object], str]],
+) -> Scenario:
+    """A scenario of tests/integration/user_scenarios.py (users, teams, tokens, sessions)."""
+    return lambda db, folder: Act(*make(db, WHO))
+
+
+SCENARIOS.update({action: _user_scenario(make) for action, make in USER_SCENARIOS.items()})
+DELEGATES.update(USER_DELEGATES)
 
 
 # -- the tests ---------------------------------------------------------------------------

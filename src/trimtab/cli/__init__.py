@@ -29,8 +29,10 @@ from trimtab.cli.review import review_app
 from trimtab.cli.routing import routing_app
 from trimtab.cli.run import run_app
 from trimtab.cli.securities import securities_app
+from trimtab.cli.serve import serve
 from trimtab.cli.settings import settings_app
 from trimtab.cli.simulate import simulate
+from trimtab.cli.users import teams_app, tokens_app, users_app
 
 __all__ = ["app", "main"]
 
@@ -58,6 +60,10 @@ app.add_typer(securities_app, name="securities")
 app.add_typer(corporate_actions_app, name="corporate-actions")
 app.add_typer(audit_app, name="audit")
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(users_app, name="users")
+app.add_typer(teams_app, name="teams")
+app.add_typer(tokens_app, name="tokens")
+app.command("serve")(serve)
 
 
 def main() -> None:

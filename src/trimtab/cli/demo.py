@@ -70,3 +70,22 @@ def demo_load(
 
     version = install_demo_policy(db.unit_of_work, principal=principal())
     typer.echo(f"routing policy version {version} (see `trimtab routing show`)")
+
+
+@demo_app.command("users")
+def demo_users_command(
+    url: str = typer.Option(
+        "http://127.0.0.1:8000", "--url", help="Where the web app will be (for the message)."
+    ),
+) -> None:
+    """Add one demo user per role (login = the role; idempotent) and print their passwords."""
+    from trimtab.cli.support import unit_of_work
+    from trimtab.services.demo_users import DEMO_USERS, demo_users
+
+    with unit_of_work() as new_uow:
+        added, problems = demo_users(new_uow, principal=principal())
+    if problems:
+        raise fail(*problems)
+    typer.echo(f"demo users ({len(added)} added now), sign in at {url}:")
+    for demo in DEMO_USERS:
+        typer.echo(f"  {demo.login:<11} password {demo.password}")

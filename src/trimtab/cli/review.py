@@ -33,12 +33,12 @@ review_app = typer.Typer(
     help="The review queue: approve, edit or reject proposals.", no_args_is_help=True
 )
 
-RUN_HELP = "Act on this run instead of the latest (see `trimtab run list`)."
+RUN_HELP = "Act on this run instead of the latest (see `trimtab run status`)."
 
 
 def _usd(amount: object) -> str:
     """Dollars as people write them: $1,234.50, and -$927.76 for a loss (not $-927.76)."""
-    value = float(amount)  # type: ignore[arg-type]
+    value = round(float(amount), 2)  # type: ignore[arg-type]
     return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
@@ -197,19 +197,18 @@ def review_show(
         typer.echo(f"  {d.at:%Y-%m-%d %H:%M} {d.action} by {d.actor}: {d.reason}")
 
 
-def _print_matching(matching: Matching, verb: str) -> None:
-    source = (
-        f"saved filter {matching.saved} ({matching.filter})"
-        if matching.saved
-        else (matching.filter)
-    )
-    typer.echo(
-        f"run {matching.run.id}: {len(matching.proposals)} pending proposals match {source}"
-        f"{' ' + verb if matching.proposals else ''}"
-    )
+def _print_matching(matching: Matching, *, approved: bool) -> None:
+    source = matching.filter
+    if matching.saved:
+        source = f"saved filter {matching.saved} ({matching.filter})"
+    n = len(matching.proposals)
+    if approved:
+        typer.echo(f"run {matching.run.id}: approved {n} pending proposals matching {source}")
+    else:
+        typer.echo(f"run {matching.run.id}: {n} pending proposals match {source}")
     for p in matching.proposals:
         typer.echo(
-            f"  {p.account:<12} ${p.value:>14,.2f}  {len(p.trades):>3} trades  "
+            f"  {p.account:<12} {_usd(p.value):>16}  {len(p.trades):>3} trades  "
             f"tax {_usd(p.estimated_tax):>12}  {p.rule}"
         )
 
@@ -248,7 +247,7 @@ def review_approve(
             matching, problems = pending_matching(uow, filter_, viewer=principal(), run=run)
         if matching is None:
             raise fail(*problems)
-        _print_matching(matching, "(would be approved)")
+        _print_matching(matching, approved=False)
         if not dry_run and matching.proposals:
             raise fail(f"nothing approved: add --yes to approve these {len(matching.proposals)}")
         return
@@ -258,7 +257,7 @@ def review_approve(
         )
     if matching is None:
         raise fail(*problems)
-    _print_matching(matching, "approved")
+    _print_matching(matching, approved=True)
 
 
 @review_app.command("reject")

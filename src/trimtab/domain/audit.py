@@ -45,12 +45,12 @@ shorter one. Keep the head hash somewhere else (docs/audit.md); `trimtab audit v
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
+
+from trimtab.domain.chain import GENESIS, BreakKind, ChainBreak, dumps, link
+from trimtab.domain.chain import first_break as _first_break
 
 __all__ = [
     "GENESIS",
@@ -64,23 +64,12 @@ __all__ = [
     "first_break",
 ]
 
-GENESIS = "0" * 64
-"""The previous hash of the first entry."""
-
-# How far back `first_break` remembers hashes to tell an insertion from a deletion; a
-# break is detected at any distance, only the naming needs the window.
-_WINDOW = 1000
-
 
 def _utc_iso(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def _dumps(value: object) -> str:
-    # NaN and infinity are not JSON; refusing them keeps the content portable.
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+_dumps = dumps
 
 
 @dataclass(frozen=True)
@@ -167,6 +156,10 @@ class AuditEntry:
             return self.principal
         return f"{self.principal} for {self.on_behalf_of}"
 
+    def hash_at(self, seq: int) -> str:
+        """The entry's hash, were it written at `seq` (how the chain finds renumbering)."""
+        return content_hash(self.draft, seq, self.previous_hash)
+
     def as_dict(self) -> dict[str, object]:
         """The entry as JSON-able data (`trimtab audit list --json`)."""
         return {
@@ -183,7 +176,7 @@ def canonical(draft: AuditDraft, seq: int) -> str:
 
 
 def content_hash(draft: AuditDraft, seq: int, previous_hash: str) -> str:
-    return hashlib.sha256((canonical(draft, seq) + previous_hash).encode()).hexdigest()
+    return link(canonical(draft, seq), previous_hash)
 
 
 def chain(draft: AuditDraft, seq: int, previous_hash: str) -> AuditEntry:
@@ -205,126 +198,11 @@ def chain(draft: AuditDraft, seq: int, previous_hash: str) -> AuditEntry:
     )
 
 
-class BreakKind(StrEnum):
-    ALTERED = "altered"
-    DELETED = "deleted"
-    INSERTED = "inserted"
-
-
-@dataclass(frozen=True)
-class AuditBreak:
-    """The first place the trail does not fit together, and what most likely happened."""
-
-    kind: BreakKind
-    seq: int
-    action: str
-    at: dt.datetime
-    detail: str
-
-    def __str__(self) -> str:
-        when = self.at.astimezone(dt.UTC).isoformat()
-        return f"entry {self.seq} ({self.action} at {when}) {self.detail}"
-
-
-def _break(kind: BreakKind, entry: AuditEntry, detail: str) -> AuditBreak:
-    return AuditBreak(kind, entry.seq, entry.action, entry.at, detail)
-
-
-def _intact(entry: AuditEntry, seq: int | None = None) -> bool:
-    return content_hash(entry.draft, entry.seq if seq is None else seq, entry.previous_hash) == (
-        entry.hash
-    )
+AuditBreak = ChainBreak
+"""The first place the trail does not fit together (`domain.chain`, one implementation)."""
 
 
 def first_break(entries: Iterable[AuditEntry]) -> AuditBreak | None:
-    """The first entry, in seq order, that was altered, deleted around or inserted; or None.
-
-    Each entry is checked against its own hash, then against the entry before it:
-    - its previous hash is the hash of the entry before it and its seq follows: only its
-      own content is in question (altered when the hash does not match);
-    - its previous hash is the hash of an entry further back: the entries after that one
-      were not there when it was written: the first of them was inserted;
-    - a gap in seq, or content that hashes right under a higher, original seq: entries
-      before it were deleted (and the rest renumbered);
-    - otherwise its previous hash fits nothing: it was inserted (or the entry before it
-      was altered and re-hashed, which looks the same from here).
-    """
-    recent: OrderedDict[str, AuditEntry] = OrderedDict()
-    previous: AuditEntry | None = None
-    first: AuditEntry | None = None
-    for entry in entries:
-        first = first or entry
-        expected_hash = previous.hash if previous else GENESIS
-        expected_seq = previous.seq + 1 if previous else 1
-        intact = _intact(entry)
-        if entry.previous_hash == expected_hash:
-            if not intact:
-                return _break(
-                    BreakKind.ALTERED, entry, "was altered: its content no longer matches its hash"
-                )
-            if entry.seq != expected_seq:
-                return _break(
-                    BreakKind.ALTERED, entry, f"was altered: it was written as entry {expected_seq}"
-                )
-        else:
-            found = _unlinked(entry, previous, first, expected_seq, intact, recent)
-            if found is not None:
-                return found
-        recent[entry.hash] = entry
-        if len(recent) > _WINDOW:
-            recent.popitem(last=False)
-        previous = entry
-    return None
-
-
-def _unlinked(
-    entry: AuditEntry,
-    previous: AuditEntry | None,
-    first: AuditEntry,
-    expected_seq: int,
-    intact: bool,
-    recent: OrderedDict[str, AuditEntry],
-) -> AuditBreak:
-    """Name the break at an entry whose previous hash is not that of the entry before it."""
-    origin = recent.get(entry.previous_hash)
-    if origin is not None and previous is not None and origin.seq < previous.seq:
-        # `entry` was chained to `origin`: whatever now stands between them came later.
-        hashes = list(recent)
-        inserted = recent[hashes[hashes.index(origin.hash) + 1]]
-        return _break(
-            BreakKind.INSERTED,
-            inserted,
-            f"was inserted: entry {entry.seq} was chained directly to entry {origin.seq}",
-        )
-    if previous is not None and not intact and _intact(entry, 1):
-        # It was written as the first entry (its previous hash is the genesis hash).
-        return _break(
-            BreakKind.INSERTED,
-            first,
-            f"was inserted: entry {entry.seq} was written as the first entry",
-        )
-    if entry.seq > expected_seq:
-        missing = (
-            f"entry {expected_seq} is missing"
-            if entry.seq == expected_seq + 1
-            else f"entries {expected_seq} to {entry.seq - 1} are missing"
-        )
-        return _break(BreakKind.DELETED, entry, f"follows a deletion: {missing} before it")
-    if not intact:
-        for original in range(entry.seq + 1, entry.seq + _WINDOW + 1):
-            if _intact(entry, original):
-                return _break(
-                    BreakKind.DELETED,
-                    entry,
-                    f"follows a deletion: it was written as entry {original} and renumbered",
-                )
-        return _break(
-            BreakKind.ALTERED, entry, "was altered: its content no longer matches its hash"
-        )
-    after = f"entry {previous.seq}" if previous else "the start of the trail"
-    return _break(
-        BreakKind.INSERTED,
-        entry,
-        f"was inserted: its previous hash is not that of {after} "
-        f"(or {after} was altered and re-hashed)",
-    )
+    """The first entry, in seq order, that was altered, deleted around or inserted; or None
+    (the chain's rule: `trimtab.domain.chain.first_break`)."""
+    return _first_break(entries)

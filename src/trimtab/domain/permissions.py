@@ -99,12 +99,10 @@ DESCRIPTIONS: Mapping[Permission, str] = {
     Permission.RUN_NIGHTLY: "start, resume or void a nightly run; routing policy",
     Permission.REVIEW_TRADES: "approve, edit, reject proposals; export orders; book fills",
     Permission.DATA_WRITE: (
-        "change feeds, file monitoring, security master, corporate actions, "
-        "synchronization holds"
+        "change feeds, file monitoring, security master, corporate actions, synchronization holds"
     ),
     Permission.DATA_READ: (
-        "read feeds, file monitoring, security master, corporate actions, "
-        "synchronization holds"
+        "read feeds, file monitoring, security master, corporate actions, synchronization holds"
     ),
     Permission.COMPLIANCE_FLAGS: "compliance flags on accounts and advisors",
     Permission.PERSONAL_FILTERS: "personal filters (private)",
@@ -183,7 +181,7 @@ ROLE_PERMISSIONS: Mapping[Role, Mapping[Permission, Reach]] = {
         _P.DATA_READ: _ALL,
         _P.PERSONAL_FILTERS: _ALL,
     },
-    Role.ADMIN: {permission: _ALL for permission in Permission},
+    Role.ADMIN: dict.fromkeys(Permission, _ALL),
 }
 
 

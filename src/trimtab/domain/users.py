@@ -54,10 +54,7 @@ def check_login(login: str) -> str | None:
     """Why `login` is not a valid login, or None."""
     if LOGIN_PATTERN.fullmatch(login):
         return None
-    return (
-        f"login: {login!r} is not a login: use 1-64 lowercase letters, digits, "
-        "'.', '_' or '-'"
-    )
+    return f"login: {login!r} is not a login: use 1-64 lowercase letters, digits, '.', '_' or '-'"
 
 
 @dataclass(frozen=True)

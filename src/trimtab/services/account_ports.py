@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from trimtab.domain.filters import Filter
+from trimtab.domain.principal import Scope
 
 __all__ = ["AccountLine", "AccountReads", "LastOutcome"]
 
@@ -69,14 +70,22 @@ class AccountReads(Protocol):
         self,
         f: Filter | None,
         *,
-        advisors: Collection[str] | None = None,
+        advisors: Scope | Collection[str] | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[AccountLine]:
         """The accounts the filter matches (every account if None), in id order, inside
-        the advisors' scope (every advisor if None); the first `limit`."""
+        the advisors' scope (every advisor if None); `limit` of them after `offset`."""
         ...
 
-    def count(self, f: Filter | None, *, advisors: Collection[str] | None = None) -> int: ...
+    def count(
+        self, f: Filter | None, *, advisors: Scope | Collection[str] | None = None
+    ) -> int: ...
+
+    def visible(self, account: str, *, advisors: Scope | Collection[str] | None = None) -> bool:
+        """Whether `account` exists inside the scope (advisors' accounts and their teams'
+        households; None: the firm) — the same condition `lines` applies."""
+        ...
 
     def last_outcome(self, account: str) -> LastOutcome | None:
         """The outcome of the account's latest analysis; None if never analyzed."""

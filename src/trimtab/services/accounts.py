@@ -52,7 +52,7 @@ from trimtab.domain.accounts import Account
 from trimtab.domain.calibration import VOCABULARY, describe, resolve_parameters
 from trimtab.domain.holdings import TaxLot, Term
 from trimtab.domain.money import ZERO, round_cents
-from trimtab.domain.principal import Principal
+from trimtab.domain.principal import Principal, Scope
 from trimtab.domain.problems import Problem, ProblemKind
 from trimtab.domain.resolution import ResolvedTarget, Resolver
 from trimtab.domain.settings_levels import Effective, SettingsBook
@@ -187,8 +187,11 @@ class AccountView:
     last: AnalysisView | None
 
 
-def _scope(viewer: Principal) -> frozenset[str] | None:
-    return viewer.effective_scope.advisor_ids
+def _scope(viewer: Principal) -> Scope | None:
+    """The viewer's scope for the store's queries (None: the firm): advisors and the
+    households of their teams (`trimtab.store.scope_sql`)."""
+    scope = viewer.effective_scope
+    return None if scope.firm_wide else scope
 
 
 def list_accounts(
@@ -197,6 +200,7 @@ def list_accounts(
     *,
     viewer: Principal,
     limit: int | None = DEFAULT_LIMIT,
+    offset: int = 0,
 ) -> tuple[AccountList | None, list[Problem]]:
     """The accounts a filter (or `@saved-name`; None: all) matches, in the viewer's scope."""
     with new_uow() as uow:
@@ -206,7 +210,7 @@ def list_accounts(
             if f is None:
                 return None, problems
         advisors = _scope(viewer)
-        lines = uow.account_reads.lines(f, advisors=advisors, limit=limit)
+        lines = uow.account_reads.lines(f, advisors=advisors, limit=limit, offset=offset)
         count = uow.account_reads.count(f, advisors=advisors)
     return AccountList(tuple(lines), count, None if f is None else f.text), []
 
@@ -261,7 +265,9 @@ def show_account(
     with new_uow() as uow:
         account = uow.accounts.get(account_id)
         advisors = _scope(viewer)
-        if account is None or (advisors is not None and account.advisor not in advisors):
+        if account is None or (
+            advisors is not None and not uow.account_reads.visible(account_id, advisors=advisors)
+        ):
             return None, [_not_found(account_id)]
         household = uow.households.get(account.household)
         advisor = next(

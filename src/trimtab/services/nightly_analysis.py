@@ -155,6 +155,23 @@ class AccountAnalysis:
     def decided(self) -> bool:
         return self.status in DECIDED
 
+    def record(self) -> dict[str, Any]:
+        """The analysis record (domain/records.py): what `record_of` returns, plus the
+        status and the routing, so the record alone says what the night decided."""
+        return {
+            "case": self.case,
+            "versions": list(self.versions),
+            "settings": list(self.settings),
+            "result": self.result,
+            "reasons": list(self.reasons),
+            "status": self.status,
+            "routing": {
+                "outcome": self.routing.outcome.value,
+                "rule": self.routing.rule,
+                "flags": list(self.routing.flags),
+            },
+        }
+
 
 def _q(value: float | Decimal | None, quantum: Decimal) -> Decimal | None:
     if value is None:

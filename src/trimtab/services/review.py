@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from trimtab.domain.filters import Filter, read_filter
+from trimtab.domain.filters import Filter, read_filter, validate_filter_name
 from trimtab.domain.money import round_cents, to_decimal
 from trimtab.domain.principal import Principal
 from trimtab.domain.problems import Problem, ProblemKind
@@ -64,6 +64,7 @@ from trimtab.engine.decision_check import (
 from trimtab.engine.decision_check import LotPick as DecidedLot
 from trimtab.engine.result import LotPick, Trade
 from trimtab.services.audit import record, write_service
+from trimtab.services.filters import SAVED_PREFIX, filter_owner
 from trimtab.services.review_ports import (
     AccountOutcome,
     DecisionAction,
@@ -102,7 +103,6 @@ SORTS = {
     "account": lambda p: (p.account,),
 }
 SIX_PLACES = Decimal("0.000001")
-SAVED_PREFIX = "@"  # `@ready` names a saved filter, as everywhere filters are taken
 
 
 @dataclass(frozen=True)
@@ -173,14 +173,14 @@ def _run_of(uow: ReviewUnitOfWork, run_id: str | None) -> tuple[RunRecord | None
         run = uow.runs.latest_run()
         if run is None:
             return None, [
-                Problem("run", "no nightly run yet: start one with `trimtab run start`",
-                        ProblemKind.NOT_FOUND)
+                Problem("run", "no run to review: none has run, or every run was voided "
+                        "(start one with `trimtab run`)", ProblemKind.NOT_FOUND)
             ]  # fmt: skip
         return run, []
     run = uow.runs.run(run_id)
     if run is None:
         return None, [
-            Problem("run", f"no run {run_id!r} (see `trimtab run list`)", ProblemKind.NOT_FOUND)
+            Problem("run", f"no run {run_id!r} (see `trimtab run status`)", ProblemKind.NOT_FOUND)
         ]
     if run.state is RunState.VOIDED:
         when = f" on {run.voided_at:%Y-%m-%d}" if run.voided_at else ""
@@ -447,9 +447,9 @@ def _matching(
     run, problems = _run_of(uow, run_id)
     if run is None:
         return None, problems
-    owner = (viewer.on_behalf_of or viewer).id
     name = text.removeprefix(SAVED_PREFIX).strip()
-    saved = uow.filters.get(name, user=owner) if name else None
+    looks_like_a_name = not validate_filter_name(name)  # filter text never is one
+    saved = uow.filters.get(name, user=filter_owner(viewer)) if looks_like_a_name else None
     if saved is None and text.startswith(SAVED_PREFIX):
         return None, [
             Problem("filter", f"no saved filter named {name!r} (see `trimtab filters list`)",
@@ -659,7 +659,7 @@ def _kept_or_checked(t: CheckedTrade, explained: Mapping[tuple[str, str], Trade]
     own = explained.get((t.side, t.security))
     if own is None:
         return _as_trade(t)
-    if own.quantity == t.quantity and own.value:
+    if own.quantity == t.quantity:
         return own
     return dataclasses.replace(
         _as_trade(t), reason=own.reason, effects=own.effects, mandated=own.mandated

@@ -17,6 +17,7 @@ from trimtab.services.audit import AuditUnitOfWork
 from trimtab.services.ports import HouseholdRepository, OrganizationRepository
 
 __all__ = [
+    "AdvisorCoverage",
     "NewUsersUnitOfWork",
     "SessionRepository",
     "SignInAttempts",
@@ -84,6 +85,18 @@ class SignInAttempts(Protocol):
     def forget_before(self, at: dt.datetime) -> int: ...
 
 
+class AdvisorCoverage(Protocol):
+    """Which advisor covers what (the accounts' advisor, from the firm's data)."""
+
+    def accounts_by_advisor(self) -> dict[str, int]:
+        """Every advisor of the firm, with the number of accounts they advise (0 too)."""
+        ...
+
+    def households_of(self, advisor: str) -> list[str]:
+        """The households with an account of `advisor`, in id order."""
+        ...
+
+
 class UsersUnitOfWork(AuditUnitOfWork, Protocol):
     @property
     def users(self) -> UserRepository: ...
@@ -103,6 +116,8 @@ class UsersUnitOfWork(AuditUnitOfWork, Protocol):
 
     @property
     def households(self) -> HouseholdRepository: ...
+    @property
+    def coverage(self) -> AdvisorCoverage: ...
     def commit(self) -> None: ...
 
 

@@ -173,7 +173,11 @@ def add_user(
         if request.advisor_id is not None and request.advisor_id not in {
             a.id for a in uow.organization.advisors()
         }:
-            return None, None, [Problem("advisor", f"no advisor {request.advisor_id!r} in the firm")]
+            return (
+                None,
+                None,
+                [Problem("advisor", f"no advisor {request.advisor_id!r} in the firm")],
+            )
         user = User(request.login, request.name.strip(), roles, advisor_id=request.advisor_id)
         uow.users.add(user, passwords.hash(password))
         record(
@@ -309,8 +313,11 @@ def reset_password(
             "users.reset_password",
             targets=[f"user:{login}"],
             reason=reason,
-            summary={"generated": generated, "unlocked": user.locked_until is not None,
-                     "sessions_ended": ended},
+            summary={
+                "generated": generated,
+                "unlocked": user.locked_until is not None,
+                "sessions_ended": ended,
+            },
         )
         uow.commit()
     return (new_password if generated else ""), []
@@ -418,11 +425,18 @@ def create_token(
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with new_uow() as uow:
         if uow.tokens.get(name) is not None:
-            return None, [Problem(f"token {name}", "already exists (names are never reused)",
-                                  CONFLICT)]
+            return None, [
+                Problem(f"token {name}", "already exists (names are never reused)", CONFLICT)
+            ]
         uow.tokens.add(token, hash_token(secret))
-        record(uow, principal, "tokens.create", targets=[f"token:{name}"],
-               summary={"role": role.value}, at=now)
+        record(
+            uow,
+            principal,
+            "tokens.create",
+            targets=[f"token:{name}"],
+            summary={"role": role.value},
+            at=now,
+        )
         uow.commit()
     return IssuedToken(token, secret), []
 

@@ -18,9 +18,11 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from trimtab.domain.filters import Filter
+from trimtab.domain.principal import Scope
 from trimtab.services.account_ports import AccountLine, LastOutcome
 from trimtab.store.filter_sql import account_query, latest_analyses
 from trimtab.store.nightly_tables import RunOutcomeRow, RunRow
+from trimtab.store.scope_sql import account_condition, as_scope
 from trimtab.store.tables import AccountRow, AdvisorRow, CashBalanceRow
 from trimtab.store.workflow_tables import AnalysisRow
 
@@ -31,20 +33,27 @@ class SqlAccountReads:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _scoped(self, query: Any, f: Filter | None, advisors: Collection[str] | None) -> Any:
+    def _scoped(
+        self, query: Any, f: Filter | None, advisors: Scope | Collection[str] | None
+    ) -> Any:
         if f is not None:
             matching = account_query(f).subquery("matching")
             query = query.join(matching, matching.c.id == AccountRow.id)
-        if advisors is not None:
-            query = query.where(AccountRow.advisor_id.in_(sorted(advisors)))
-        return query
+        # The row-level scope (advisors and their teams' households), part of the query.
+        return query.where(account_condition(as_scope(advisors)))
+
+    def visible(self, account: str, *, advisors: Scope | Collection[str] | None = None) -> bool:
+        """Whether `account` exists inside the scope (one indexed look-up)."""
+        query = select(AccountRow.id).where(AccountRow.id == account)
+        return self.session.scalar(self._scoped(query, None, advisors)) is not None
 
     def lines(
         self,
         f: Filter | None,
         *,
-        advisors: Collection[str] | None = None,
+        advisors: Scope | Collection[str] | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[AccountLine]:
         analysis = latest_analyses()
         query = (
@@ -75,9 +84,11 @@ class SqlAccountReads:
         query = self._scoped(query, f, advisors).order_by(AccountRow.id)
         if limit is not None:
             query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
         return [AccountLine(*row) for row in self.session.execute(query)]
 
-    def count(self, f: Filter | None, *, advisors: Collection[str] | None = None) -> int:
+    def count(self, f: Filter | None, *, advisors: Scope | Collection[str] | None = None) -> int:
         query = self._scoped(select(func.count()).select_from(AccountRow), f, advisors)
         return int(self.session.scalar(query) or 0)
 

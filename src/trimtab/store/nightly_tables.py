@@ -6,12 +6,12 @@ review decisions, the routing policy and orders.
     run_outcomes         (run, account) UNIQUE: the account's outcome, the filter that
       → runs, accounts   put it there, flags; written in the same transaction as the
                          account's analysis, so "has an outcome" means "done, once"
-    analysis_records     (run, account): the inputs snapshot (the engine case: holdings,
-      → runs, accounts   prices, restrictions), target versions, effective settings with
-                         their sources, resolved parameters, the result and the reasons
+    (analysis records)   kept since migration 0011 as chained records of parts stored
+                         once: store/record_tables.py
     proposals            (run, account): the trades proposed (or edited) and where they
       → runs, accounts   stand in the review queue: pending, approved, rejected, auto
     review_decisions     append-only: who approved, edited or rejected what, when, why
+                         (each also a chained record: store/record_tables.py)
     routing_policies     append-only versions of the firm's ordered routing rules
     orders               one per account, security and side of an approved or auto-traded
       → runs, accounts   proposal; a block order is every order of one run, security and
@@ -47,7 +47,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from trimtab.store.tables import ID, MONEY, QUANTITY, TICKER, Base
 
 __all__ = [
-    "AnalysisRecordRow",
     "FillRow",
     "OrderRow",
     "ProposalRow",
@@ -109,18 +108,6 @@ class RunOutcomeRow(Base):
     estimated_tax: Mapped[Decimal | None] = mapped_column(MONEY)
     chunk: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-
-
-class AnalysisRecordRow(Base):
-    __tablename__ = "analysis_records"
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
-    as_of: Mapped[dt.date] = mapped_column(Date)
-    case: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the inputs, as an engine case
-    versions: Mapped[list[str]] = mapped_column(JSON)
-    settings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # effective, with sources
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # parameters, trades, reasons
-    reasons: Mapped[list[str]] = mapped_column(JSON)  # data errors, holds, failures
 
 
 class ProposalRow(Base):

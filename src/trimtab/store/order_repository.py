@@ -20,12 +20,14 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from trimtab.domain import TaxLot, TradeSide
+from trimtab.domain import TaxLot, TradeRecord, TradeSide
+from trimtab.domain.records import RecordDraft, RecordKind
 from trimtab.services.order_ports import Booking, OrderLine
 from trimtab.services.review_ports import pick_from_dict, pick_to_dict
 from trimtab.store import mapping as m
 from trimtab.store.data_tables import CustodianPositionRow, LotBasisUnknownRow
 from trimtab.store.nightly_tables import FillRow, OrderRow
+from trimtab.store.record_repository import SqlRecords
 from trimtab.store.tables import (
     AccountRow,
     CashBalanceRow,
@@ -49,6 +51,34 @@ def _slices(ids: Sequence[str]) -> Iterator[Sequence[str]]:
 def _utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes: they were written in UTC."""
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _order_record(o: OrderLine) -> RecordDraft:
+    """The order as a chained record (store/record_tables.py); amounts as exact strings."""
+    content = {
+        "id": o.id,
+        "security": o.security,
+        "side": o.side.value,
+        "quantity": str(o.quantity),
+        "price": str(o.price),
+        "lots": [pick_to_dict(x) for x in o.lots],
+        "created_by": o.created_by,
+    }
+    return RecordDraft(RecordKind.ORDER, o.run_id, o.account, None, o.created_at, content)
+
+
+def _fill_record(b: Booking, f: Any, t: TradeRecord) -> RecordDraft:
+    gain = None if t.realized_gain is None else str(t.realized_gain)
+    content = {
+        "id": f.order,
+        "trade_date": f.date.isoformat(),
+        "quantity": str(f.quantity),
+        "price": str(f.price),
+        "realized_gain": gain,
+        "source": b.source,
+        "filled_by": b.actor,
+    }
+    return RecordDraft(RecordKind.FILL, b.run_id, f.account, f.date, b.at, content)
 
 
 class SqlOrderRepository:
@@ -82,6 +112,7 @@ class SqlOrderRepository:
                     for o in new
                 ],
             )
+            SqlRecords(self.session).append([_order_record(o) for o in new])
         return new
 
     def orders(self, run_id: str) -> list[OrderLine]:
@@ -210,6 +241,9 @@ class SqlOrderRepository:
                     }
                     for f, t in zip(b.fills, b.trades, strict=True)
                 ],
+            )
+            SqlRecords(s).append(
+                [_fill_record(b, f, t) for f, t in zip(b.fills, b.trades, strict=True)]
             )
 
     def _book_cash(self, b: Booking) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from trimtab.domain.records import RecordDraft, RecordKind
 from trimtab.services.review_ports import (
     AccountOutcome,
     DecisionAction,
@@ -27,12 +28,13 @@ from trimtab.services.review_ports import (
 )
 from trimtab.store.data_tables import DataErrorRow
 from trimtab.store.nightly_tables import (
-    AnalysisRecordRow,
     ProposalRow,
     ReviewDecisionRow,
     RunOutcomeRow,
     RunRow,
 )
+from trimtab.store.record_repository import SqlRecords
+from trimtab.store.run_repository import json_safe
 from trimtab.store.tables import AccountRow
 
 __all__ = ["SqlProposalRepository"]
@@ -62,16 +64,9 @@ class SqlProposalRepository:
         return None if row is None else _proposal(row)
 
     def record_of(self, run_id: str, account_id: str) -> dict[str, Any] | None:
-        row = self.session.get(AnalysisRecordRow, (run_id, account_id))
-        if row is None:
-            return None
-        return {
-            "case": row.case,
-            "versions": row.versions,
-            "settings": row.settings,
-            "result": row.result,
-            "reasons": row.reasons,
-        }
+        records = SqlRecords(self.session)
+        entry = records.latest_analysis(account_id, run_id=run_id)
+        return None if entry is None else records.analysis(entry)
 
     def outcome_of(self, run_id: str, account_id: str) -> AccountOutcome | None:
         row = self.session.get(RunOutcomeRow, (run_id, account_id))
@@ -106,6 +101,26 @@ class SqlProposalRepository:
 
     def decide(self, decision: DecisionRecord) -> None:
         after = [trade_to_dict(t) for t in decision.after]
+        before = [trade_to_dict(t) for t in decision.before]
+        content = {
+            "action": decision.action.value,
+            "actor": decision.actor,
+            "reason": decision.reason,
+            "before": before,
+            "after": after,
+        }
+        SqlRecords(self.session).append(
+            [
+                RecordDraft(
+                    RecordKind.DECISION,
+                    decision.run_id,
+                    decision.account,
+                    None,
+                    decision.at,
+                    json_safe(content),
+                )
+            ]
+        )
         self.session.add(
             ReviewDecisionRow(
                 run_id=decision.run_id,
@@ -114,7 +129,7 @@ class SqlProposalRepository:
                 actor=decision.actor,
                 at=decision.at,
                 reason=decision.reason,
-                before=[trade_to_dict(t) for t in decision.before],
+                before=before,
                 after=after,
             )
         )

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from trimtab.domain import Restriction, Security, TaxLot, TradeRecord, TradeSide
 from trimtab.domain.data_quality import PricePoint
+from trimtab.domain.records import RecordDraft, RecordKind, split_analysis
 from trimtab.domain.settings_levels import SettingChange
 from trimtab.domain.wash_sales import WASH_SALE_WINDOW
 from trimtab.services.nightly_analysis import AccountAnalysis, AccountSnapshot
@@ -46,7 +47,8 @@ from trimtab.store.data_tables import (
     LotBasisUnknownRow,
 )
 from trimtab.store.model_tables import AccountTargetRow
-from trimtab.store.nightly_tables import AnalysisRecordRow, ProposalRow, RunOutcomeRow, RunRow
+from trimtab.store.nightly_tables import ProposalRow, RunOutcomeRow, RunRow
+from trimtab.store.record_repository import SqlRecords
 from trimtab.store.tables import (
     AccountRow,
     AdvisorRow,
@@ -617,25 +619,6 @@ class SqlRunRepository:
                 for a in analyses
             ],
         )
-        insert_rows(
-            s,
-            AnalysisRecordRow,
-            [
-                {
-                    "run_id": run_id,
-                    "account_id": a.account,
-                    "as_of": as_of,
-                    # A case the engine accepted has only finite numbers (both
-                    # build_case and parse_case check): no need to prove it again.
-                    "case": json_safe(a.case) if a.status == "invalid" else a.case,
-                    "versions": list(a.versions),
-                    "settings": list(a.settings),
-                    "result": json_safe(a.result),
-                    "reasons": list(a.reasons),
-                }
-                for a in analyses
-            ],
-        )
         proposals = [
             {
                 "run_id": run_id,
@@ -655,6 +638,32 @@ class SqlRunRepository:
             if a.routing.outcome.value in ("auto_trade", "review")
         ]
         insert_rows(s, ProposalRow, proposals)
+        # Last: the records' head stays locked from here until the commit.
+        _append_records(s, run_id, as_of, analyses, at=at)
+
+
+def _append_records(
+    session: Session,
+    run_id: str,
+    as_of: dt.date,
+    analyses: Sequence[AccountAnalysis],
+    *,
+    at: dt.datetime,
+) -> None:
+    """Each analysis's record, split into parts stored once and chained (domain/records.py)."""
+    drafts, parts = [], {}
+    day = as_of.isoformat()
+    for a in analyses:
+        record = a.record()
+        # A case the engine accepted has only finite numbers (both build_case and
+        # parse_case check): no need to prove it again.
+        if a.status == "invalid":
+            record["case"] = json_safe(record["case"])
+        record["result"] = json_safe(record["result"])
+        content, found = split_analysis(record, account=a.account, as_of=day)
+        parts.update(found)
+        drafts.append(RecordDraft(RecordKind.ANALYSIS, run_id, a.account, as_of, at, content))
+    SqlRecords(session).append(drafts, parts)
 
 
 def _run(row: RunRow) -> RunRecord:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from trimtab.store.account_reads import SqlAccountReads
 from trimtab.store.audit_repository import SqlAuditTrail
 from trimtab.store.bulk import SqlBulkLoader
+from trimtab.store.dashboard_reads import SqlDashboardReads
 from trimtab.store.data_repository import (
     SqlFeedDataRepository,
     SqlFeedLoadRepository,
@@ -26,6 +27,7 @@ from trimtab.store.data_repository import (
 )
 from trimtab.store.model_repository import SqlModelBookRepository
 from trimtab.store.order_repository import SqlOrderRepository
+from trimtab.store.record_repository import SqlRecords
 from trimtab.store.repositories import (
     SqlAccountRepository,
     SqlAssetClassRepository,
@@ -42,6 +44,14 @@ from trimtab.store.repositories import (
 from trimtab.store.review_repository import SqlProposalRepository
 from trimtab.store.routing_repository import SqlRoutingRepository
 from trimtab.store.run_repository import SqlNightInputs, SqlRunRepository
+from trimtab.store.user_repository import (
+    SqlAdvisorCoverage,
+    SqlSessionRepository,
+    SqlSignInAttempts,
+    SqlTeamRepository,
+    SqlTokenRepository,
+    SqlUserRepository,
+)
 from trimtab.store.workflow_repositories import (
     SqlAccountSelection,
     SqlSavedFilterRepository,
@@ -75,8 +85,16 @@ class SqlUnitOfWork:
     night: SqlNightInputs
     proposals: SqlProposalRepository
     orders: SqlOrderRepository
+    records: SqlRecords
     routing: SqlRoutingRepository
     account_reads: SqlAccountReads
+    dashboards: SqlDashboardReads
+    users: SqlUserRepository
+    teams: SqlTeamRepository
+    tokens: SqlTokenRepository
+    web_sessions: SqlSessionRepository
+    sign_in_attempts: SqlSignInAttempts
+    coverage: SqlAdvisorCoverage
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -115,8 +133,16 @@ class SqlUnitOfWork:
         self.night = SqlNightInputs(session)
         self.proposals = SqlProposalRepository(session)
         self.orders = SqlOrderRepository(session)
+        self.records = SqlRecords(session)
         self.routing = SqlRoutingRepository(session)
         self.account_reads = SqlAccountReads(session)
+        self.dashboards = SqlDashboardReads(session)
+        self.users = SqlUserRepository(session)
+        self.teams = SqlTeamRepository(session)
+        self.tokens = SqlTokenRepository(session)
+        self.web_sessions = SqlSessionRepository(session)
+        self.sign_in_attempts = SqlSignInAttempts(session)
+        self.coverage = SqlAdvisorCoverage(session)
         return self
 
     def __exit__(

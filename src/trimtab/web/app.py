@@ -28,7 +28,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from trimtab.bootstrap import Database, open_database
 from trimtab.web.api import router as api_router
-from trimtab.web.errors import catch_unexpected, install_error_handlers
+from trimtab.web.errors import CatchUnexpected, install_error_handlers
 from trimtab.web.pages import router as pages_router
 from trimtab.web.security import SecurityHeaders
 from trimtab.web.settings import WebSettings
@@ -57,7 +57,7 @@ def create_app(database: Database, *, settings: WebSettings | None = None) -> Fa
     # add_middleware puts each new one outside the previous: proxy headers innermost,
     # then the catch-all, then the headers on everything that leaves, 500s included.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=sorted(settings.proxies))
-    app.add_middleware(catch_unexpected)
+    app.add_middleware(CatchUnexpected)
     app.add_middleware(SecurityHeaders, hsts=bool(settings.secure_cookies))
     return app
 

@@ -50,6 +50,7 @@ __all__ = [
     "SESSION_COOKIE",
     "CurrentPrincipal",
     "DatabaseDep",
+    "DeclaredRoute",
     "NewUnitOfWork",
     "OptionalSignIn",
     "Public",
@@ -58,6 +59,7 @@ __all__ = [
     "SignedIn",
     "WebSettingsDep",
     "current_sign_in",
+    "declared_routes",
     "public",
     "requires",
     "signed_in",
@@ -228,3 +230,48 @@ def signed_in() -> Any:
 def public() -> Any:
     """Declare a route open to anyone (gives the sign-in, or None)."""
     return Depends(Public())
+
+
+@dataclass(frozen=True)
+class DeclaredRoute:
+    """A route of the app and what it declared (`requires`, `signed_in`, `public`)."""
+
+    path: str
+    methods: frozenset[str]
+    declarations: tuple[Requirement | SignedIn | Public, ...]
+
+    @property
+    def declaration(self) -> Requirement | SignedIn | Public | None:
+        """The one declaration; None when there is none or more than one (a defect)."""
+        return self.declarations[0] if len(self.declarations) == 1 else None
+
+
+def declared_routes(app: Any) -> list[DeclaredRoute]:
+    """Every API route of `app` (nested routers included) with its declarations, read from
+    the app itself, so a route added anywhere is found. Static files and the OpenAPI
+    schema are not API routes and are left out."""
+    from fastapi.routing import APIRoute
+
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # an older FastAPI keeps every route flat on `app.routes`
+        contexts: list[Any] = list(app.routes)
+    else:
+        contexts = list(iter_route_contexts(app.routes))
+    found = []
+    for context in contexts:
+        original = getattr(context, "original_route", context)
+        if not isinstance(original, APIRoute):
+            continue
+        dependant = getattr(context, "dependant", None) or original.dependant
+        declarations: list[Requirement | SignedIn | Public] = []
+        stack = list(dependant.dependencies)
+        while stack:
+            dependency = stack.pop()
+            if isinstance(dependency.call, Requirement | SignedIn | Public):
+                declarations.append(dependency.call)
+            stack.extend(dependency.dependencies)
+        found.append(
+            DeclaredRoute(context.path, frozenset(context.methods or ()), tuple(declarations))
+        )
+    return found

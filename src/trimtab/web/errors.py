@@ -14,13 +14,14 @@ Rule:
 - Not signed in is 401 (`Unauthenticated`): the API answers JSON; a page redirects a GET
   to the sign-in page and comes back afterwards.
 - Any other exception is logged with a short id and answered 500 with that id only
-  (`catch_unexpected`, an ASGI middleware, so even a failure inside another middleware
+  (`CatchUnexpected`, an ASGI middleware, so even a failure inside another middleware
   is caught); a database that is gone is 503 `unavailable`.
 - API paths (`/api/...`) answer JSON; pages answer the `error.html` page with the same
   kind, message and status.
 
-    >>> WebProblem.of([Problem("account A-9", "no such account", ProblemKind.NOT_FOUND)]).body()
-    {'kind': 'not_found', 'message': 'account A-9: no such account', 'details': {'problems': [{'path': 'account A-9', 'message': 'no such account'}]}}
+    >>> problem = WebProblem.of([Problem("account A-9", "no such account", ProblemKind.NOT_FOUND)])
+    >>> problem.status, problem.body()["kind"], problem.body()["message"]
+    (404, 'not_found', 'account A-9: no such account')
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ if TYPE_CHECKING:
     from trimtab.domain.permissions import Permission
 
 __all__ = [
+    "CatchUnexpected",
     "Unauthenticated",
     "WebProblem",
     "answer",
-    "catch_unexpected",
     "forbidden",
     "install_error_handlers",
     "is_api",
@@ -211,7 +212,7 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error, on_unavailable)
 
 
-class catch_unexpected:  # noqa: N801 - an ASGI middleware, used like a function
+class CatchUnexpected:
     """ASGI middleware: an exception nobody answered becomes a logged 500 with an id.
 
     Starlette's own last-resort handler sits outside every middleware (so its answer

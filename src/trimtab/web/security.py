@@ -128,7 +128,6 @@ async def check_csrf(request: Request, expected: str | None) -> None:
     if not expected or not submitted or not hmac.compare_digest(submitted, expected):
         raise WebProblem(
             ProblemKind.FORBIDDEN,
-            "the form's security token is missing or out of date; reload the page and "
-            "try again",
+            "the form's security token is missing or out of date; reload the page and try again",
             {"csrf": "missing" if not submitted else "wrong"},
         )

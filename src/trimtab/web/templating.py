@@ -43,6 +43,13 @@ FLASH_COOKIE = "trimtab_flash"
 # entries here; a link is shown only to principals whose roles grant its permission.
 NAV: list[tuple[str, str, Permission]] = [
     ("Dashboard", "/", Permission.SEE_ACCOUNTS),
+    ("Accounts", "/accounts", Permission.SEE_ACCOUNTS),
+    ("Review", "/review", Permission.REVIEW_TRADES),
+    ("Settings", "/settings", Permission.FIRM_SETTINGS),
+    ("Filters", "/filters", Permission.PERSONAL_FILTERS),
+    ("Models", "/models", Permission.MODELS_READ),
+    ("Data", "/data", Permission.DATA_READ),
+    ("Runs", "/runs", Permission.DATA_READ),
 ]
 
 

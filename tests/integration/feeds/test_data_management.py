@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.feeds.firm import NOW, build_firm
+from tests.builders import FEEDS_NOW, OPS, load_feeds_firm
 from trimtab.bootstrap import Database
 from trimtab.domain.accounts import AccountStatus
 from trimtab.domain.file_transfers import ExpectedFile, FileState
@@ -26,16 +26,16 @@ from trimtab.services.synchronization import check_synchronization
 
 MON = dt.date(2025, 6, 2)
 TUE = dt.date(2025, 6, 3)
-OPS, DM, BATCH = Principal.cli("ops"), Principal.cli("dm"), Principal.cli("batch")
+DM, BATCH = Principal.cli("dm"), Principal.cli("batch")
 
 
 @pytest.fixture
 def db(database: Database) -> Database:
-    build_firm(database)
+    load_feeds_firm(database)
     return database
 
 
-def load(db: Database, path: Path, text: str, *, at: dt.datetime = NOW) -> LoadResult:
+def load(db: Database, path: Path, text: str, *, at: dt.datetime = FEEDS_NOW) -> LoadResult:
     path.write_text(text, encoding="utf-8")
     feed, problems = open_feed(path)
     assert feed is not None, problems
@@ -69,7 +69,7 @@ def test_a_two_for_one_split_reaches_lots_models_and_restrictions(
         tmp_path / "corporate_actions.csv",
         "action_id,kind,security,effective,ratio\nCA-1,split,XYZ,2025-06-02,2\n",
     )
-    (applied,) = apply_corporate_actions(db.unit_of_work, principal=DM, now=NOW)
+    (applied,) = apply_corporate_actions(db.unit_of_work, principal=DM, now=FEEDS_NOW)
     assert applied.accounts == ("NB-1001", "NB-1002")
     with db.unit_of_work() as uow:
         lots = {lot.id: lot for a in ("NB-1001", "NB-1002") for lot in uow.lots.for_account(a)}
@@ -88,7 +88,7 @@ def test_a_two_for_one_split_reaches_lots_models_and_restrictions(
         Restriction(Level.ACCOUNT, "NB-1002", "XYZ", Kind.NO_SELL, "client wish")
     ]
     assert action.applied_by == "cli:dm"
-    assert apply_corporate_actions(db.unit_of_work, principal=DM, now=NOW) == []
+    assert apply_corporate_actions(db.unit_of_work, principal=DM, now=FEEDS_NOW) == []
 
 
 def test_a_ticker_change_moves_lots_model_weight_restrictions_and_set_membership(
@@ -110,7 +110,7 @@ def test_a_ticker_change_moves_lots_model_weight_restrictions_and_set_membership
         "action_id,kind,security,effective,new_security,new_cusip\n"
         "CA-2,rename,XYZ,2025-06-02,XYZN,98412X200\nCA-3,rename,VOO,2025-06-02,VOOX,\n",
     )
-    results = apply_corporate_actions(db.unit_of_work, principal=DM, now=NOW)
+    results = apply_corporate_actions(db.unit_of_work, principal=DM, now=FEEDS_NOW)
     assert [(r.action, r.models, r.equivalence_sets) for r in results] == [
         ("CA-2", ("CORE",), ()),
         ("CA-3", (), ("SP500",)),
@@ -143,7 +143,7 @@ def test_a_desynchronized_split_suspends_accounts_until_the_feeds_agree(
         tmp_path / "corporate_actions.csv",
         "action_id,kind,security,effective,ratio\nCA-1,split,XYZ,2025-06-03,2\n",
     )
-    apply_corporate_actions(db.unit_of_work, principal=DM, now=NOW)
+    apply_corporate_actions(db.unit_of_work, principal=DM, now=FEEDS_NOW)
     # Prices show the split on Tuesday; NB-1001's custodian still reports 100 shares,
     # NB-1002's already reports the 20 after the split.
     load(
@@ -156,7 +156,7 @@ def test_a_desynchronized_split_suspends_accounts_until_the_feeds_agree(
         tmp_path / "positions_1.csv",
         "account,security,quantity,as_of\nNB-1001,XYZ,100,2025-06-03\nNB-1002,XYZ,20,2025-06-03\n",
     )
-    report = check_synchronization(db.unit_of_work, day=TUE, principal=BATCH, now=NOW)
+    report = check_synchronization(db.unit_of_work, day=TUE, principal=BATCH, now=FEEDS_NOW)
     assert [(a, e) for a, e, _ in report.suspended] == [("NB-1001", "CA-1")]
     assert "holdings feed does not show the split of XYZ" in report.suspended[0][2]
     assert status(db, "NB-1001") is AccountStatus.SUSPENDED
@@ -164,13 +164,16 @@ def test_a_desynchronized_split_suspends_accounts_until_the_feeds_agree(
     with db.unit_of_work() as uow:
         assert [a.kind for a in uow.feed_loads.alerts(TUE)] == ["desynchronized"]
     # Checking again changes nothing; the custodian catching up releases the account.
-    assert check_synchronization(db.unit_of_work, day=TUE, principal=BATCH, now=NOW).suspended == ()
+    assert (
+        check_synchronization(db.unit_of_work, day=TUE, principal=BATCH, now=FEEDS_NOW).suspended
+        == ()
+    )
     load(
         db,
         tmp_path / "positions_2.csv",
         "account,security,quantity,as_of\nNB-1001,XYZ,200,2025-06-03\n",
     )
-    report = check_synchronization(db.unit_of_work, day=TUE, principal=BATCH, now=NOW)
+    report = check_synchronization(db.unit_of_work, day=TUE, principal=BATCH, now=FEEDS_NOW)
     assert report.released == (("NB-1001", "CA-1"),)
     assert status(db, "NB-1001") is AccountStatus.OPEN
 
@@ -191,10 +194,10 @@ def test_an_unknown_security_is_detected_held_and_released_by_classification(
     assert (unknown.ticker, unknown.accounts) == ("NEWCO", ("AB-2001", "NB-1001"))
     assert status(db, "NB-1001") is AccountStatus.SUSPENDED
     assert status(db, "NB-1002") is AccountStatus.OPEN
-    refused = classify_security(db.unit_of_work, "NEWCO", principal=DM, now=NOW)
+    refused = classify_security(db.unit_of_work, "NEWCO", principal=DM, now=FEEDS_NOW)
     assert [p.path for p in refused.problems] == ["classification"]
     done = classify_security(
-        db.unit_of_work, "NEWCO", proxy="XYZ", sector="Technology", principal=DM, now=NOW
+        db.unit_of_work, "NEWCO", proxy="XYZ", sector="Technology", principal=DM, now=FEEDS_NOW
     )
     assert done.released == ("AB-2001", "NB-1001")
     assert unknown_securities(db.unit_of_work) == []
@@ -240,6 +243,6 @@ def test_file_monitoring_reports_each_of_the_five_states(db: Database, tmp_path:
     assert sorted(a.kind for a in day.alerts) == ["duplicate", "late", "malformed", "missing"]
     again = feed_status(db.unit_of_work, day=MON, now=dt.datetime(2025, 6, 2, 10, tzinfo=ny))
     assert len(again.alerts) == 4  # asked twice, alerted once
-    good_friday = feed_status(db.unit_of_work, day=dt.date(2025, 4, 18), now=NOW)
+    good_friday = feed_status(db.unit_of_work, day=dt.date(2025, 4, 18), now=FEEDS_NOW)
     assert not good_friday.business_day
     assert good_friday.files == ()

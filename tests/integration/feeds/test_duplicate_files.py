@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.feeds.firm import build_firm
+from tests.builders import load_feeds_firm as build_firm
 from trimtab.bootstrap import open_database
 from trimtab.cli import app
 from trimtab.domain.problems import ProblemKind

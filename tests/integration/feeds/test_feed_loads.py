@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.feeds.firm import NOW, build_firm
+from tests.builders import FEEDS_NOW, OPS, load_feeds_firm
 from trimtab.bootstrap import Database
 from trimtab.domain.corporate_action_events import ActionKind, CorporateActionEvent
 from trimtab.domain.feed_records import (
@@ -26,7 +26,6 @@ from trimtab.domain.feed_records import (
 )
 from trimtab.domain.file_transfers import ArrivalOutcome
 from trimtab.domain.holdings import CashBalance, TaxLot
-from trimtab.domain.principal import Principal
 from trimtab.domain.restrictions import Kind, Level, Restriction
 from trimtab.domain.risk_model import FactorCovariance, FactorExposure, SpecificRisk
 from trimtab.domain.securities import Price, Security, SecurityType
@@ -38,7 +37,6 @@ from trimtab.services.load_feed import LoadResult, load_feed
 
 EXAMPLES = Path(__file__).parents[3] / "examples" / "feeds"
 DAY = dt.date(2025, 6, 2)
-OPS = Principal.cli("ops")
 
 
 def mapping(source: str) -> SourceMapping:
@@ -83,7 +81,7 @@ def records(provider: str) -> dict[FeedKind, list[FeedRecord]]:
 def load(db: Database, path: Path, source: SourceMapping | None = None) -> LoadResult:
     feed, problems = open_feed(path, mapping=source)
     assert feed is not None, problems
-    return load_feed(db.unit_of_work, feed, principal=OPS, now=NOW)
+    return load_feed(db.unit_of_work, feed, principal=OPS, now=FEEDS_NOW)
 
 
 def snapshot(db: Database) -> dict[str, int]:
@@ -98,7 +96,7 @@ def snapshot(db: Database) -> dict[str, int]:
 
 @pytest.fixture
 def db(database: Database) -> Database:
-    build_firm(database)
+    load_feeds_firm(database)
     return database
 
 
@@ -244,6 +242,8 @@ def test_a_malformed_file_changes_nothing_and_names_its_problems(
             ), (case, found)
         assert snapshot(db) == before, case
     with db.unit_of_work() as uow:
-        loads = uow.feed_loads.received_between(NOW - dt.timedelta(1), NOW + dt.timedelta(1))
+        loads = uow.feed_loads.received_between(
+            FEEDS_NOW - dt.timedelta(1), FEEDS_NOW + dt.timedelta(1)
+        )
     assert [x.outcome for x in loads] == [ArrivalOutcome.REJECTED] * len(BAD_FILES)
     assert all(x.problems for x in loads)

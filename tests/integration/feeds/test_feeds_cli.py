@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.feeds.firm import build_firm
+from tests.builders import load_feeds_firm as build_firm
 from trimtab.bootstrap import open_database
 from trimtab.cli import app
 from trimtab.domain.risk_model import risk_model_from_parts

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.integration.feeds.firm import NOW, build_firm
+from tests.builders import FEEDS_NOW as NOW
+from tests.builders import load_feeds_firm as build_firm
 from trimtab.bootstrap import Database, open_database
 from trimtab.cli import app
 from trimtab.domain.feed_records import FeedKind, ReportedLot

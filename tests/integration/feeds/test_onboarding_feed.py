@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.feeds.firm import NOW, build_firm
+from tests.builders import FEEDS_NOW as NOW
+from tests.builders import load_feeds_firm as build_firm
 from trimtab.bootstrap import Database
 from trimtab.domain.accounts import AccountStatus, TaxStatus
 from trimtab.domain.file_transfers import ArrivalOutcome

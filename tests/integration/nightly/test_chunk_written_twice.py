@@ -11,7 +11,8 @@ from tests.builders import DEMO_AS_OF, DEMO_NOW, OPS
 from trimtab.batch.chunks import ChunkTask, analyze_chunk
 from trimtab.bootstrap import Database
 from trimtab.services.run_ports import RunRecord, RunState
-from trimtab.store.nightly_tables import AnalysisRecordRow, RunOutcomeRow
+from trimtab.store.nightly_tables import RunOutcomeRow
+from trimtab.store.record_tables import RecordRow
 from trimtab.store.workflow_tables import AnalysisRow
 
 
@@ -20,7 +21,7 @@ def _counts(db: Database, run_id: str) -> tuple[int, int, int]:
         s = uow.session
         return tuple(  # type: ignore[return-value]
             s.scalar(select(func.count()).select_from(row).where(row.run_id == run_id))
-            for row in (RunOutcomeRow, AnalysisRow, AnalysisRecordRow)
+            for row in (RunOutcomeRow, AnalysisRow, RecordRow)
         )
 
 

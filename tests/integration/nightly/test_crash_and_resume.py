@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from tests.builders import DEMO_AS_OF, load_small_firm
 from trimtab.bootstrap import open_database
-from trimtab.store.nightly_tables import AnalysisRecordRow, RunOutcomeRow, RunRow
+from trimtab.store.nightly_tables import RunOutcomeRow, RunRow
+from trimtab.store.record_tables import RecordRow
 from trimtab.store.workflow_tables import AnalysisRow
 
 
@@ -76,7 +77,7 @@ def test_a_run_killed_mid_way_resumes_without_losing_or_repeating_an_account(
             select(AnalysisRow.account_id, func.count()).group_by(AnalysisRow.account_id)
         ).all()
     assert _count(db, RunOutcomeRow, run_id) == population
-    assert _count(db, AnalysisRecordRow, run_id) == population
+    assert _count(db, RecordRow, run_id) == population
     assert len(per_account) == population
     assert {n for _a, n in per_account} == {1}
     db.close()

@@ -14,8 +14,9 @@ from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
 from trimtab.domain import AccountStatus, CashBalance
 from trimtab.domain.filters import read_filter
+from trimtab.domain.records import RecordKind
 from trimtab.domain.routing import ANALYSIS_FAILED, NO_TRADES, NOT_AUTO_TRADABLE, Stage
-from trimtab.store.nightly_tables import AnalysisRecordRow, ProposalRow, RunOutcomeRow
+from trimtab.store.nightly_tables import ProposalRow, RunOutcomeRow
 from trimtab.store.workflow_tables import AnalysisRow
 
 BUILT_IN = {ANALYSIS_FAILED, NO_TRADES, NOT_AUTO_TRADABLE}
@@ -51,10 +52,9 @@ def test_every_account_is_analyzed_once_and_routed_by_the_filter_sql_agrees_with
                 .group_by(AnalysisRow.account_id)
             ).all()
         )
-        records = session.scalar(
-            select(func.count())
-            .select_from(AnalysisRecordRow)
-            .where(AnalysisRecordRow.run_id == summary.run_id, AnalysisRecordRow.case.is_not(None))
+        records = sum(
+            uow.records.analysis(e)["case"] is not None
+            for e in uow.records.entries(run_id=summary.run_id, kinds=[RecordKind.ANALYSIS])
         )
         policy = uow.routing.policy()
         texts = uow.routing.firm_filters()

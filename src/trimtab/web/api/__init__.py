@@ -10,12 +10,19 @@ the API too (then unsafe methods need the `X-CSRF-Token` header).
 
 from fastapi import APIRouter
 
-from trimtab.web.api import me
+from trimtab.web.api import accounts, audit, filters, me, proposals, reference, runs, settings
 
 __all__ = ["ROUTERS", "router"]
 
 ROUTERS: list[APIRouter] = [
     me.router,
+    accounts.router,
+    settings.router,
+    proposals.router,
+    runs.router,
+    filters.router,
+    audit.router,
+    reference.router,
 ]
 
 router = APIRouter()

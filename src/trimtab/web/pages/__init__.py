@@ -8,13 +8,27 @@ Templates are in `templates/` and extend `base.html`; render with
 
 from fastapi import APIRouter
 
-from trimtab.web.pages import auth, home
+from trimtab.web.pages import accounts, auth, customize, dashboards, home, review
+from trimtab.web.pages import data as data_pages
+from trimtab.web.pages import filters as filter_pages
+from trimtab.web.pages import models as model_pages
+from trimtab.web.pages import runs as run_pages
+from trimtab.web.pages import settings as settings_pages
 
 __all__ = ["ROUTERS", "router"]
 
 ROUTERS: list[APIRouter] = [
     auth.router,
     home.router,
+    dashboards.router,
+    accounts.router,
+    review.router,
+    customize.router,
+    settings_pages.router,
+    filter_pages.router,
+    model_pages.router,
+    data_pages.router,
+    run_pages.router,
 ]
 
 router = APIRouter()

@@ -58,8 +58,14 @@ def _safe_next(target: str | None) -> str:
 
 
 def _form(
-    request: Request, settings: WebSettings, *, next: str, login: str = "", error: str = "",
-    status: int = 200, headers: dict[str, str] | None = None,
+    request: Request,
+    settings: WebSettings,
+    *,
+    next: str,
+    login: str = "",
+    error: str = "",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     token = request.cookies.get(PRE_SESSION_COOKIE) or new_pre_session_token()
     request.state.pre_session_csrf = token
@@ -146,9 +152,7 @@ def _session_of(signed: SignIn) -> str:
 
 
 @router.post("/sign-out")
-def sign_out_submit(
-    new_uow: NewUnitOfWork, signed: Annotated[SignIn, signed_in()]
-) -> Response:
+def sign_out_submit(new_uow: NewUnitOfWork, signed: Annotated[SignIn, signed_in()]) -> Response:
     sign_out(new_uow, _session_of(signed), principal=signed.principal)
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -164,16 +168,17 @@ def act_as_submit(
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     signed: SignIn = request.state.sign_in
-    acting = answer(
-        act_as(new_uow, _session_of(signed), login, principal=principal, reason=reason)
-    )
+    acting = answer(act_as(new_uow, _session_of(signed), login, principal=principal, reason=reason))
     target = acting.on_behalf_of.name if acting.on_behalf_of else login
     return flash(RedirectResponse("/", status_code=303), f"You are now acting for {target}")
 
 
 @router.post("/act-as/stop")
 def stop_acting_submit(
-    new_uow: NewUnitOfWork, signed: Annotated[SignIn, signed_in()]
+    request: Request,
+    new_uow: NewUnitOfWork,
+    principal: Annotated[Principal, requires(Permission.ADMIN_USERS)],
 ) -> Response:
-    answer(act_as(new_uow, _session_of(signed), None, principal=signed.principal))
+    signed: SignIn = request.state.sign_in
+    answer(act_as(new_uow, _session_of(signed), None, principal=principal))
     return flash(RedirectResponse("/", status_code=303), "You are acting as yourself again")
