@@ -51,9 +51,11 @@ browser:
 		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } || \
 		echo "could not install chromium: the browser tests will be skipped"
 
-# loadgroup: the browser tests share one demo firm, server and browser on one worker.
+# The browser tests run on their own, in one process: they share one demo firm, server
+# and browser, which each xdist worker would otherwise build again.
 pytest: $(STAMP)
-	$(BIN)/pytest -n auto --dist loadgroup
+	$(BIN)/pytest -n auto --ignore=tests/e2e
+	$(BIN)/pytest -n 0 tests/e2e
 
 test: lint format-check typecheck imports browser pytest
 

@@ -3,6 +3,8 @@
 TRIMTAB_DATABASE_URL   SQLAlchemy URL of the database (default: ./trimtab.db, SQLite)
 TRIMTAB_FIX_SENDER_COMP_ID   SenderCompID (49) of exported FIX orders (default: TRIMTAB)
 TRIMTAB_FIX_TARGET_COMP_ID   TargetCompID (56) of exported FIX orders (default: OMS)
+TRIMTAB_FIRM_CONFIG    the firm's TOML file: the pipeline, the `[alerts]` channels (optional)
+TRIMTAB_LOG_FORMAT     `text` (default) or `json`: one JSON object per log line
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ class Settings(BaseSettings):
     # (tags 49 and 56 of every exported order).
     fix_sender_comp_id: str = "TRIMTAB"
     fix_target_comp_id: str = "OMS"
+    firm_config: str | None = None  # the firm's TOML (pipeline stages, [alerts] channels)
+    log_format: str = "text"  # text or json (trimtab.logs)
 
 
 def load_settings() -> Settings:

@@ -4,7 +4,8 @@ The firm (`tests.e2e.firm`, 80 accounts after one night, the seven demo users) i
 once in a temporary folder and served by `trimtab serve` in a subprocess
 (`tests.e2e.server`), stopped when the session ends even after a failure. Each test
 gets a fresh browser context (no cookies: it signs in itself) at 1280×800. Tests that
-change the firm change what no other test reads (each says what it changes).
+change the firm (each says what it changes) change nothing another test's checks depend
+on, so the tests pass in any order.
 
 Without Chromium every test here is skipped with the reason shown; with `CI=true` each
 one fails instead, so CI cannot go green without the browser tests having run.

@@ -13,14 +13,11 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import sign_in
 from tests.e2e.firm import DemoFirm
 from trimtab.bootstrap import Database, open_database
-
-pytestmark = pytest.mark.xdist_group("browser")
 
 
 def _written(db: Database, account: str) -> tuple[object, ...]:

@@ -14,8 +14,6 @@ from tests.e2e.browser import sign_in
 from tests.e2e.firm import DemoFirm
 from trimtab.services.demo_users import DEMO_USERS
 
-pytestmark = pytest.mark.xdist_group("browser")
-
 # role -> (the dashboard's heading, a section only that dashboard has)
 DASHBOARDS = {
     "advisor": ("My households and accounts", "Pending proposals"),

@@ -10,12 +10,9 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import sign_in
-
-pytestmark = pytest.mark.xdist_group("browser")
 
 
 def _export(page: Page) -> tuple[str, list[dict[str, str]]]:

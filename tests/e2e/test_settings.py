@@ -8,15 +8,12 @@ Changes the firm: `drift_tolerance` of the taxable accounts (one exempt) set to 
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from tests.e2e.browser import sign_in
 from tests.e2e.firm import DemoFirm
 from trimtab.bootstrap import Database, open_database
 from trimtab.services.change_settings import show_settings
-
-pytestmark = pytest.mark.xdist_group("browser")
 
 SETTING = "drift_tolerance"
 

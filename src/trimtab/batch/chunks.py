@@ -13,6 +13,13 @@ the chunk to the service (`services.nightly_run.analyze_chunk`), which reads, an
 and writes it, acting as the nightly batch on behalf of whoever started the run. It
 returns the service's small `ChunkSummary` for the progress bar and the failures list.
 
+A chunk whose database went away under it (a connection terminated, a failover, a lock
+timeout: `bootstrap.DATABASE_UNAVAILABLE`) is tried again, up to `ATTEMPTS` times with a
+growing pause, from the start: the write commits every account of the chunk or none, and
+the service skips the accounts already written (the commit may have landed just before
+the connection dropped), so a retry neither loses nor repeats an account. Any other error
+is a defect and is not retried.
+
     >>> # summary = analyze_chunk(ChunkTask(url, "2025-06-30.1", day, 0, ("A-1", "A-2"), ...))
 """
 
@@ -20,15 +27,22 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import logging
+import time
 from dataclasses import dataclass
 
-from trimtab.bootstrap import Database, open_database
+from trimtab.bootstrap import DATABASE_UNAVAILABLE, Database, open_database
 from trimtab.domain.principal import NIGHTLY, Principal
 from trimtab.services import nightly_run
 from trimtab.services.nightly_analysis import NightContext
 from trimtab.services.nightly_run import Chunk, ChunkSummary
 
-__all__ = ["ChunkSummary", "ChunkTask", "analyze_chunk", "context_for"]
+__all__ = ["ATTEMPTS", "ChunkSummary", "ChunkTask", "analyze_chunk", "context_for"]
+
+ATTEMPTS = 4  # a chunk's tries when the database goes away: pauses of 1, 2 and 4 seconds
+PAUSE = 1.0  # seconds before the second try, doubled before each next one
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,25 @@ def context_for(task: ChunkTask) -> NightContext:
 
 
 def analyze_chunk(task: ChunkTask) -> ChunkSummary:
+    """Analyze and write one chunk, tried again while the database is unavailable."""
+    for attempt in range(1, ATTEMPTS):
+        try:
+            return _analyze_chunk(task)
+        except DATABASE_UNAVAILABLE as error:
+            pause = PAUSE * 2 ** (attempt - 1)
+            log.warning(
+                "run %s chunk %d: the database failed (%s: %s); trying again in %.0f s",
+                task.run_id,
+                task.chunk,
+                type(error).__name__,
+                (str(error).splitlines() or [""])[0],
+                pause,
+            )
+            time.sleep(pause)
+    return _analyze_chunk(task)  # the last try: its error is the chunk's
+
+
+def _analyze_chunk(task: ChunkTask) -> ChunkSummary:
     ctx = context_for(task)
     chunk = Chunk(task.run_id, task.as_of, task.chunk, task.accounts)
     return nightly_run.analyze_chunk(

@@ -128,8 +128,13 @@ def _intact(entry: Linked, seq: int | None = None) -> bool:
     return entry.hash_at(entry.seq if seq is None else seq) == entry.hash
 
 
-def first_break(entries: Iterable[Linked], *, noun: str = "entry") -> ChainBreak | None:
+def first_break(
+    entries: Iterable[Linked], *, noun: str = "entry", after: Linked | None = None
+) -> ChainBreak | None:
     """The first entry, in seq order, that was altered, deleted around or inserted; or None.
+
+    `after`: the entry just before `entries` (trusted, not checked) when checking a
+    trail from some point on rather than from its start.
 
     Each entry is checked against its own hash, then against the entry before it:
     - its previous hash is the hash of the entry before it and its seq follows: only its
@@ -146,8 +151,10 @@ def first_break(entries: Iterable[Linked], *, noun: str = "entry") -> ChainBreak
         return ChainBreak(kind, entry.seq, entry.action, entry.at, detail, noun)
 
     recent: OrderedDict[str, Linked] = OrderedDict()
-    previous: Linked | None = None
-    first: Linked | None = None
+    previous: Linked | None = after
+    first: Linked | None = after
+    if after is not None:
+        recent[after.hash] = after
     for entry in entries:
         first = first or entry
         expected_hash = previous.hash if previous else GENESIS

@@ -231,6 +231,7 @@ def join_analysis(
 ) -> dict[str, Any]:
     """The record `split_analysis` split, from its content and a part look-up."""
     inputs = get(content["inputs"])
+    case: dict[str, Any] | None
     if "case" in inputs:
         prices = get(content["prices"])
         case = _join_case(

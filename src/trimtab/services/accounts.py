@@ -278,7 +278,9 @@ def show_account(
         cash = balance.amount if balance is not None else ZERO
         held = sorted({lot.security for lot in lots})
         prices = uow.prices.latest(held, day)
-        securities = {t: uow.securities.get(t) for t in held}
+        # One read of the security master, not one per holding (a direct index holds ~300).
+        master = {s.ticker: s for s in uow.securities.list()}
+        securities = {t: master.get(t) for t in held}
         target = uow.model_book.target_of(account_id) or account.target
         resolved: ResolvedTarget | None = None
         target_problems: list[Problem] = []

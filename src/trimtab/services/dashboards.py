@@ -206,6 +206,10 @@ class DashboardReads(Protocol):
 
     def flagged_count(self, run: str, *, advisors: Scopes, flag: str | None = None) -> int: ...
 
+    def flag_counts(self, run: str, *, advisors: Scopes) -> list[tuple[str, int]]:
+        """Each flag the run's accounts carry and how many carry it, by flag name."""
+        ...
+
     def suspensions(self, run: str, *, advisors: Scopes) -> list[tuple[str, int]]:
         """Suspended accounts of the run by the rule that suspended them, most first."""
         ...
@@ -396,8 +400,7 @@ def compliance_dashboard(
             return ComplianceDashboard(None, (), 0, ())
         outside = reads.flagged(run.id, advisors=advisors, limit=limit)
         count = reads.flagged_count(run.id, advisors=advisors)
-        flags = sorted({f for a in reads.flagged(run.id, advisors=advisors) for f in a.flags})
-        by_flag = tuple((f, reads.flagged_count(run.id, advisors=advisors, flag=f)) for f in flags)
+        by_flag = tuple(reads.flag_counts(run.id, advisors=advisors))
     return ComplianceDashboard(run, tuple(outside), count, by_flag)
 
 

@@ -6,19 +6,20 @@ the demo and the benchmark need a stand-in that is honest about being one.
 
 Rule: `fill_at_close` is a **simulation of execution**: it fills every order of the
 latest finished run that has no fill yet (creating the run's orders first from its
-approved and auto-traded proposals, as `orders export` does) in full at each
-security's close on the run's day — the price the analysis used — with the run's day as
-trade date. Each account's fills are booked by `domain.executions.book_fills` (new lots
-for buys, the proposal's own lots relieved for sells, cash, trades for the wash-sale
-lookback, realized gains this year on the household's tax profile) and, since no
-custodian file follows a simulation, the custodian positions of the traded securities
-are set to the lots' new totals. Accounts are booked in batches of `batch` accounts,
-one transaction each, and each batch that books fills records one audit entry
-(`orders.fill`: the accounts and the run, orders filled, bought and sold); creating the
-run's orders first records its own (`orders.create`). An order already filled is never
-filled again, so running it twice books (and records) nothing the second time. An
-account whose fills do not fit its books (a lot sold or changed since the proposal) is
-left untouched and reported.
+approved and auto-traded proposals, as `orders export` does) in full at each security's
+close on the run's day — the price the analysis used — with the run's day as trade date.
+Each account's fills are booked by `book_orders` — the one booking, shared with the
+fills imported from the OMS (`services.fills_import`) — through
+`domain.executions.book_fills` (new lots for buys, the proposal's own lots relieved for
+sells, cash, trades for the wash-sale lookback, realized gains this year on the
+household's tax profile) and, since no custodian file follows a simulation, the
+custodian positions of the traded securities are set to the lots' new totals. Accounts
+are booked in batches of `batch` accounts, one transaction each, and each batch that
+books fills records one audit entry (`orders.fill`: the accounts and the run, orders
+filled, bought and sold); creating the run's orders first records its own
+(`orders.create`). An order already filled is never filled again, so running it twice
+books (and records) nothing the second time. An account whose fills do not fit its books
+(a lot sold or changed since the proposal) is left untouched and reported.
 
     >>> # summary = fill_at_close(db.unit_of_work, principal=Principal.cli("ops"))
     >>> # summary.filled, summary.accounts, summary.problems
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -42,7 +43,7 @@ from trimtab.services.audit import record, write_service
 from trimtab.services.order_ports import Booking, OrderLine, OrderUnitOfWork
 from trimtab.services.orders import create_orders
 
-__all__ = ["CLOSE_SIMULATION", "FillSummary", "fill_at_close"]
+__all__ = ["CLOSE_SIMULATION", "Booked", "FillSummary", "book_orders", "fill_at_close"]
 
 CLOSE_SIMULATION = "close_simulation"
 NewUnitOfWork = Callable[[], OrderUnitOfWork]
@@ -101,81 +102,40 @@ def fill_at_close(
     found: list[Problem] = []
     for start in range(0, len(accounts), batch):
         part = accounts[start : start + batch]
-        with new_uow() as uow:
-            books = uow.orders.books(part)
-            fills: list[Fill] = []
-            value = {TradeSide.BUY: Decimal(0), TradeSide.SELL: Decimal(0)}
-            trades: list[TradeRecord] = []
-            changed: list[TaxLot] = []
-            new: list[TaxLot] = []
-            closed: list[str] = []
-            cash: dict[str, Decimal] = {}
-            positions: dict[tuple[str, str], Decimal] = {}
-            realized: dict[str, tuple[Decimal, Decimal]] = {}
-            for account in part:
-                unpriced = [o for o in by_account[account] if o.security not in closes]
-                if unpriced:
-                    found += [Problem(f"orders.{o.id}", "no close to fill at") for o in unpriced]
-                    continue
-                these = [_fill(o, closes[o.security], day) for o in by_account[account]]
-                lots, balance = books[account]
-                after, why = book_fills(lots, these)
-                if why:
-                    found += why
-                    continue
-                before = {lot.id: lot for lot in lots}
-                changed += [x for x in after.lots if x.id in before and x != before[x.id]]
-                new += [x for x in after.lots if x.id not in before]
-                closed += after.closed
-                fills += these
-                trades += after.trades
-                cash[account] = balance + after.cash_change
-                held: defaultdict[str, Decimal] = defaultdict(Decimal)
-                for lot in after.lots:
-                    held[lot.security] += lot.quantity
-                for f in these:
-                    positions[(account, f.security)] = held[f.security]
-                    value[f.side] += f.quantity * f.price
-                if after.realized_short or after.realized_long:
-                    realized[account] = (after.realized_short, after.realized_long)
-                booked += 1
-            if not fills:  # every account of the batch was refused: nothing to book
+        fills: list[Fill] = []
+        for account in part:
+            unpriced = [o for o in by_account[account] if o.security not in closes]
+            if unpriced:
+                found += [Problem(f"orders.{o.id}", "no close to fill at") for o in unpriced]
                 continue
-            uow.orders.book(
-                Booking(
-                    run_id,
-                    CLOSE_SIMULATION,
-                    principal.recorded_as,
-                    at,
-                    tuple(fills),
-                    tuple(trades),
-                    tuple(changed),
-                    tuple(new),
-                    tuple(closed),
-                    cash,
-                    positions,
-                    realized,
-                )
+            fills += [_fill(o, closes[o.security], day) for o in by_account[account]]
+        with new_uow() as uow:
+            booked_now, why = book_orders(
+                uow, run_id, fills, source=CLOSE_SIMULATION, actor=principal.recorded_as, at=at
             )
+            found += why
+            if not booked_now.fills:  # every account of the batch was refused: nothing to book
+                continue
             record(
                 uow,
                 principal,
                 "orders.fill",
-                targets=[*sorted(cash), f"run:{run_id}"],
+                targets=[*booked_now.accounts, f"run:{run_id}"],
                 summary={
                     "source": CLOSE_SIMULATION,
                     "trade_date": day,
-                    "orders": len(fills),
-                    "accounts": len(cash),
-                    "bought": _cents(value[TradeSide.BUY]),
-                    "sold": _cents(value[TradeSide.SELL]),
+                    "orders": len(booked_now.fills),
+                    "accounts": len(booked_now.accounts),
+                    "bought": _cents(booked_now.bought),
+                    "sold": _cents(booked_now.sold),
                 },
                 at=at,
             )
             uow.commit()
-            filled += len(fills)
-            bought += value[TradeSide.BUY]
-            sold += value[TradeSide.SELL]
+            filled += len(booked_now.fills)
+            booked += len(booked_now.accounts)
+            bought += booked_now.bought
+            sold += booked_now.sold
     return FillSummary(
         run_id,
         day,
@@ -185,6 +145,93 @@ def fill_at_close(
         _cents(sold),
         tuple(found),
     )
+
+
+@dataclass(frozen=True)
+class Booked:
+    """What `book_orders` booked: the fills, the accounts, dollars bought and sold."""
+
+    fills: tuple[Fill, ...] = ()
+    accounts: tuple[str, ...] = ()
+    bought: Decimal = Decimal(0)
+    sold: Decimal = Decimal(0)
+
+
+def book_orders(
+    uow: OrderUnitOfWork,
+    run_id: str,
+    fills: Sequence[Fill],
+    *,
+    source: str,
+    actor: str,
+    at: dt.datetime,
+) -> tuple[Booked, list[Problem]]:
+    """Book one run's fills into the accounts' books, inside the caller's transaction.
+
+    The one booking of executions, whatever they came from (the close simulation, the
+    OMS's reports): each account's fills go through `domain.executions.book_fills`, all
+    or none; an account whose fills do not fit its books is left untouched and its
+    problems returned. Everything booked is written as one `Booking` (lots, cash, trades,
+    custodian positions, realized gains, one fill row per order). The caller records
+    the audit entry and commits.
+    """
+    by_account: defaultdict[str, list[Fill]] = defaultdict(list)
+    for f in fills:
+        by_account[f.account].append(f)
+    books = uow.orders.books(sorted(by_account))
+    booked: list[Fill] = []
+    value = {TradeSide.BUY: Decimal(0), TradeSide.SELL: Decimal(0)}
+    trades: list[TradeRecord] = []
+    changed: list[TaxLot] = []
+    new: list[TaxLot] = []
+    closed: list[str] = []
+    cash: dict[str, Decimal] = {}
+    positions: dict[tuple[str, str], Decimal] = {}
+    realized: dict[str, tuple[Decimal, Decimal]] = {}
+    problems: list[Problem] = []
+    for account in sorted(by_account):
+        these = by_account[account]
+        lots, balance = books[account]
+        after, why = book_fills(lots, these)
+        if why:
+            problems += why
+            continue
+        before = {lot.id: lot for lot in lots}
+        changed += [x for x in after.lots if x.id in before and x != before[x.id]]
+        new += [x for x in after.lots if x.id not in before]
+        closed += after.closed
+        booked += these
+        trades += after.trades
+        cash[account] = balance + after.cash_change
+        held: defaultdict[str, Decimal] = defaultdict(Decimal)
+        for lot in after.lots:
+            held[lot.security] += lot.quantity
+        for f in these:
+            positions[(account, f.security)] = held[f.security]
+            value[f.side] += f.quantity * f.price
+        if after.realized_short or after.realized_long:
+            realized[account] = (after.realized_short, after.realized_long)
+    if booked:
+        uow.orders.book(
+            Booking(
+                run_id,
+                source,
+                actor,
+                at,
+                tuple(booked),
+                tuple(trades),
+                tuple(changed),
+                tuple(new),
+                tuple(closed),
+                cash,
+                positions,
+                realized,
+            )
+        )
+    summary = Booked(
+        tuple(booked), tuple(sorted(cash)), value[TradeSide.BUY], value[TradeSide.SELL]
+    )
+    return summary, problems
 
 
 def _cents(dollars: Decimal) -> Decimal:

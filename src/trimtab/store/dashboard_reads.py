@@ -13,6 +13,7 @@ PostgreSQL (the list is stored as JSON text on both).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
@@ -200,6 +201,19 @@ class SqlDashboardReads:
     def flagged_count(self, run: str, *, advisors: Scopes, flag: str | None = None) -> int:
         query = self._flagged(select(func.count()), run, advisors, flag)
         return int(self.session.scalar(query) or 0)
+
+    def flag_counts(self, run: str, *, advisors: Scopes) -> list[tuple[str, int]]:
+        # One grouped statement over the run's few distinct flag lists (not a row per
+        # flagged account): each flag's count is the sum over the lists holding it.
+        flags_text = cast(RunOutcomeRow.flags, String)
+        query = self._flagged(select(flags_text, func.count()), run, advisors, None).group_by(
+            flags_text
+        )
+        counts: dict[str, int] = {}
+        for text, n in self.session.execute(query):
+            for name in set(json.loads(text) if text else ()):
+                counts[str(name)] = counts.get(str(name), 0) + int(n)
+        return sorted(counts.items())
 
     def suspensions(self, run: str, *, advisors: Scopes) -> list[tuple[str, int]]:
         query = (

@@ -159,7 +159,9 @@ class UnknownSecurityRow(Base):
 class AccountHoldRow(Base):
     __tablename__ = "account_holds"
     __table_args__ = (
-        CheckConstraint("cause IN ('unknown_security', 'corporate_action')", name="cause"),
+        CheckConstraint(
+            "cause IN ('unknown_security', 'corporate_action', 'missing_file')", name="cause"
+        ),
         Index("ix_account_holds_cause_key", "cause", "key"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -9,9 +9,12 @@ the store reads (`asset_allocations`/`models` with their weights, `targets`,
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Collection
+from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from trimtab.domain.allocations import AssetAllocation
@@ -39,12 +42,24 @@ from trimtab.store.tables import (
 
 __all__ = ["SqlModelBookRepository"]
 
+# Parsed histories per database (engine) and kind, with the stamp they were read at.
+# Problem: the model book of a large firm is tens of thousands of versions (a customized
+# child target per account); parsing them all took 1.3 s of every account page at 10,000
+# accounts. Rule: versions are only ever appended (`record`), so a kind's history is
+# unchanged while its (count, latest recorded_at) is; that stamp is one indexed query
+# (migration 0014), and the parsed versions (frozen values) are reused while it holds.
+# A session that recorded a version reads past the cache (its rows may roll back).
+_HISTORIES: WeakKeyDictionary[Any, dict[str, tuple[tuple[Any, ...], Any]]] = WeakKeyDictionary()
+_HISTORIES_LOCK = threading.Lock()
+
 
 class SqlModelBookRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._recorded = False
 
     def record(self, version: Version[Definition]) -> None:
+        self._recorded = True
         value = version.value
         kind = kind_of(value)
         self._make_current(value)
@@ -98,6 +113,25 @@ class SqlModelBookRepository:
         return [_version(r) for r in rows]
 
     def histories(self, kind: str) -> dict[str, list[Version[Definition]]]:
+        if self._recorded:
+            return self._read_histories(kind)
+        engine = self.session.get_bind()
+        stamp = tuple(
+            self.session.execute(
+                select(func.count(), func.max(DefinitionVersionRow.recorded_at)).where(
+                    DefinitionVersionRow.kind == kind
+                )
+            ).one()
+        )
+        with _HISTORIES_LOCK:
+            stamped, cached = _HISTORIES.get(engine, {}).get(kind, ((), None))
+        if cached is None or stamped != stamp:
+            cached = {k: tuple(v) for k, v in self._read_histories(kind).items()}
+            with _HISTORIES_LOCK:
+                _HISTORIES.setdefault(engine, {})[kind] = (stamp, cached)
+        return {key: list(versions) for key, versions in cached.items()}
+
+    def _read_histories(self, kind: str) -> dict[str, list[Version[Definition]]]:
         rows = self.session.scalars(
             select(DefinitionVersionRow)
             .where(DefinitionVersionRow.kind == kind)

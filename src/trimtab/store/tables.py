@@ -215,7 +215,8 @@ class AccountRow(Base):
     discretionary: Mapped[bool] = mapped_column(Boolean)
     approved_for_trading: Mapped[bool] = mapped_column(Boolean)
     tier: Mapped[str | None] = mapped_column(String(40))
-    advisor_id: Mapped[str | None] = mapped_column(ForeignKey("advisors.id"))
+    # Indexed: every advisor's read is scoped by it (store/scope_sql.py; migration 0014).
+    advisor_id: Mapped[str | None] = mapped_column(ForeignKey("advisors.id"), index=True)
     branch_id: Mapped[str | None] = mapped_column(ForeignKey("branches.id"))
     program_id: Mapped[str | None] = mapped_column(ForeignKey("programs.id"))
     target_id: Mapped[str | None] = mapped_column(ForeignKey("asset_allocations.id"))

@@ -17,6 +17,8 @@ from typing import Self
 from sqlalchemy.orm import Session, sessionmaker
 
 from trimtab.store.account_reads import SqlAccountReads
+from trimtab.store.alert_reads import SqlMonitoringReads
+from trimtab.store.alert_repository import SqlAlertRepository, SqlDeliveryOutbox
 from trimtab.store.audit_repository import SqlAuditTrail
 from trimtab.store.bulk import SqlBulkLoader
 from trimtab.store.dashboard_reads import SqlDashboardReads
@@ -28,6 +30,7 @@ from trimtab.store.data_repository import (
 from trimtab.store.model_repository import SqlModelBookRepository
 from trimtab.store.order_repository import SqlOrderRepository
 from trimtab.store.record_repository import SqlRecords
+from trimtab.store.report_repository import SqlReportStore
 from trimtab.store.repositories import (
     SqlAccountRepository,
     SqlAssetClassRepository,
@@ -81,11 +84,15 @@ class SqlUnitOfWork:
     feed_data: SqlFeedDataRepository
     holds: SqlHoldRepository
     audit: SqlAuditTrail
+    alerts: SqlAlertRepository
+    alert_deliveries: SqlDeliveryOutbox
+    monitoring: SqlMonitoringReads
     runs: SqlRunRepository
     night: SqlNightInputs
     proposals: SqlProposalRepository
     orders: SqlOrderRepository
     records: SqlRecords
+    reports: SqlReportStore
     routing: SqlRoutingRepository
     account_reads: SqlAccountReads
     dashboards: SqlDashboardReads
@@ -129,11 +136,15 @@ class SqlUnitOfWork:
         self.feed_data = SqlFeedDataRepository(session)
         self.holds = SqlHoldRepository(session)
         self.audit = SqlAuditTrail(session)
+        self.alerts = SqlAlertRepository(session)
+        self.alert_deliveries = SqlDeliveryOutbox(session)
+        self.monitoring = SqlMonitoringReads(session)
         self.runs = SqlRunRepository(session)
         self.night = SqlNightInputs(session)
         self.proposals = SqlProposalRepository(session)
         self.orders = SqlOrderRepository(session)
         self.records = SqlRecords(session)
+        self.reports = SqlReportStore(session)
         self.routing = SqlRoutingRepository(session)
         self.account_reads = SqlAccountReads(session)
         self.dashboards = SqlDashboardReads(session)

@@ -29,6 +29,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from trimtab.bootstrap import Database, open_database
 from trimtab.web.api import router as api_router
 from trimtab.web.errors import CatchUnexpected, install_error_handlers
+from trimtab.web.ops import router as ops_router
 from trimtab.web.pages import router as pages_router
 from trimtab.web.security import SecurityHeaders
 from trimtab.web.settings import WebSettings
@@ -53,6 +54,7 @@ def create_app(database: Database, *, settings: WebSettings | None = None) -> Fa
     install_error_handlers(app)
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(pages_router, include_in_schema=False)
+    app.include_router(ops_router)  # /healthz, /readyz, /metrics (trimtab.web.ops)
     app.mount("/static", StaticFiles(directory=str(files("trimtab.web") / "static")), "static")
     # add_middleware puts each new one outside the previous: proxy headers innermost,
     # then the catch-all, then the headers on everything that leaves, 500s included.
@@ -65,7 +67,8 @@ def create_app(database: Database, *, settings: WebSettings | None = None) -> Fa
 def app_from_environment() -> FastAPI:
     """The app on the configured database (`TRIMTAB_DATABASE_URL`), for uvicorn."""
     from trimtab.config import load_settings
+    from trimtab.logs import configure_logging
 
-    return create_app(
-        open_database(load_settings().database_url, create=False), settings=WebSettings()
-    )
+    settings = load_settings()
+    configure_logging(settings.log_format)  # TRIMTAB_LOG_FORMAT=json: one object per line
+    return create_app(open_database(settings.database_url, create=False), settings=WebSettings())

@@ -50,6 +50,7 @@ NAV: list[tuple[str, str, Permission]] = [
     ("Models", "/models", Permission.MODELS_READ),
     ("Data", "/data", Permission.DATA_READ),
     ("Runs", "/runs", Permission.DATA_READ),
+    ("Reports", "/reports", Permission.REPORTS),
 ]
 
 

@@ -13,11 +13,14 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from alembic import context
 
+from trimtab.store.alert_tables import AlertEpisodeRow  # noqa: F401  (registers its tables)
 from trimtab.store.audit_tables import AuditEntryRow  # noqa: F401  (registers its tables)
 from trimtab.store.data_tables import FeedLoadRow  # noqa: F401  (registers its tables)
 from trimtab.store.engine import create_engine_for
 from trimtab.store.model_tables import TargetRow  # noqa: F401  (registers the model tables)
+from trimtab.store.pipeline_tables import PipelineStageRow  # noqa: F401  (registers its tables)
 from trimtab.store.record_tables import RecordRow  # noqa: F401  (registers its tables)
+from trimtab.store.report_tables import HealthCheckRow  # noqa: F401  (registers its tables)
 from trimtab.store.tables import Base
 from trimtab.store.types import ExactDecimal
 from trimtab.store.user_tables import UserRow  # noqa: F401  (registers its tables)

@@ -12,6 +12,7 @@ from trimtab.web.pages import accounts, auth, customize, dashboards, home, revie
 from trimtab.web.pages import data as data_pages
 from trimtab.web.pages import filters as filter_pages
 from trimtab.web.pages import models as model_pages
+from trimtab.web.pages import reports as report_pages
 from trimtab.web.pages import runs as run_pages
 from trimtab.web.pages import settings as settings_pages
 
@@ -29,6 +30,7 @@ ROUTERS: list[APIRouter] = [
     model_pages.router,
     data_pages.router,
     run_pages.router,
+    report_pages.router,
 ]
 
 router = APIRouter()

@@ -1,0 +1,469 @@
+"""Benchmark: the web app under load — 50 people of every role at once, on PostgreSQL.
+
+Workload (issue 14, "Speed"): the demo firm at `--accounts` N (default 100,000; the
+full 2,517-day price history of `trimtab demo load`), its model book and routing
+policy, one nightly run (so there is a review queue, proposals and analyses to read),
+the demo users (`trimtab demo users`) plus `--advisors` advisor users, each linked to a
+different advisor of the firm, and a few more users of every other role. `trimtab serve
+--workers 2` (uvicorn) listens on 127.0.0.1; locust, headless, runs `--users` simulated
+people of the roles in `bench/locustfile.py` (their morning: dashboards, account pages
+of accounts in their scope, the JSON API's account and proposal reads, the review queue,
+a customization preview), each waiting 1-5 s between requests as a person reading a
+page does. Every request's time is the server's answer as the client saw it.
+
+    .venv/bin/python -m bench.web_load --accounts 100000            # prints the table
+    .venv/bin/python -m bench.web_load --accounts 10000 --users 50 --time 60s
+
+The database is a PostgreSQL schema of TRIMTAB_TEST_POSTGRES_URL (default the local
+`test` database) named after `--name` (default `web_<N>`): preparing it takes minutes
+(the demo load ≈ 6 min and the nightly run ≈ 6 min at 100,000 accounts), so it is kept
+and reused by the next run with the same name (upgraded to the newest schema first);
+`--fresh` rebuilds it, `--drop` removes it and exits. Locust's own CSV files (every
+route's percentiles, failures) are written under `--out` (default a temporary folder).
+
+It prints a markdown table for bench/README.md: per route, the requests, failures,
+p50 / p95 / p99 in milliseconds and the target it is held to, then the machine's load
+average before and after (the machine is shared: a busy neighbour shows there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.databases import POSTGRES
+
+AS_OF = dt.date(2025, 6, 30)
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PLAN_ENV = "TRIMTAB_LOAD_PLAN"
+# Each role's extra users beyond the demo users (advisors come from --advisors).
+EXTRA_USERS = {"overlay": 3, "compliance": 2, "management": 2, "committee": 2, "data": 2,
+               "admin": 1}  # fmt: skip
+ACCOUNTS_PER_USER = 200  # the in-scope accounts a simulated person opens, sampled
+
+
+@dataclass(frozen=True)
+class Target:
+    """The issue's target for a route: p95 at most `p95_ms`."""
+
+    p95_ms: int
+
+    def holds(self, p95: float) -> bool:
+        return p95 <= self.p95_ms
+
+
+PAGE = Target(200)
+PREVIEW = Target(1000)
+# The routes the issue holds to a target (locust request names, see bench/locustfile.py).
+TARGETS = {
+    "GET /dashboard/advisor": PAGE,
+    "GET /dashboard/committee": PAGE,
+    "GET /dashboard/overlay": PAGE,
+    "GET /dashboard/compliance": PAGE,
+    "GET /dashboard/management": PAGE,
+    "GET /dashboard/data": PAGE,
+    "GET /dashboard/admin": PAGE,
+    "GET /accounts/{id}": PAGE,
+    "GET /api/v1/accounts/{id}": PAGE,
+    "GET /api/v1/accounts?limit=50": PAGE,
+    "GET /api/v1/proposals/{id}": PAGE,
+    "POST /accounts/{id}/customize/preview": PREVIEW,
+}
+
+
+# ------------------------------------------------------------------------ the database
+
+
+def _admin_engine():  # type: ignore[no-untyped-def]
+    return create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+
+
+def schema_url(schema: str) -> str:
+    url = make_url(POSTGRES).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def _ready(schema: str) -> dict[str, object] | None:
+    """The preparation's record when the schema was prepared to the end, else None."""
+    engine = _admin_engine()
+    try:
+        with engine.connect() as c:
+            found = c.scalar(
+                text("SELECT to_regclass(:t)"), {"t": f'"{schema}".bench_web_ready'}
+            )
+            if found is None:
+                return None
+            raw = c.scalar(text(f'SELECT spec FROM "{schema}".bench_web_ready'))
+            return json.loads(raw) if raw else None
+    finally:
+        engine.dispose()
+
+
+def drop_schema(schema: str) -> None:
+    engine = _admin_engine()
+    with engine.connect() as c:
+        c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def _timed(label: str, started: float) -> None:
+    print(f"<!-- {label}: {time.perf_counter() - started:,.0f} s -->", flush=True)
+
+
+def prepare(schema: str, accounts: int, advisors: int) -> str:
+    """The URL of a database holding the firm, its run and the users (built if needed)."""
+    url = schema_url(schema)
+    from trimtab.bootstrap import open_database
+
+    spec = _ready(schema)
+    if spec is not None:
+        if spec.get("accounts") != accounts:
+            raise SystemExit(f"{schema} holds {spec.get('accounts')} accounts, not {accounts}; "
+                             "use --fresh or another --name")  # fmt: skip
+        db = open_database(url)
+        db.upgrade()  # a migration landed since it was built
+        db.close()
+        analyze(url)
+        print(f"<!-- reusing {schema}: {json.dumps(spec)} -->", flush=True)
+        return url
+    drop_schema(schema)
+    engine = _admin_engine()
+    with engine.connect() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+    from trimtab.batch.run import run_nightly
+    from trimtab.domain.principal import Principal
+    from trimtab.services.demo_firm import DemoSpec
+    from trimtab.services.demo_models import seed_model_book
+    from trimtab.services.load_demo import load_demo_firm
+    from trimtab.services.routing import install_demo_policy
+
+    bench = Principal.cli("bench")
+    db = open_database(url)
+    db.upgrade()
+    started = time.perf_counter()
+    load_demo_firm(db.unit_of_work, DemoSpec(accounts, as_of=AS_OF), principal=bench)
+    seed_model_book(db.unit_of_work, as_of=AS_OF, principal=bench, now=dt.datetime.now(dt.UTC))
+    install_demo_policy(db.unit_of_work, principal=bench)
+    _timed(f"demo load, {accounts:,} accounts", started)
+    db.close()
+    started = time.perf_counter()
+    summary = run_nightly(url, as_of=AS_OF, principal=bench, workers=2)
+    _timed(f"nightly run {summary.run_id}: {summary.counts}", started)
+    users = add_users(url, advisors, bench)
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE bench_web_ready (spec TEXT NOT NULL)"))
+        record = {"accounts": accounts, "as_of": AS_OF.isoformat(), "users": users,
+                  "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}  # fmt: skip
+        c.execute(text("INSERT INTO bench_web_ready VALUES (:s)"), {"s": json.dumps(record)})
+    engine.dispose()
+    analyze(url)
+    return url
+
+
+def analyze(url: str) -> None:
+    """Refresh the planner's statistics, as autovacuum does on a firm's server. This
+    server runs with autovacuum off: without it the planner would still believe the
+    run's tables empty (9 outcome rows estimated for 9,894) and pick plans for that."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        tables = c.scalars(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        ).all()
+        c.execute(text("ANALYZE " + ", ".join(f'"{t}"' for t in tables)))
+    engine.dispose()
+
+
+def password(login: str) -> str:
+    return f"{login}-bench-password"
+
+
+def add_users(url: str, advisors: int, bench: object) -> int:
+    """The demo users, `advisors` advisor users (one per firm advisor, the busiest
+    first) and EXTRA_USERS of each other role; their passwords are `password(login)`."""
+    from trimtab.bootstrap import open_database
+    from trimtab.domain.principal import Principal, Role
+    from trimtab.services.demo_users import demo_users
+    from trimtab.services.users import NewUser, add_user
+
+    assert isinstance(bench, Principal)
+    db = open_database(url)
+    added, problems = demo_users(db.unit_of_work, principal=bench)
+    if problems:
+        raise SystemExit("; ".join(map(str, problems)))
+    with db.unit_of_work() as uow:
+        counts = uow.coverage.accounts_by_advisor()
+    busiest = sorted(counts, key=lambda a: (-counts[a], a))
+    new = [
+        NewUser(f"bench-advisor-{k}", f"Bench advisor {k}", [Role.ADVISOR], advisor, None)
+        for k, advisor in enumerate(busiest[:advisors], start=1)
+    ]
+    new += [
+        NewUser(f"bench-{role}-{k}", f"Bench {role} {k}", [Role(role)], None, None)
+        for role, n in EXTRA_USERS.items()
+        for k in range(1, n + 1)
+    ]
+    for user in new:
+        request = NewUser(user.login, user.name, user.roles, user.advisor_id, password(user.login))
+        _, _, problems = add_user(db.unit_of_work, request, principal=bench)
+        if problems:
+            raise SystemExit("; ".join(map(str, problems)))
+    db.close()
+    return len(added) + len(new)
+
+
+def plan(url: str) -> dict[str, object]:
+    """What the simulated people do it with: each user's login, password, role and a
+    sample of the accounts in their scope (advisors: their own; everyone else: the
+    firm's), and the accounts with a pending proposal in the latest run."""
+    from trimtab.services.demo_users import DEMO_USERS
+
+    engine = create_engine(url)
+    with engine.connect() as c:
+        users = c.execute(text("SELECT login, roles, advisor_id FROM users ORDER BY login")).all()
+        firm = list(
+            c.scalars(
+                text("SELECT id FROM accounts WHERE status <> 'closed' ORDER BY md5(id) LIMIT :n"),
+                {"n": ACCOUNTS_PER_USER * 5},
+            )
+        )
+        run = c.scalar(
+            text("SELECT id FROM runs WHERE state = 'finished' ORDER BY started_at DESC LIMIT 1")
+        )
+        pending = list(
+            c.scalars(
+                text("SELECT account_id FROM proposals WHERE run_id = :r AND state = 'pending' "
+                     "ORDER BY md5(account_id) LIMIT :n"),  # fmt: skip
+                {"r": run, "n": ACCOUNTS_PER_USER * 5},
+            )
+        )
+        people = []
+        demo = {d.login: d.password for d in DEMO_USERS}
+        for login, roles, advisor in users:
+            role = sorted(json.loads(roles) if isinstance(roles, str) else roles)[0]
+            if login not in demo and not login.startswith("bench-"):
+                continue
+            mine = firm
+            if advisor is not None:
+                mine = list(
+                    c.scalars(
+                        text("SELECT id FROM accounts WHERE advisor_id = :a AND status <> "
+                             "'closed' ORDER BY md5(id) LIMIT :n"),  # fmt: skip
+                        {"a": advisor, "n": ACCOUNTS_PER_USER},
+                    )
+                )
+            people.append(
+                {
+                    "login": login,
+                    "password": demo.get(login) or password(login),
+                    "role": role,
+                    "accounts": mine[:ACCOUNTS_PER_USER] if advisor else mine,
+                }
+            )
+    engine.dispose()
+    return {"people": people, "pending": pending}
+
+
+# ------------------------------------------------------------------- server and locust
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(base: str, server: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"trimtab serve exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(base + "/sign-in", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"trimtab serve did not answer on {base} within {seconds:.0f} s")
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    requests: int
+    failures: int
+    p50: float
+    p95: float
+    p99: float
+
+
+def read_stats(path: Path) -> list[Row]:
+    rows = []
+    with path.open() as f:
+        for line in csv.DictReader(f):
+            if line["Name"] == "Aggregated":
+                continue
+
+            def ms(key: str, line: dict[str, str] = line) -> float:
+                return float(line[key]) if line[key] not in ("", "N/A") else float("nan")
+
+            rows.append(
+                Row(
+                    f"{line['Type']} {line['Name']}" if line["Type"] not in line["Name"]
+                    else line["Name"],  # fmt: skip
+                    int(line["Request Count"]),
+                    int(line["Failure Count"]),
+                    ms("50%"),
+                    ms("95%"),
+                    ms("99%"),
+                )
+            )
+    return rows
+
+
+def table(rows: list[Row]) -> list[str]:
+    out = [
+        "| route | requests | failures | p50 ms | p95 ms | p99 ms | target p95 |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in sorted(rows, key=lambda r: (r.name not in TARGETS, r.name)):
+        target = TARGETS.get(row.name)
+        verdict = (
+            "–"
+            if target is None
+            else f"≤ {target.p95_ms:,} ms {'✓' if target.holds(row.p95) else '✗'}"
+        )
+        out.append(
+            f"| `{row.name}` | {row.requests:,} | {row.failures:,} | {row.p50:,.0f} | "
+            f"{row.p95:,.0f} | {row.p99:,.0f} | {verdict} |"
+        )
+    return out
+
+
+def run(args: argparse.Namespace) -> None:
+    schema = f"bench_web_{args.name or args.accounts}"
+    if args.drop:
+        drop_schema(schema)
+        print(f"dropped {schema}")
+        return
+    if args.fresh:
+        drop_schema(schema)
+    url = prepare(schema, args.accounts, args.advisors)
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="trimtab-web-load-"))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plan.json").write_text(json.dumps(plan(url)))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "TRIMTAB_DATABASE_URL": url, PLAN_ENV: str(out / "plan.json")}
+    with (out / "server.log").open("wb") as log:
+        server = subprocess.Popen(
+            [str(BIN / "trimtab"), "serve", "--port", str(port), "--workers", str(args.workers)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_until_up(base, server)
+            before = load_average()
+            started = dt.datetime.now().astimezone()
+            subprocess.run(
+                [
+                    str(BIN / "locust"),
+                    "-f",
+                    str(ROOT / "bench/locustfile.py"),
+                    "--headless",
+                    "--users",
+                    str(args.users),
+                    "--spawn-rate",
+                    str(args.spawn_rate),
+                    "--run-time",
+                    args.time,
+                    "--host",
+                    base,
+                    "--csv",
+                    str(out / "web"),
+                    "--only-summary",
+                    # The figures are the 50 people's steady state: the ramp-up (each
+                    # person's sign-in, an argon2 hash by design) is left out, and the
+                    # people finish the request in flight when the time is up.
+                    "--reset-stats",
+                    "--stop-timeout",
+                    "30",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                env=env,
+                check=False,  # locust exits 1 when any request failed: the table shows it
+                cwd=ROOT,
+            )
+            after = load_average()
+        finally:
+            os.killpg(server.pid, signal.SIGINT)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+    rows = read_stats(out / "web_stats.csv")
+    print()
+    print(
+        f"Web load: {args.accounts:,} accounts on PostgreSQL, {args.users} users "
+        f"(spawn {args.spawn_rate}/s) for {args.time}, `trimtab serve --workers "
+        f"{args.workers}`; {started:%Y-%m-%d %H:%M %Z}; {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; load average (1/5/15 min) before {before}, "
+        f"after {after}; locust CSV in {out}"
+    )
+    print()
+    print("\n".join(table(rows)))
+    if args.out is None and args.clean:
+        shutil.rmtree(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--name", help="the database's name (default: the account count)")
+    parser.add_argument("--advisors", type=int, default=30, help="advisor users to add")
+    parser.add_argument("--users", type=int, default=50, help="simulated people")
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--time", default="60s", help="how long locust runs (60s, 5m)")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers")
+    parser.add_argument("--out", help="folder for locust's CSV files and the server log")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the database")
+    parser.add_argument("--drop", action="store_true", help="drop the database and exit")
+    parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--clean", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.prepare_only:
+        prepare(f"bench_web_{args.name or args.accounts}", args.accounts, args.advisors)
+        return
+    run(args)
+
+
+if __name__ == "__main__":
+    main()
