@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEMO_ACCOUNTS ?= 2000
 
 .PHONY: demo test venv lint format-check typecheck imports pytest bench format clean \
-	browser screenshots
+	browser screenshots samples
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,8 @@ demo: $(STAMP)
 	$(BIN)/trimtab demo load --accounts $(DEMO_ACCOUNTS) --replace
 	$(BIN)/trimtab run
 	$(BIN)/trimtab run status
+	$(BIN)/trimtab reports counterfactuals --run latest
+	$(BIN)/trimtab reports health-checks record --run latest
 	$(BIN)/trimtab demo users --url http://127.0.0.1:$(DEMO_PORT)
 	@if [ "$(DEMO_SERVE)" != "0" ]; then $(BIN)/trimtab serve --port $(DEMO_PORT); fi
 
@@ -43,13 +45,18 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-# The browser tests (tests/e2e) drive Debian's Chromium. Run as root (CI, a container),
-# this installs the `chromium` package when it is missing; otherwise, or if apt-get
-# fails, those tests are skipped with the reason shown, and fail the run under CI=true.
+# System packages some tests need: Debian's Chromium for the browser tests (tests/e2e);
+# pango for WeasyPrint's PDF reports and poppler-utils (pdftoppm) to look at a rendered
+# page (tests/integration/reports). Run as root (CI, a container), this installs those
+# missing; otherwise, or if apt-get fails, those tests are skipped with the reason
+# shown, and fail the run under CI=true.
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 browser:
-	@command -v chromium >/dev/null || [ "$$(id -u)" -ne 0 ] || \
-		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } || \
-		echo "could not install chromium: the browser tests will be skipped"
+	@missing="$$(for p in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done)"; \
+	[ -z "$$missing" ] || [ "$$(id -u)" -ne 0 ] || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; } || \
+		echo "could not install $$missing: the tests that need them will be skipped"
 
 # The browser tests run on their own, in one process: they share one demo firm, server
 # and browser, which each xdist worker would otherwise build again.
@@ -62,6 +69,18 @@ test: lint format-check typecheck imports browser pytest
 # docs/screenshots/<role>.png, shown in the README: each role's dashboard on the demo firm.
 screenshots: $(STAMP) browser
 	$(BIN)/python -m tests.e2e.screenshots
+
+# docs/samples/: the sample reports linked from the README, from a fresh demo firm of
+# $(SAMPLE_ACCOUNTS) accounts after one night, in a database of its own (removed after).
+SAMPLE_ACCOUNTS ?= 200
+samples: $(STAMP)
+	rm -f .samples.db
+	export TRIMTAB_DATABASE_URL=sqlite:///$(CURDIR)/.samples.db && \
+		$(BIN)/trimtab db upgrade && \
+		$(BIN)/trimtab demo load --accounts $(SAMPLE_ACCOUNTS) && \
+		$(BIN)/trimtab run && \
+		$(BIN)/trimtab reports samples --dir docs/samples
+	rm -f .samples.db
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench

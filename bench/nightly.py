@@ -194,10 +194,12 @@ def one(backend: str, accounts: int, workers: int, chunk: int, dask: bool) -> li
             nights.append(("night 2 again, Dask LocalCluster", NIGHT_2, "dask"))
         night_1 = ""
         stored = record_bytes(url)
-        analyzed = 0
+        analyzed, trading = 0, 0  # account-nights; bytes of the day's decisions, orders, fills
         for name, day, kind in nights:
             if name == "night 2":
+                before = record_bytes(url)
                 note, trade_rss, _ = _in_own_process(_trade_night_1, url, night_1)
+                trading = record_bytes(url) - before
                 print(f"<!-- {backend}: {note}; peak RSS {trade_rss:,.0f} MB -->", flush=True)
                 _move_prices_one_day(url)
             s, own, kids = _in_own_process(_night, url, day, kind, workers, chunk)
@@ -215,7 +217,8 @@ def one(backend: str, accounts: int, workers: int, chunk: int, dask: bool) -> li
                 print(
                     f"<!-- {backend}: record storage after {name}: {now:,} bytes; "
                     f"{(now - stored) / analyzed:,.0f} bytes per account-night so far "
-                    f"({analyzed:,} account-nights) -->",
+                    f"({analyzed:,} account-nights), analysis records alone "
+                    f"{(now - stored - trading) / analyzed:,.0f} -->",
                     flush=True,
                 )
     return rows

@@ -8,7 +8,7 @@ different advisor of the firm, and a few more users of every other role. `trimta
 --workers 2` (uvicorn) listens on 127.0.0.1; locust, headless, runs `--users` simulated
 people of the roles in `bench/locustfile.py` (their morning: dashboards, account pages
 of accounts in their scope, the JSON API's account and proposal reads, the review queue,
-a customization preview), each waiting 1-5 s between requests as a person reading a
+a customization preview), each waiting 1-4 s between requests as a person reading a
 page does. Every request's time is the server's answer as the client saw it.
 
     .venv/bin/python -m bench.web_load --accounts 100000            # prints the table
@@ -34,6 +34,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -44,8 +45,9 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.databases import POSTGRES
@@ -55,8 +57,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PLAN_ENV = "TRIMTAB_LOAD_PLAN"
 # Each role's extra users beyond the demo users (advisors come from --advisors).
-EXTRA_USERS = {"overlay": 3, "compliance": 2, "management": 2, "committee": 2, "data": 2,
-               "admin": 1}  # fmt: skip
+EXTRA_USERS = {
+    "overlay": 3,
+    "compliance": 2,
+    "management": 2,
+    "committee": 2,
+    "data": 2,
+    "admin": 1,
+}
 ACCOUNTS_PER_USER = 200  # the in-scope accounts a simulated person opens, sampled
 
 
@@ -92,7 +100,7 @@ TARGETS = {
 # ------------------------------------------------------------------------ the database
 
 
-def _admin_engine():  # type: ignore[no-untyped-def]
+def _admin_engine() -> Engine:
     return create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
 
 
@@ -106,9 +114,7 @@ def _ready(schema: str) -> dict[str, object] | None:
     engine = _admin_engine()
     try:
         with engine.connect() as c:
-            found = c.scalar(
-                text("SELECT to_regclass(:t)"), {"t": f'"{schema}".bench_web_ready'}
-            )
+            found = c.scalar(text("SELECT to_regclass(:t)"), {"t": f'"{schema}".bench_web_ready'})
             if found is None:
                 return None
             raw = c.scalar(text(f'SELECT spec FROM "{schema}".bench_web_ready'))
@@ -136,8 +142,10 @@ def prepare(schema: str, accounts: int, advisors: int) -> str:
     spec = _ready(schema)
     if spec is not None:
         if spec.get("accounts") != accounts:
-            raise SystemExit(f"{schema} holds {spec.get('accounts')} accounts, not {accounts}; "
-                             "use --fresh or another --name")  # fmt: skip
+            raise SystemExit(
+                f"{schema} holds {spec.get('accounts')} accounts, not {accounts}; "
+                "use --fresh or another --name"
+            )
         db = open_database(url)
         db.upgrade()  # a migration landed since it was built
         db.close()
@@ -173,8 +181,12 @@ def prepare(schema: str, accounts: int, advisors: int) -> str:
     engine = create_engine(url)
     with engine.begin() as c:
         c.execute(text("CREATE TABLE bench_web_ready (spec TEXT NOT NULL)"))
-        record = {"accounts": accounts, "as_of": AS_OF.isoformat(), "users": users,
-                  "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}  # fmt: skip
+        record = {
+            "accounts": accounts,
+            "as_of": AS_OF.isoformat(),
+            "users": users,
+            "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
         c.execute(text("INSERT INTO bench_web_ready VALUES (:s)"), {"s": json.dumps(record)})
     engine.dispose()
     analyze(url)
@@ -182,15 +194,16 @@ def prepare(schema: str, accounts: int, advisors: int) -> str:
 
 
 def analyze(url: str) -> None:
-    """Refresh the planner's statistics, as autovacuum does on a firm's server. This
-    server runs with autovacuum off: without it the planner would still believe the
-    run's tables empty (9 outcome rows estimated for 9,894) and pick plans for that."""
+    """Vacuum and refresh the planner's statistics, as autovacuum does on a firm's server.
+    This server runs with autovacuum off: without it the planner would still believe the
+    run's tables empty (9 outcome rows estimated for 9,894) and pick plans for that, and
+    no index-only scan could skip the table (no visibility map)."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as c:
         tables = c.scalars(
             text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
         ).all()
-        c.execute(text("ANALYZE " + ", ".join(f'"{t}"' for t in tables)))
+        c.execute(text("VACUUM ANALYZE " + ", ".join(f'"{t}"' for t in tables)))
     engine.dispose()
 
 
@@ -232,7 +245,7 @@ def add_users(url: str, advisors: int, bench: object) -> int:
     return len(added) + len(new)
 
 
-def plan(url: str) -> dict[str, object]:
+def plan(url: str) -> dict[str, Any]:
     """What the simulated people do it with: each user's login, password, role and a
     sample of the accounts in their scope (advisors: their own; everyone else: the
     firm's), and the accounts with a pending proposal in the latest run."""
@@ -252,8 +265,10 @@ def plan(url: str) -> dict[str, object]:
         )
         pending = list(
             c.scalars(
-                text("SELECT account_id FROM proposals WHERE run_id = :r AND state = 'pending' "
-                     "ORDER BY md5(account_id) LIMIT :n"),  # fmt: skip
+                text(
+                    "SELECT account_id FROM proposals WHERE run_id = :r AND state = 'pending' "
+                    "ORDER BY md5(account_id) LIMIT :n"
+                ),
                 {"r": run, "n": ACCOUNTS_PER_USER * 5},
             )
         )
@@ -267,8 +282,10 @@ def plan(url: str) -> dict[str, object]:
             if advisor is not None:
                 mine = list(
                     c.scalars(
-                        text("SELECT id FROM accounts WHERE advisor_id = :a AND status <> "
-                             "'closed' ORDER BY md5(id) LIMIT :n"),  # fmt: skip
+                        text(
+                            "SELECT id FROM accounts WHERE advisor_id = :a AND status <> "
+                            "'closed' ORDER BY md5(id) LIMIT :n"
+                        ),
                         {"a": advisor, "n": ACCOUNTS_PER_USER},
                     )
                 )
@@ -307,6 +324,88 @@ def wait_until_up(base: str, server: subprocess.Popen[bytes], seconds: float = 1
     raise SystemExit(f"trimtab serve did not answer on {base} within {seconds:.0f} s")
 
 
+ROLE_WEIGHTS = {
+    "advisor": 20,
+    "overlay": 10,
+    "compliance": 5,
+    "management": 4,
+    "committee": 3,
+    "data": 4,
+    "admin": 4,
+}  # the locustfile's mix, per 50 people
+
+
+def sign_in_everyone(
+    base: str, plan: dict[str, Any], users: int
+) -> dict[str, list[dict[str, Any]]]:
+    """One signed-in session per simulated person, made before the clock starts (a
+    sign-in is an argon2 hash by design, once a morning, not what the people's pages
+    cost): per role, as many sessions as locust may start people of it, each a user of
+    that role in turn, with its cookie, its CSRF token and its accounts."""
+    import requests
+
+    total = sum(ROLE_WEIGHTS.values())
+    by_role: dict[str, list[dict[str, Any]]] = {}
+    for person in plan["people"]:
+        by_role.setdefault(person["role"], []).append(person)
+    sessions: dict[str, list[dict[str, Any]]] = {}
+    for role, weight in ROLE_WEIGHTS.items():
+        people = by_role[role]
+        for k in range(-(-users * weight // total) + 1):
+            person = people[k % len(people)]
+            client = requests.Session()
+            client.get(base + "/sign-in", timeout=60)
+            answer = client.post(
+                base + "/sign-in",
+                data={
+                    "login": person["login"],
+                    "password": person["password"],
+                    "next": "/",
+                    "csrf_token": client.cookies.get("trimtab_csrf"),
+                },
+                allow_redirects=False,
+                timeout=60,
+            )
+            if answer.status_code != 303:
+                raise SystemExit(f"sign-in as {person['login']}: {answer.status_code}")
+            page = client.get(f"{base}/dashboard/{role}", timeout=300)
+            found = re.search(r'"X-CSRF-Token": "([^"]+)"', page.text)
+            sessions.setdefault(role, []).append(
+                {
+                    "login": person["login"],
+                    "cookie": client.cookies.get("trimtab_session"),
+                    "csrf": found.group(1) if found else "",
+                    "accounts": person["accounts"],
+                }
+            )
+    return sessions
+
+
+def warm_up(base: str, sessions: dict[str, list[dict[str, Any]]], passes: int) -> None:
+    """A few of each person's pages, unmeasured, so that both workers have read what a
+    server up since the morning holds (the parsed model book: ≈ 10 s at 100,000
+    accounts on a first page after a restart, see bench/README.md)."""
+    import requests
+
+    advisor, overlay = sessions["advisor"][0], sessions["overlay"][0]
+    for _ in range(passes):
+        for role, people in sessions.items():
+            who = people[0]
+            paths = [f"/dashboard/{role}", f"/accounts/{who['accounts'][0]}"]
+            if role == "advisor":
+                paths.append(f"/accounts/{who['accounts'][0]}/customize")
+            for path in paths:
+                requests.get(base + path, cookies={"trimtab_session": who["cookie"]}, timeout=300)
+        requests.post(
+            f"{base}/accounts/{advisor['accounts'][0]}/customize/preview",
+            data={"setting:tax_sensitivity": "high"},
+            headers={"X-CSRF-Token": advisor["csrf"], "HX-Request": "true"},
+            cookies={"trimtab_session": advisor["cookie"]},
+            timeout=300,
+        )
+        requests.get(base + "/models", cookies={"trimtab_session": overlay["cookie"]}, timeout=300)
+
+
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
@@ -334,8 +433,7 @@ def read_stats(path: Path) -> list[Row]:
 
             rows.append(
                 Row(
-                    f"{line['Type']} {line['Name']}" if line["Type"] not in line["Name"]
-                    else line["Name"],  # fmt: skip
+                    line["Name"],  # the locustfile names requests "GET /route"
                     int(line["Request Count"]),
                     int(line["Failure Count"]),
                     ms("50%"),
@@ -376,7 +474,7 @@ def run(args: argparse.Namespace) -> None:
     url = prepare(schema, args.accounts, args.advisors)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="trimtab-web-load-"))
     out.mkdir(parents=True, exist_ok=True)
-    (out / "plan.json").write_text(json.dumps(plan(url)))
+    people = plan(url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "TRIMTAB_DATABASE_URL": url, PLAN_ENV: str(out / "plan.json")}
@@ -390,6 +488,11 @@ def run(args: argparse.Namespace) -> None:
         )
         try:
             wait_until_up(base, server)
+            sessions = sign_in_everyone(base, people, args.users)
+            (out / "plan.json").write_text(
+                json.dumps({**people, "sessions": sessions, "skip": args.skip})
+            )
+            warm_up(base, sessions, passes=3)
             before = load_average()
             started = dt.datetime.now().astimezone()
             subprocess.run(
@@ -436,7 +539,7 @@ def run(args: argparse.Namespace) -> None:
         f"(spawn {args.spawn_rate}/s) for {args.time}, `trimtab serve --workers "
         f"{args.workers}`; {started:%Y-%m-%d %H:%M %Z}; {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; load average (1/5/15 min) before {before}, "
-        f"after {after}; locust CSV in {out}"
+        f"after {after}; locust CSV in {out}" + (f"; left out: {args.skip}" if args.skip else "")
     )
     print()
     print("\n".join(table(rows)))
@@ -454,6 +557,12 @@ def main() -> None:
     parser.add_argument("--time", default="60s", help="how long locust runs (60s, 5m)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers")
     parser.add_argument("--out", help="folder for locust's CSV files and the server log")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated request names the people leave out (e.g. the whole review "
+        "queue: 'GET /review,GET /api/v1/proposals')",
+    )
     parser.add_argument("--fresh", action="store_true", help="rebuild the database")
     parser.add_argument("--drop", action="store_true", help="drop the database and exit")
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)

@@ -20,6 +20,7 @@ import dataclasses
 from collections.abc import Collection
 from typing import Any
 
+from trimtab.domain.principal import Scope
 from trimtab.services.review_ports import (
     AccountOutcome,
     DecisionAction,
@@ -38,6 +39,10 @@ class FakeProposalRepository:
         self.decided: list[DecisionRecord] = []
         self.outcomes: dict[tuple[str, str], AccountOutcome] = {}
         self.accounts: set[str] = set()  # the firm's accounts, besides those set up here
+        # Who covers each account, for the scope (`Scope.covers`, the SQL rule in memory).
+        self.advisor_of: dict[str, str] = {}
+        self.household_of: dict[str, str] = {}
+        self.team_households: dict[str, set[str]] = {}
 
     def add(self, proposal: ProposalView, record: dict[str, Any] | None = None) -> None:
         """Test setup: what a night's `write_chunk` leaves (a proposal and its record)."""
@@ -62,19 +67,33 @@ class FakeProposalRepository:
             found = AccountOutcome(run_id, account_id, outcome, proposal.rule, (), "optimal")
         return found
 
-    def is_account(self, account_id: str) -> bool:
-        return account_id in self.accounts or any(
-            a == account_id for _r, a in (*self.by_key, *self.outcomes)
+    def _in_scope(self, account_id: str, advisors: Scope | None) -> bool:
+        return advisors is None or advisors.covers(
+            advisor=self.advisor_of.get(account_id),
+            household=self.household_of.get(account_id),
+            team_households=self.team_households,
         )
 
+    def is_account(self, account_id: str, *, advisors: Scope | None = None) -> bool:
+        known = account_id in self.accounts or any(
+            a == account_id for _r, a in (*self.by_key, *self.outcomes)
+        )
+        return known and self._in_scope(account_id, advisors)
+
     def proposals(
-        self, run_id: str, *, states: Collection[ProposalState] | None = None
+        self,
+        run_id: str,
+        *,
+        states: Collection[ProposalState] | None = None,
+        advisors: Scope | None = None,
     ) -> list[ProposalView]:
         return sorted(
             (
                 p
-                for (run, _a), p in self.by_key.items()
-                if run == run_id and (states is None or p.state in states)
+                for (run, a), p in self.by_key.items()
+                if run == run_id
+                and (states is None or p.state in states)
+                and self._in_scope(a, advisors)
             ),
             key=lambda p: p.account,
         )

@@ -35,6 +35,8 @@ import trimtab
 import trimtab.services
 from tests.integration.ops.alert_scenarios import ALERT_DELEGATES, ALERT_SCENARIOS
 from tests.integration.reports.report_scenarios import REPORT_SCENARIOS
+from tests.integration.pipeline.audit_scenarios import DELEGATES as PIPELINE_DELEGATES
+from tests.integration.pipeline.audit_scenarios import PIPELINE_SCENARIOS
 from tests.integration.user_scenarios import DELEGATES as USER_DELEGATES
 from tests.integration.user_scenarios import USER_SCENARIOS
 from trimtab.bootstrap import Database
@@ -558,6 +560,8 @@ def _user_scenario(
 
 SCENARIOS.update({action: _user_scenario(make) for action, make in USER_SCENARIOS.items()})
 DELEGATES.update(USER_DELEGATES)
+SCENARIOS.update({action: _user_scenario(make) for action, make in PIPELINE_SCENARIOS.items()})
+DELEGATES.update(PIPELINE_DELEGATES)
 SCENARIOS.update({action: _user_scenario(make) for action, make in ALERT_SCENARIOS.items()})
 DELEGATES.update(ALERT_DELEGATES)
 SCENARIOS.update({action: _user_scenario(make) for action, make in REPORT_SCENARIOS.items()})

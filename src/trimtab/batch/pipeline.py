@@ -11,15 +11,18 @@ Rule:
   job, `tick`, every `tick_seconds` (coalesced, one instance at a time), so a restart
   loses nothing and a missed tick is simply the next one.
 - Start: take the scheduler lease (refused while another scheduler's is live), register
-  the sources' expected files from the mappings folder (`feeds expect`). Each tick:
-  refresh the lease (lost → stop at once), open today's pipeline on a business day of the
-  exchange calendar (or the `--day` given), and run each due stage in plan order; each
-  stage is claimed by compare-and-set before it runs.
+  the sources' expected files from the mappings folder (`feeds expect`). A second job
+  refreshes the lease every `HEARTBEAT`, in its own thread, so a stage running for an
+  hour keeps it live (lost → stop at once). Each tick opens today's pipeline on a
+  business day of the exchange calendar (or the `--day` given) and runs each due stage
+  in plan order; each stage is claimed by compare-and-set before it runs.
 - A stage left running by a killed scheduler is claimed again on the next start and
   finishes its work; every stage's work is idempotent (the inbox moves loaded files out,
   the nightly run resumes its unfinished run or finds it finished, creating orders
   skips those created, the files are rewritten the same, an execution report is stored
   once by ExecID).
+- After each stage and on its clock the process checks run and the alerts due are sent
+  (`Scheduler`); each stage's lines carry its `stage_id` (`trimtab.logs`).
 - The stages' work (`StageWork`) is the services' (`trimtab.services.pipeline`,
   `.fills_import`, `.feed_loading`, ...) and the nightly run's (`batch.run`), wired here
   on the database and the local folders.
@@ -33,7 +36,7 @@ import contextlib
 import datetime as dt
 import logging
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,13 +54,18 @@ from trimtab.domain.alerts import Alert, Severity, cause_key
 from trimtab.domain.pipeline import Done, Failed, NotYet, Outcome, Transient
 from trimtab.domain.principal import SCHEDULER
 from trimtab.domain.problems import ProblemKind
+from trimtab.logs import log_context
+from trimtab.services.alert_delivery import AlertChannel, deliver_pending
 from trimtab.services.alerts import raise_alert
+from trimtab.services.monitoring import check_processes
 from trimtab.services.nightly_run import Here, run_end
 from trimtab.services.pipeline import (
+    HEARTBEAT,
     PipelineConfig,
     StageRun,
     StageRunner,
     due,
+    expected_arrivals,
     keep_scheduler_lease,
     release_scheduler_lease,
     run_stage,
@@ -68,6 +76,7 @@ from trimtab.services.pipeline import (
 __all__ = ["Scheduler", "StageWork", "pipeline_uow", "serve"]
 
 log = logging.getLogger("trimtab.scheduler")
+WATCH_EVERY = dt.timedelta(minutes=5)  # process checks at least this often between stages
 Clock = Callable[[], dt.datetime]
 
 
@@ -77,9 +86,7 @@ def _utc_now() -> dt.datetime:
 
 def pipeline_uow(db: Database) -> Callable[[], Any]:
     """The unit-of-work factory of the pipeline's services, on `db`."""
-    from trimtab.store.pipeline_repository import PipelineUnitOfWork
-
-    return lambda: PipelineUnitOfWork(db.session_factory)
+    return db.pipeline_unit_of_work
 
 
 @dataclass
@@ -114,6 +121,7 @@ class StageWork:
             "synchronization": self.synchronization,
             "analysis": self.analysis,
             "export": self.export,
+            "reports": self.reports,
             "fills": self.fills,
         }
 
@@ -136,7 +144,6 @@ class StageWork:
 
     def files(self, run: StageRun) -> Outcome:
         from trimtab.services.feed_loading import FeedLoadingPorts, feed_loader
-        from trimtab.services.file_monitoring import feed_status
 
         ports = FeedLoadingPorts(
             self.db.unit_of_work, LocalFeedFiles(), DATABASE_ERRORS, self.clock
@@ -158,12 +165,9 @@ class StageWork:
                         ),
                         run.now,
                     )
-        status = feed_status(
-            self.db.unit_of_work, day=run.day, now=self.clock(), calendar=self.config.calendar
-        )
-        return wait_for_files(
-            self.new_uow, self.config, status.files, day=run.day, now=self.clock()
-        )
+        now = self.clock()
+        arrivals = expected_arrivals(self.new_uow, day=run.day, now=now)
+        return wait_for_files(self.new_uow, self.config, arrivals, day=run.day, now=now)
 
     # -- corporate actions, synchronization ------------------------------------------------
 
@@ -199,6 +203,7 @@ class StageWork:
             principal=SCHEDULER,
             kind=self.config.executor,
             workers=self.config.workers,
+            scheduler=self.config.scheduler,  # None: a LocalCluster (dask) or a process pool
             chunk_size=self.config.chunk_size,
         )
         if summary.problems:
@@ -249,6 +254,28 @@ class StageWork:
             f"run {run_id}: {len(blocks)} block orders ({added} new orders) in "
             + ", ".join(p.name for p in paths)
         )
+
+    # -- the night's reports ----------------------------------------------------------------
+
+    def reports(self, run: StageRun) -> Outcome:
+        """The night's counterfactuals (taxes saved) and health checks, on the run of the
+        day. Both are idempotent (a re-claimed stage computes only what is missing);
+        nothing depends on this stage, so a failure here alerts and stops nothing else."""
+        from trimtab.services.health_checks import record_health_checks
+        from trimtab.services.taxes_saved import compute_counterfactuals
+
+        run_id = self._finished_run(run.day)
+        if run_id is None:
+            return Failed(f"no finished nightly run of {run.day} to report on")
+        computed, problems = compute_counterfactuals(
+            self.db.unit_of_work, run_id, principal=SCHEDULER, now=run.now
+        )
+        if problems:
+            return Failed("counterfactuals: " + "; ".join(str(p) for p in problems))
+        checks, problems = record_health_checks(self.db.unit_of_work, run_id, principal=SCHEDULER)
+        if problems:
+            return Failed("health checks: " + "; ".join(str(p) for p in problems))
+        return Done(f"run {run_id}: {computed} counterfactuals, {checks} health checks recorded")
 
     # -- fills back -----------------------------------------------------------------------------
 
@@ -307,12 +334,21 @@ class StageWork:
 
 @dataclass
 class Scheduler:
-    """One tick of the pipeline at a time; all state in the database."""
+    """One tick of the pipeline at a time; all state in the database.
+
+    After each stage it runs, and at least every `WATCH_EVERY` on its clock, the process
+    checks run (`services.monitoring.check_processes`: what they find is raised, what
+    they no longer find resolved); every tick then sends what is due on `channels`
+    (`services.alert_delivery.deliver_pending`: new alerts, resolutions, retries). Both
+    come after the stage's commit, and neither can stop the pipeline: a check or a
+    channel that fails is logged and tried again on the next tick."""
 
     work: StageWork
     here: Here = field(default_factory=Here.this_process)
     day: dt.date | None = None  # a fixed day (catch-up, tests); None: today
+    channels: Sequence[AlertChannel] = ()
     stopped: bool = False
+    last_check: dt.datetime | None = field(default=None, init=False)
 
     @property
     def new_uow(self) -> Callable[[], Any]:
@@ -332,17 +368,33 @@ class Scheduler:
             return []
         config = self.work.config
         now = self.work.clock()
+        day = self.day or config.today(now)
+        ran: list[str] = []
         try:
             if not keep_scheduler_lease(self.new_uow, here=self.here, now=now):
                 log.error("the scheduler lease was taken by another process; stopping")
                 self.stopped = True
                 return []
-            day = self.day or config.today(now)
-            if not config.calendar.is_business_day(day):
-                return []
-            ran: list[str] = []
-            runners = self.work.runners()
-            for stage in due(self.new_uow, config, day, now=now):
+            if config.calendar.is_business_day(day):
+                ran = self._run_due(day, now)
+        except DATABASE_UNAVAILABLE as error:  # the next tick tries again
+            log.warning("database unavailable: %s", error)
+            return ran
+        # On its clock too, business day or not: a file that came late, an alert a
+        # person fixed by hand are resolved (and their notices sent) without a stage.
+        last = self.last_check
+        if last is None or self.work.clock() - last >= WATCH_EVERY:
+            self._check(day)
+        self._deliver()
+        return ran
+
+    def _run_due(self, day: dt.date, now: dt.datetime) -> list[str]:
+        config = self.work.config
+        ran: list[str] = []
+        runners = self.work.runners()
+        for stage in due(self.new_uow, config, day, now=now):
+            # Every line the stage's work writes (the nightly run's too) names the stage.
+            with log_context(stage_id=f"{day}:{stage}"):
                 status = run_stage(
                     self.new_uow,
                     config,
@@ -356,10 +408,46 @@ class Scheduler:
                 if status is not None:
                     log.info("%s %s: %s %s", day, stage, status.state.value, status.reason)
                     ran.append(stage)
-            return ran
-        except DATABASE_UNAVAILABLE as error:  # the next tick tries again
+            if status is not None:
+                self._check(day)
+        return ran
+
+    def _check(self, day: dt.date) -> None:
+        config = self.work.config
+        now = self.work.clock()
+        try:
+            report = check_processes(
+                self.new_uow, day=day, now=now, here=self.here, calendar=config.calendar
+            )
+        except Exception:  # a defect in a check must not stop the firm's day
+            log.exception("process checks of %s failed; trying again on the next tick", day)
+            return
+        self.last_check = now
+        for episode in report.opened:
+            log.warning("alert %s: %s", episode.cause, episode.alert.summary)
+        for episode in report.resolved:
+            log.info("resolved %s", episode.cause)
+
+    def _deliver(self) -> None:
+        try:
+            report = deliver_pending(
+                self.new_uow, self.channels, now=self.work.clock(), clock=self.work.clock
+            )
+        except Exception:  # e.g. the database went away: nothing is lost, only later
+            log.exception("alert delivery failed; trying again on the next tick")
+            return
+        for error in report.errors:
+            log.warning("alert delivery: %s (tried again later)", error)
+
+    def beat(self) -> None:
+        """Refresh the lease (a job of its own: a stage may run for an hour, the lease must
+        stay live meanwhile); lost → stop."""
+        try:
+            if not keep_scheduler_lease(self.new_uow, here=self.here, now=self.work.clock()):
+                log.error("the scheduler lease was taken by another process; stopping")
+                self.stopped = True
+        except DATABASE_UNAVAILABLE as error:
             log.warning("database unavailable: %s", error)
-            return []
 
     def stop(self) -> None:
         self.stopped = True
@@ -375,13 +463,17 @@ def serve(
     *,
     fix: tuple[str, str] = ("TRIMTAB", "OMS"),
     day: dt.date | None = None,
+    channels: Sequence[AlertChannel] = (),
 ) -> list[str]:
     """Run the scheduler until stopped (Ctrl-C, SIGTERM, or the lease lost); the problems
-    that kept it from starting, if any."""
+    that kept it from starting, if any. Alerts go out on `channels` (the `[alerts]`
+    table of the firm's file, docs/alerts.md)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    # APScheduler logs every tick at INFO; the stages' own lines say what happened.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     db = open_database(url, create=False)
-    scheduler = Scheduler(StageWork(db, url, config, fix), day=day)
+    scheduler = Scheduler(StageWork(db, url, config, fix), day=day, channels=channels)
     try:
         refused = scheduler.start()
         if refused:
@@ -402,6 +494,20 @@ def serve(
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,
+        )
+
+        def beat() -> None:
+            scheduler.beat()
+            if scheduler.stopped:
+                blocking.shutdown(wait=False)
+
+        blocking.add_job(
+            beat,
+            "interval",
+            seconds=HEARTBEAT.total_seconds(),
+            id="scheduler-heartbeat",
+            max_instances=1,
+            coalesce=True,
         )
         signal.signal(signal.SIGTERM, lambda *_: blocking.shutdown(wait=False))
         with contextlib.suppress(KeyboardInterrupt, SystemExit):

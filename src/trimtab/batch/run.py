@@ -32,6 +32,7 @@ Rule:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -41,6 +42,7 @@ from trimtab.batch.executors import executor, guarded
 from trimtab.bootstrap import Database, open_database
 from trimtab.domain.principal import Principal
 from trimtab.domain.problems import Problem, ProblemKind
+from trimtab.logs import log_context
 from trimtab.services.nightly_run import (
     HEARTBEAT,
     Here,
@@ -58,6 +60,7 @@ from trimtab.services.nightly_run import (
 
 __all__ = ["DEFAULT_CHUNK", "RunSummary", "run_nightly"]
 
+log = logging.getLogger("trimtab.run")
 DEFAULT_CHUNK = 250
 HEARTBEAT_SECONDS = HEARTBEAT.total_seconds()
 Progress = Callable[[int, int], None]  # (accounts done so far, accounts to do)
@@ -138,19 +141,21 @@ def run_nightly(
             if waiting:
                 waiting(problems[0])
             time.sleep(poll)
-        return _drive(
-            db,
-            url,
-            start,
-            principal,
-            here,
-            kind,
-            workers,
-            scheduler,
-            chunk_size,
-            started,
-            progress,
-        )
+        # Every line the driver writes (and the scheduler's stage around it) names the run.
+        with log_context(run_id=start.run.id):
+            return _drive(
+                db,
+                url,
+                start,
+                principal,
+                here,
+                kind,
+                workers,
+                scheduler,
+                chunk_size,
+                started,
+                progress,
+            )
     finally:
         db.close()
 
@@ -188,6 +193,14 @@ def _drive(
     interrupted = False
     if progress:
         progress(0, len(todo))
+    log.info(
+        "run %s (as of %s): %d accounts to analyze in %d chunks%s",
+        run.id,
+        run.as_of,
+        len(todo),
+        len(chunks),
+        " (resumed)" if start.resumed else "",
+    )
     if chunks:
         with executor(kind, workers=workers, scheduler=scheduler) as (
             pool,
@@ -226,6 +239,13 @@ def _drive(
         here=here,
         seconds=time.perf_counter() - started,
         lost_chunks=len(errors),
+    )
+    log.info(
+        "run %s %s on %s: %s",
+        run.id,
+        "finished" if end.finished else f"not finished ({end.missing} accounts left)",
+        described,
+        ", ".join(f"{k} {v}" for k, v in sorted(end.tally.counts.items())) or "no outcomes",
     )
     return _summary(
         end,

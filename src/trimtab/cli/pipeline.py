@@ -12,9 +12,10 @@ firm's TOML file (`TRIMTAB_FIRM_CONFIG`, default `./trimtab.toml`; docs/pipeline
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,10 +72,16 @@ def _day(value: str | None, config: PipelineConfig) -> dt.date:
         raise fail(f"--day: {value!r} is not a YYYY-MM-DD date") from None
 
 
-def _new_uow() -> Callable[[], Any]:
+@contextlib.contextmanager
+def _new_uow() -> Iterator[Callable[[], Any]]:
+    """The pipeline's unit-of-work factory on the ready database, closed afterwards."""
     from trimtab.batch.pipeline import pipeline_uow
 
-    return pipeline_uow(ready_database())
+    db = ready_database()
+    try:
+        yield pipeline_uow(db)
+    finally:
+        db.close()
 
 
 def _when(at: dt.datetime | None, config: PipelineConfig) -> str:
@@ -92,9 +99,9 @@ def pipeline_status_command(
 
     config = pipeline_config(config_file)
     the_day = _day(day, config)
-    new_uow = _new_uow()
-    views = pipeline_status(new_uow, config, the_day)
-    lease = scheduler_lease(new_uow)
+    with _new_uow() as new_uow:
+        views = pipeline_status(new_uow, config, the_day)
+        lease = scheduler_lease(new_uow)
     if as_json:
         from trimtab.cli.json_output import echo_json
 
@@ -142,16 +149,11 @@ def pipeline_run_now(
 
     config = pipeline_config(config_file)
     the_day = _day(day, config)
-    status = answer(
-        rerun_stage(
-            _new_uow(),
-            config,
-            the_day,
-            stage,
-            principal=principal(),
-            now=dt.datetime.now(dt.UTC),
+    with _new_uow() as new_uow:
+        done = rerun_stage(
+            new_uow, config, the_day, stage, principal=principal(), now=dt.datetime.now(dt.UTC)
         )
-    )
+    status = answer(done)
     typer.echo(f"{the_day} {status.stage}: {status.state.value}; due on the scheduler's next tick")
 
 
@@ -167,9 +169,9 @@ def pipeline_skip(
 
     config = pipeline_config(config_file)
     the_day = _day(day, config)
-    status = answer(
-        skip_stage(
-            _new_uow(),
+    with _new_uow() as new_uow:
+        done = skip_stage(
+            new_uow,
             config,
             the_day,
             stage,
@@ -177,5 +179,5 @@ def pipeline_skip(
             principal=principal(),
             now=dt.datetime.now(dt.UTC),
         )
-    )
+    status = answer(done)
     typer.echo(f"{the_day} {status.stage}: {status.reason}")

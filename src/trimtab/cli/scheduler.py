@@ -16,7 +16,7 @@ from pathlib import Path
 
 import typer
 
-from trimtab.cli.pipeline import pipeline_config
+from trimtab.cli.pipeline import config_path, pipeline_config
 from trimtab.cli.support import fail, ready_database
 from trimtab.domain.problems import Problem, ProblemKind
 
@@ -37,8 +37,14 @@ def scheduler(
 
     from trimtab.batch.pipeline import serve
     from trimtab.config import load_settings
+    from trimtab.notify import channels_from_file
 
     config = pipeline_config(config_file)
+    # The same file's `[alerts]` table: a channel declared wrong is refused now, not
+    # discovered the night an alert has nowhere to go.
+    channels, problems = channels_from_file(config_file or config_path())
+    if problems:
+        raise fail(*problems)
     if tick is not None:
         config = replace(config, tick_seconds=tick)
     the_day = None
@@ -47,6 +53,8 @@ def scheduler(
             the_day = dt.date.fromisoformat(day)
         except ValueError:
             raise fail(f"--day: {day!r} is not a YYYY-MM-DD date") from None
+        if not config.calendar.is_business_day(the_day):
+            raise fail(f"--day: {the_day} is not a business day ({config.market}): nothing runs")
     settings = load_settings()
     db = ready_database()  # refuses a missing or outdated database before starting
     url = db.engine.url.render_as_string(hide_password=False)
@@ -60,6 +68,7 @@ def scheduler(
         config,
         fix=(settings.fix_sender_comp_id, settings.fix_target_comp_id),
         day=the_day,
+        channels=channels,
     )
     if refused:
         raise fail(*(Problem("scheduler", r, ProblemKind.CONFLICT) for r in refused))

@@ -56,6 +56,7 @@ from typing import Any
 from trimtab.domain.alerts import Alert, Severity, cause_key
 
 __all__ = [
+    "STANDARD_NEEDS",
     "STANDARD_STAGES",
     "Done",
     "Failed",
@@ -86,8 +87,22 @@ STANDARD_STAGES = (
     "synchronization",
     "analysis",
     "export",
+    "reports",
     "fills",
 )
+# What each standard stage needs. `reports` (the night's counterfactuals and health checks)
+# needs the analysis and nothing needs it: a report that fails must not keep the orders
+# from the desk. It comes after `export` in the plan, so on the tick the analysis ends the
+# orders go out first and the reports (a second solve of each taxable account) after.
+STANDARD_NEEDS: Mapping[str, tuple[str, ...]] = {
+    "files": (),
+    "corporate_actions": ("files",),
+    "synchronization": ("corporate_actions",),
+    "analysis": ("synchronization",),
+    "export": ("analysis",),
+    "reports": ("analysis",),
+    "fills": ("export",),
+}
 
 
 class StageState(StrEnum):
@@ -143,11 +158,11 @@ class PipelinePlan:
 
     @classmethod
     def standard(cls, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> PipelinePlan:
-        """The daily pipeline: each stage needs the one before it. `overrides` sets a
-        stage's fields by name (`{"analysis": {"not_before": dt.time(18)}}`)."""
+        """The daily pipeline (`STANDARD_NEEDS` says what each stage needs). `overrides`
+        sets a stage's fields by name (`{"analysis": {"not_before": dt.time(18)}}`)."""
         specs: list[StageSpec] = []
-        for i, name in enumerate(STANDARD_STAGES):
-            spec = StageSpec(name, needs=(STANDARD_STAGES[i - 1],) if i else ())
+        for name in STANDARD_STAGES:
+            spec = StageSpec(name, needs=STANDARD_NEEDS[name])
             specs.append(replace(spec, **dict((overrides or {}).get(name, {}))))
         return cls(tuple(specs))
 

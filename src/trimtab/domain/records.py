@@ -10,14 +10,26 @@ that nobody changed, removed or slipped one in afterwards.
 
 Rule:
 - An analysis record is split into *parts*, each a JSON value stored once under the
-  SHA-256 of its canonical JSON (`part_hash`): the record itself keeps only the hashes
-  of three parts — its `inputs` (a small manifest of the stable inputs' own part hashes:
-  securities, groups, lots, recent trades, versions, effective settings), its `prices`
-  (one number per security of the case, in the case's order) and its `result` (the
-  engine's answer, with its resolved parameters and the post-trade table's fixed columns
-  as parts of their own) — plus the cash, status, routing and reasons. An account whose
-  lots, target and settings did not change since last night reuses yesterday's inputs
+  SHA-256 of its canonical JSON (`part_hash`). What stays the same from night to night,
+  or is the same for many accounts, is a part: the `inputs` manifest (the stable
+  inputs' own part hashes — securities, the target's groups, versions, effective
+  settings — with the tax rates, restrictions and case parameters inline), the `prices`
+  (one number per security of the case), the resolved optimizer parameters and the
+  post-trade table's fixed columns (ids, targets, bands). What is new every night stays
+  in the record's own content, never a part of its own (a part costs a stored hash and
+  an index entry and is never shared): the cash, the calibrated settings (year-to-date
+  gains move nightly), the result, and references to the lots and recent trades —
+  parts of their own, as rows of columns, because they survive the nights the account
+  does not trade. An account whose target and settings did not change reuses its
   manifest; accounts holding the same securities share tonight's prices.
+- Nothing derivable is stored: a post-trade row's drift is `weight − target` and its
+  distance out of band `max(0, |drift| − band)`, both rounded to 6 places (the engine's
+  `GroupWeight`). The split checks each against the recorded value and keeps the few
+  that differ (the engine rounds the unrounded weight) as exceptions, so the join
+  rebuilds every value exactly. These two formulas are part of format 2: changing them
+  would change what old records read back, so a new rule is a new format.
+- Content written before format 2 (`"format"` absent: inputs, prices and result as
+  three parts) is joined by the first format's code, kept as it was.
 - `split_analysis` and `join_analysis` are exact inverses: joining gives back a record
   equal to the one split (same keys, same values, floats bit for bit), so the engine case
   rebuilt from a record re-runs to the recorded result. A case or result of an
@@ -37,8 +49,8 @@ part; the record joins back to exactly what was split.
     >>> record = {"case": case, "versions": [], "settings": [], "result": None,
     ...           "reasons": []}
     >>> content, parts = split_analysis(record, account="A-1", as_of="2025-06-30")
-    >>> parts[content["prices"]]
-    [250.5]
+    >>> parts[content["nightly"]["prices"]], content["nightly"]["cash"]
+    ([250.5], 100.0)
     >>> join_analysis(content, parts.__getitem__, account="A-1", as_of="2025-06-30") == record
     True
 """
@@ -53,6 +65,7 @@ from enum import StrEnum
 from typing import Any
 
 from trimtab.domain.chain import dumps, link
+from trimtab.domain.money import round_float
 
 __all__ = [
     "RECORD_KEYS",
@@ -74,6 +87,10 @@ _SECURITY_KEYS = frozenset({"id", "price", "cost_rate", "wash_group", *_FLAGS})
 _POST_TRADE_GROUP = ("id", "weight", "target", "drift", "band", "out_of_band")
 _FRAME = ("id", "target", "band")  # what a post-trade row shares with the target
 _VALUES = ("weight", "drift", "out_of_band")  # what moves every night
+FORMAT = 2
+"""The analysis content `split_analysis` writes; `join_analysis` also reads the first."""
+_NIGHTLY = ("lots", "recent_trades", "settings")  # case inputs that move night to night
+_OWN = ("cash", "prices")  # tonight's inputs that are not case keys of their own
 
 
 def part_hash(value: object) -> str:
@@ -93,10 +110,39 @@ class _Parts:
         return key
 
 
+def _table(rows: list[Any]) -> dict[str, Any] | None:
+    """Rows of one shape (dicts with the same keys) as columns; None when they are not.
+
+    Lots and recent trades are dozens of rows repeating the same keys; as columns their
+    JSON is a third shorter and compresses better (`quantity` next to `quantity`)."""
+    if not rows or not all(isinstance(r, dict) for r in rows):
+        return None
+    keys = sorted(rows[0])
+    if not all(isinstance(k, str) for k in keys) or not all(sorted(r) == keys for r in rows):
+        return None
+    return {"keys": keys, "columns": [[r[k] for r in rows] for k in keys]}
+
+
+def _rows(table: Mapping[str, Any]) -> list[dict[str, Any]]:
+    keys, columns = table["keys"], table["columns"]
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _put_list(parts: _Parts, rows: list[Any]) -> dict[str, str]:
+    table = _table(rows)
+    return {"part": parts.put(rows)} if table is None else {"table": parts.put(table)}
+
+
+def _get_list(ref: Mapping[str, str], get: Callable[[str], Any]) -> Any:
+    return _rows(get(ref["table"])) if "table" in ref else get(ref["part"])
+
+
 def _split_case(
     case: Mapping[str, Any], parts: _Parts, *, account: str, as_of: str
-) -> tuple[dict[str, Any], list[Any], float] | None:
-    """(stable inputs, prices, cash) of a case; None when its shape is not the usual one."""
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(stable inputs, tonight's inputs) of a case; None when its shape is not the usual one."""
+    if not isinstance(case, Mapping):
+        return None
     acct, securities = case.get("account"), case.get("securities")
     if (
         case.get("as_of") != as_of
@@ -120,16 +166,180 @@ def _split_case(
         "securities": parts.put(universe),
         "restrictions": {f: ids for f, ids in flags.items() if ids},
     }
+    nightly: dict[str, Any] = {
+        "cash": acct["cash"],
+        "prices": parts.put([s["price"] for s in securities]),
+    }
     for key, value in case.items():
         if key in ("as_of", "account", "securities"):
             continue
+        into = nightly if key in _NIGHTLY else stable
         # Lists (groups, lots, recent trades) are large and shared or stable: parts of
-        # their own. Small dicts (tax rates, settings, parameters) stay in the manifest.
-        stable[key] = {"part": parts.put(value)} if isinstance(value, list) else {"value": value}
-    return stable, [s["price"] for s in securities], acct["cash"]
+        # their own. Small dicts (tax rates, settings, parameters) stay inline.
+        into[key] = _put_list(parts, value) if isinstance(value, list) else {"value": value}
+    return stable, nightly
 
 
 def _join_case(
+    stable: Mapping[str, Any],
+    nightly: Mapping[str, Any],
+    get: Callable[[str], Any],
+    *,
+    account: str,
+    as_of: str,
+) -> dict[str, Any]:
+    flags = {f: set(stable["restrictions"].get(f, ())) for f in _FLAGS}
+    securities = []
+    for entry, price in zip(get(stable["securities"]), get(nightly["prices"]), strict=True):
+        security = {"id": entry["id"], "price": price, **entry}
+        for f in _FLAGS:
+            if entry["id"] in flags[f]:
+                security[f] = True
+        securities.append(security)
+    case: dict[str, Any] = {
+        "as_of": as_of,
+        "account": {"id": account, **stable["account"], "cash": nightly["cash"]},
+        "securities": securities,
+    }
+    for source, own in ((stable, ("account", "securities", "restrictions")), (nightly, _OWN)):
+        for key, value in source.items():
+            if key not in own:
+                case[key] = value["value"] if "value" in value else _get_list(value, get)
+    return case
+
+
+def _drift(weight: float, target: float) -> float:
+    return round_float(weight - target, 6)
+
+
+def _out_of_band(drift: float, band: float) -> float:
+    return round_float(max(0.0, abs(drift) - band), 6)
+
+
+def _split_result(result: Mapping[str, Any], parts: _Parts) -> dict[str, Any]:
+    """The result, its parameters and its post-trade table's fixed columns as parts,
+    drift and out-of-band left to be derived (see the module doc)."""
+    out: dict[str, Any] = {k: v for k, v in result.items() if k not in ("parameters", "post_trade")}
+    split: dict[str, Any] = {"result": out}
+    if "parameters" in result:
+        split["parameters"] = parts.put(result["parameters"])
+    post = result.get("post_trade")
+    groups = post.get("groups") if isinstance(post, dict) else None
+    if (
+        isinstance(post, dict)
+        and isinstance(groups, list)
+        and all(isinstance(g, dict) and tuple(g) == _POST_TRADE_GROUP for g in groups)
+        and all(isinstance(g[k], float) for g in groups for k in _VALUES)
+        and all(isinstance(g[k], int | float) for g in groups for k in ("target", "band"))
+    ):
+        # The frame (ids, targets, bands) is the target's: the same night after night.
+        table: dict[str, Any] = {
+            "frame": parts.put([[g[k] for k in _FRAME] for g in groups]),
+            "weight": [g["weight"] for g in groups],
+            "rest": {k: v for k, v in post.items() if k != "groups"},
+        }
+        drift = [[i, g["drift"]] for i, g in enumerate(groups) if _drift_differs(g)]
+        outside = [[i, g["out_of_band"]] for i, g in enumerate(groups) if _outside_differs(g)]
+        if drift:
+            table["drift"] = drift
+        if outside:
+            table["out_of_band"] = outside
+        split["post_trade"] = table
+    elif "post_trade" in result:
+        out["post_trade"] = post
+    return split
+
+
+def _drift_differs(g: Mapping[str, Any]) -> bool:
+    derived = _drift(g["weight"], g["target"])
+    return derived != g["drift"] or repr(derived) != repr(g["drift"])
+
+
+def _outside_differs(g: Mapping[str, Any]) -> bool:
+    derived = _out_of_band(g["drift"], g["band"])
+    return derived != g["out_of_band"] or repr(derived) != repr(g["out_of_band"])
+
+
+def _join_result(split: Mapping[str, Any], get: Callable[[str], Any]) -> dict[str, Any]:
+    result = dict(split["result"])
+    if "parameters" in split:
+        result["parameters"] = get(split["parameters"])
+    post = split.get("post_trade")
+    if post is not None:
+        drifts, outside = dict(post.get("drift", ())), dict(post.get("out_of_band", ()))
+        groups = []
+        for i, ((gid, target, band), weight) in enumerate(
+            zip(get(post["frame"]), post["weight"], strict=True)
+        ):
+            drift = drifts[i] if i in drifts else _drift(weight, target)
+            groups.append(
+                {
+                    "id": gid,
+                    "weight": weight,
+                    "target": target,
+                    "drift": drift,
+                    "band": band,
+                    "out_of_band": outside[i] if i in outside else _out_of_band(drift, band),
+                }
+            )
+        result["post_trade"] = {**post["rest"], "groups": groups}
+    return result
+
+
+def split_analysis(
+    record: Mapping[str, Any], *, account: str, as_of: str
+) -> tuple[dict[str, Any], dict[str, object]]:
+    """(the record's own content, its parts by hash): see the module doc.
+
+    `record` holds the five `RECORD_KEYS` and may add `status` and `routing`, kept in
+    the content as they are."""
+    parts = _Parts()
+    inputs: dict[str, Any] = {
+        "versions": parts.put(list(record["versions"])),
+        "settings": parts.put(list(record["settings"])),
+    }
+    content: dict[str, Any] = {"format": FORMAT, "reasons": list(record["reasons"])}
+    for key in ("status", "routing"):
+        if key in record:
+            content[key] = record[key]
+    case = record["case"]
+    split = None if case is None else _split_case(case, parts, account=account, as_of=as_of)
+    if split is not None:
+        inputs["case"], content["nightly"] = split
+    elif case is not None:
+        inputs["whole_case"] = parts.put(case)
+    content["inputs"] = parts.put(inputs)
+    result = record["result"]
+    content["result"] = None if result is None else _split_result(result, parts)
+    return content, parts.found
+
+
+def join_analysis(
+    content: Mapping[str, Any], get: Callable[[str], Any], *, account: str, as_of: str
+) -> dict[str, Any]:
+    """The record `split_analysis` split, from its content and a part look-up."""
+    if content.get("format") != FORMAT:
+        return _join_v1(content, get, account=account, as_of=as_of)
+    inputs = get(content["inputs"])
+    case: dict[str, Any] | None
+    if "case" in inputs:
+        case = _join_case(inputs["case"], content["nightly"], get, account=account, as_of=as_of)
+    else:
+        case = get(inputs["whole_case"]) if "whole_case" in inputs else None
+    result = None if content["result"] is None else _join_result(content["result"], get)
+    return {
+        "case": case,
+        "versions": get(inputs["versions"]),
+        "settings": get(inputs["settings"]),
+        "result": result,
+        "reasons": list(content["reasons"]),
+    }
+
+
+# -- the first format (before FORMAT 2), read only ------------------------------------
+
+
+def _join_case_v1(
     stable: Mapping[str, Any],
     prices: list[Any],
     cash: Any,
@@ -158,30 +368,7 @@ def _join_case(
     return case
 
 
-def _split_result(result: Mapping[str, Any], parts: _Parts) -> dict[str, Any]:
-    """The result with its parameters and post-trade table's fixed columns as parts."""
-    out: dict[str, Any] = {k: v for k, v in result.items() if k not in ("parameters", "post_trade")}
-    shared: dict[str, Any] = {}
-    if "parameters" in result:
-        shared["parameters"] = parts.put(result["parameters"])
-    post = result.get("post_trade")
-    groups = post.get("groups") if isinstance(post, dict) else None
-    if (
-        isinstance(post, dict)
-        and isinstance(groups, list)
-        and all(isinstance(g, dict) and tuple(g) == _POST_TRADE_GROUP for g in groups)
-    ):
-        # The frame (ids, targets, bands) is the target's: the same night after night.
-        frame = parts.put([[g[k] for k in _FRAME] for g in groups])
-        columns = {k: [g[k] for g in groups] for k in _VALUES}
-        rest = {k: v for k, v in post.items() if k != "groups"}
-        shared["post_trade"] = {"frame": frame, "columns": columns, "rest": rest}
-    elif "post_trade" in result:
-        out["post_trade"] = post
-    return {"result": out, **shared}
-
-
-def _join_result(split: Mapping[str, Any], get: Callable[[str], Any]) -> dict[str, Any]:
+def _join_result_v1(split: Mapping[str, Any], get: Callable[[str], Any]) -> dict[str, Any]:
     result = dict(split["result"])
     if "parameters" in split:
         result["parameters"] = get(split["parameters"])
@@ -197,49 +384,20 @@ def _join_result(split: Mapping[str, Any], get: Callable[[str], Any]) -> dict[st
     return result
 
 
-def split_analysis(
-    record: Mapping[str, Any], *, account: str, as_of: str
-) -> tuple[dict[str, Any], dict[str, object]]:
-    """(the record's own content, its parts by hash): see the module doc.
-
-    `record` holds the five `RECORD_KEYS` and may add `status` and `routing`, kept in
-    the content as they are."""
-    parts = _Parts()
-    inputs: dict[str, Any] = {
-        "versions": parts.put(list(record["versions"])),
-        "settings": parts.put(list(record["settings"])),
-    }
-    content: dict[str, Any] = {"reasons": list(record["reasons"])}
-    for key in ("status", "routing"):
-        if key in record:
-            content[key] = record[key]
-    case = record["case"]
-    split = None if case is None else _split_case(case, parts, account=account, as_of=as_of)
-    if split is not None:
-        inputs["case"], prices, content["cash"] = split
-        content["prices"] = parts.put(prices)
-    elif case is not None:
-        inputs["whole_case"] = parts.put(case)
-    content["inputs"] = parts.put(inputs)
-    result = record["result"]
-    content["result"] = None if result is None else parts.put(_split_result(result, parts))
-    return content, parts.found
-
-
-def join_analysis(
+def _join_v1(
     content: Mapping[str, Any], get: Callable[[str], Any], *, account: str, as_of: str
 ) -> dict[str, Any]:
-    """The record `split_analysis` split, from its content and a part look-up."""
+    """A record of the first format: inputs, prices and result as three parts."""
     inputs = get(content["inputs"])
     case: dict[str, Any] | None
     if "case" in inputs:
         prices = get(content["prices"])
-        case = _join_case(
+        case = _join_case_v1(
             inputs["case"], prices, content["cash"], get, account=account, as_of=as_of
         )
     else:
         case = get(inputs["whole_case"]) if "whole_case" in inputs else None
-    result = None if content["result"] is None else _join_result(get(content["result"]), get)
+    result = None if content["result"] is None else _join_result_v1(get(content["result"]), get)
     return {
         "case": case,
         "versions": get(inputs["versions"]),
@@ -249,9 +407,26 @@ def join_analysis(
     }
 
 
+def _list_refs(name: str, entry: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(entry, dict):
+        for key in ("part", "table"):
+            if isinstance(entry.get(key), str):
+                yield name, entry[key]
+
+
 def part_refs(name: str, value: Any) -> Iterator[tuple[str, str]]:
     """(name, hash) of every part a part or a record's content names directly."""
     if not isinstance(value, dict):
+        return
+    if name == "content" and value.get("format") == FORMAT:
+        if isinstance(value.get("inputs"), str):
+            yield "inputs", value["inputs"]
+        nightly = value.get("nightly") or {}
+        if isinstance(nightly.get("prices"), str):
+            yield "prices", nightly["prices"]
+        for key, entry in nightly.items():
+            yield from _list_refs(key, entry)
+        yield from part_refs("result", value.get("result"))
         return
     if name == "content":
         for key in ("inputs", "prices", "result"):
@@ -266,8 +441,7 @@ def part_refs(name: str, value: Any) -> Iterator[tuple[str, str]]:
         if "securities" in case:
             yield "securities", case["securities"]
         for key, entry in case.items():
-            if isinstance(entry, dict) and isinstance(entry.get("part"), str):
-                yield key, entry["part"]
+            yield from _list_refs(key, entry)
     if name == "result":
         if isinstance(value.get("parameters"), str):
             yield "parameters", value["parameters"]

@@ -51,7 +51,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display, ever: pages and reports render on servers
 
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 __all__ = [
     "CACHE_SIZE",
@@ -297,6 +297,9 @@ def count_chart(
         for y, value in zip(ys, counts, strict=True):
             ax.text(float(value) + top * 0.01, y, value_format.format(value), va="center")
         ax.set_xlim(0, top * 1.15)
+        # Counts are whole: ticks at 2.5 accounts would be labelled "2" (rounded by the
+        # format) beside a real 2 — so ticks fall on integers only.
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(_formatter(value_format))
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)

@@ -103,13 +103,10 @@ def _taxes_context(report: TaxesSavedReport) -> dict[str, Any]:
         if max((abs(float(s.total)) for s in years.values()), default=0) >= 10
         else "{:,.2f}",
     )
-    pct = report.pct_of_value
-    annualized = None if pct is None else pct * Decimal(365) / Decimal(max(report.days, 1))
     return {
         "chart": _chart(chart, "Taxes saved by year"),
         "benchmark": BENCHMARK_ANNUAL_PCT,
-        "pct": pct,
-        "annualized": annualized,
+        "pct": report.pct_of_value,
         "assumptions": report.assumptions,
     }
 
@@ -125,8 +122,8 @@ def _health_context(report: HealthReport) -> dict[str, Any]:
         drift = count_chart(
             f"Drift beyond band, {days[0] if days else 'no night'}: the {len(top)} furthest",
             [account for account, _ in top],
-            [value for _, value in top],
-            value_format="{:.1%}",
+            [value * 100 for _, value in top],  # in points: the axis then ends near the data
+            value_format="{:.1f}%",
         )
     by_check = report.by_check()
     calls = count_chart(

@@ -26,7 +26,7 @@ account, then `target:<id>`); a version's author is the principal's `recorded_as
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -89,7 +89,7 @@ class Preview:
 
 
 def _typed(
-    histories: dict[str, list[Version[Definition]]], cls: type[D]
+    histories: Mapping[str, Sequence[Version[Definition]]], cls: type[D]
 ) -> dict[str, list[Version[D]]]:
     typed: dict[str, list[Version[D]]] = {}
     for key, versions in histories.items():

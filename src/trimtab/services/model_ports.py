@@ -12,7 +12,7 @@ appends a version and makes it current, and history is never rewritten.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from trimtab.domain.allocations import AssetAllocation
@@ -45,7 +45,10 @@ class ModelBookRepository(Protocol):
         ...
 
     def history(self, kind: str, key: str) -> list[Version[Definition]]: ...
-    def histories(self, kind: str) -> dict[str, list[Version[Definition]]]: ...
+    def histories(self, kind: str) -> Mapping[str, Sequence[Version[Definition]]]:
+        """Every key's versions of `kind`, oldest first (read-only: may be shared)."""
+        ...
+
     def target_of(self, account: str) -> str | None: ...
     def assign(self, account: str, target: str) -> None: ...
     def accounts_following(self, targets: Collection[str]) -> dict[str, str]:

@@ -74,6 +74,7 @@ from trimtab.services.alerts import (
 from trimtab.services.feed_ports import DataUnitOfWork
 from trimtab.services.file_monitoring import feed_status
 from trimtab.services.nightly_run import Here, shown_state
+from trimtab.services.pipeline import LEASE_STALE_AFTER, SCHEDULER_LEASE
 from trimtab.services.pipeline_ports import SchedulerLease
 from trimtab.services.run_ports import RunRecord, RunRepository, RunState
 
@@ -112,8 +113,8 @@ class CatalogEntry:
 ALERT_CATALOG: dict[str, CatalogEntry] = {
     "file.missing": CatalogEntry(
         Severity.CRITICAL,
-        "ask the source to send it, drop it in the inbox (`trimtab feeds inbox`); or skip "
-        "the files stage with a reason to run without it",
+        "ask the source to send it, drop it in the inbox (`trimtab feeds watch DIR "
+        "--once`); or skip the files stage with a reason to run without it",
     ),
     "file.malformed": CatalogEntry(
         Severity.CRITICAL,
@@ -504,8 +505,10 @@ class HeartbeatCheck:
     message: str
 
 
-SCHEDULER_LEASE = "scheduler"
-HEARTBEAT_FRESH = dt.timedelta(minutes=2)
+# The lease the scheduler writes and its freshness are the pipeline's: readiness reads the
+# very row `trimtab scheduler` beats (`services.pipeline`), with the staleness after which
+# a second scheduler may take over.
+HEARTBEAT_FRESH = LEASE_STALE_AFTER
 
 
 def scheduler_heartbeat(

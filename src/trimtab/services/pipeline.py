@@ -35,14 +35,14 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trimtab.domain.alerts import Alert, Severity, cause_key
-from trimtab.domain.file_transfers import ArrivalOutcome, BusinessCalendar, FileStatus
+from trimtab.domain.file_transfers import ArrivalOutcome, BusinessCalendar, ExpectedFile
 from trimtab.domain.pipeline import (
     STANDARD_STAGES,
     Done,
@@ -56,6 +56,7 @@ from trimtab.domain.pipeline import (
     Skip,
     StageState,
     StageStatus,
+    Transient,
     after_attempt,
     after_request,
     blocked_by,
@@ -78,6 +79,7 @@ __all__ = [
     "StageRun",
     "StageRunner",
     "StageView",
+    "expected_arrivals",
     "hold_source",
     "pipeline_status",
     "read_config",
@@ -93,6 +95,7 @@ HOLD, RUN = "hold", "run"
 MISSING_FILE = "missing_file"  # the cause of a hold placed on a source's accounts
 SCHEDULER_LEASE = "scheduler"
 LEASE_STALE_AFTER = dt.timedelta(minutes=2)
+HEARTBEAT = dt.timedelta(seconds=20)  # the scheduler's lease is refreshed this often
 _PEOPLE = frozenset({Role.OVERLAY, Role.DATA, Role.ADMIN})
 
 
@@ -125,6 +128,7 @@ class PipelineConfig:
     workers: int = 1
     executor: str = "local"
     chunk_size: int = 250  # accounts per task of the nightly run
+    scheduler: str | None = None  # the Dask scheduler's address, with executor "dask"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -172,6 +176,7 @@ _TOP_KEYS = {
     "tick_seconds",
     "workers",
     "executor",
+    "scheduler",
     "chunk_size",
     "stages",
     "sources",
@@ -263,6 +268,18 @@ def read_config(
     for key, value in (("workers", workers), ("chunk_size", chunk_size)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             problems.append(Problem(f"pipeline.{key}", f"{value!r}: a whole number, 1 or more"))
+    executor = str(table.get("executor", "local"))
+    if executor not in ("local", "dask"):
+        problems.append(Problem("pipeline.executor", f"{executor!r}: local or dask"))
+    scheduler = table.get("scheduler")
+    if scheduler is not None and (executor != "dask" or "://" not in str(scheduler)):
+        problems.append(
+            Problem(
+                "pipeline.scheduler",
+                f"{scheduler!r}: a Dask scheduler's address (tcp://dask-scheduler:8786), "
+                'with executor = "dask"',
+            )
+        )
     try:
         plan = PipelinePlan.standard(overrides)
     except ValueError as error:
@@ -283,8 +300,9 @@ def read_config(
         sources,
         float(tick),
         workers,
-        str(table.get("executor", "local")),
+        executor,
         chunk_size,
+        None if scheduler is None else str(scheduler),
     ), []
 
 
@@ -424,8 +442,6 @@ def run_stage(
     An exception in the work is an outcome too: one of `transient` (the database was
     unreachable) is retried with back-off, any other fails the stage with its message.
     """
-    from trimtab.domain.pipeline import Transient
-
     claimed = _claim(new_uow, day, stage, holder=here.holder, now=clock())
     if claimed is None:
         return None
@@ -664,37 +680,76 @@ def hold_source(
     return changed
 
 
-def _arrived(status: FileStatus) -> bool:
-    return any(a.outcome is ArrivalOutcome.LOADED for a in status.arrivals)
+@dataclass(frozen=True)
+class ExpectedArrival:
+    """One expected file of the day, and whether a good copy was loaded since the day
+    began (in its source's time zone)."""
+
+    expected: ExpectedFile
+    loaded: bool
+    rejected: bool  # only rejected copies so far
+
+
+def expected_arrivals(
+    new_uow: NewUnitOfWork, *, day: dt.date, now: dt.datetime
+) -> list[ExpectedArrival]:
+    """Each file the sources must send (`feeds expect`), loaded or not since `day` began.
+
+    "Since the day began", not "on the day": catching up a missed day (`trimtab
+    scheduler --day`), its files arrive later than the day itself, and count."""
+    with new_uow() as uow:
+        expected = uow.feed_loads.expected()
+        loads = uow.feed_loads.received_between(
+            dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=1),
+            now + dt.timedelta(seconds=1),
+        )
+    out: list[ExpectedArrival] = []
+    for exp, zone in sorted(expected, key=lambda e: (e[0].source, e[0].feed)):
+        tz = ZoneInfo(zone)
+        mine = [
+            load
+            for load in loads
+            if (load.source, load.feed) == (exp.source, exp.feed)
+            and load.received_at.astimezone(tz).date() >= day
+        ]
+        loaded = any(load.outcome is ArrivalOutcome.LOADED for load in mine)
+        rejected = (
+            bool(mine)
+            and not loaded
+            and any(load.outcome is ArrivalOutcome.REJECTED for load in mine)
+        )
+        out.append(ExpectedArrival(exp, loaded, rejected))
+    return out
 
 
 def wait_for_files(
     new_uow: NewUnitOfWork,
     config: PipelineConfig,
-    statuses: Iterable[FileStatus],
+    arrivals: Iterable[ExpectedArrival],
     *,
     day: dt.date,
     now: dt.datetime,
     principal: Principal = SCHEDULER,
 ) -> Outcome:
-    """Decide the files stage from each expected file's status (after the inbox was loaded).
+    """Decide the files stage from the expected files (after the inbox was loaded).
 
     Per source: every expected file loaded → ready (and any `missing_file` hold of the
     source released). Otherwise, before the source's cut-off → wait. At or after it →
     the file is missing: with `on_missing = "run"` the source's accounts are held and the
     stage goes on without them; with `hold` the stage fails (nothing is analyzed on
-    incomplete data). Every missing file at cut-off raises `file.missing:<source>:<feed>:<day>`.
+    incomplete data). Every missing file at cut-off raises
+    `file.missing:<source>-<feed>:<day>`.
     """
-    by_source: dict[str, list[FileStatus]] = {}
-    for s in statuses:
-        by_source.setdefault(s.expected.source, []).append(s)
+    by_source: dict[str, list[ExpectedArrival]] = {}
+    for a in arrivals:
+        by_source.setdefault(a.expected.source, []).append(a)
     waiting: list[str] = []
     failed: list[str] = []
     held: list[str] = []
     alerts: list[Alert] = []
     stage_cutoff = config.plan.spec("files").cutoff
     for source, files in sorted(by_source.items()):
-        missing = [f for f in files if not _arrived(f)]
+        missing = [f for f in files if not f.loaded]
         rule = config.rule(source)
         if not missing:
             hold_source(
@@ -707,7 +762,9 @@ def wait_for_files(
                 now=now,
             )
             continue
-        names = ", ".join(f"{f.expected.feed} ({f.state.value})" for f in missing)
+        names = ", ".join(
+            f"{f.expected.feed} ({'rejected' if f.rejected else 'missing'})" for f in missing
+        )
         cutoff = rule.cutoff or stage_cutoff
         if cutoff is None or now < dt.datetime.combine(day, cutoff, tzinfo=config.tz):
             waiting.append(f"{source}: {names}")
@@ -715,10 +772,12 @@ def wait_for_files(
         for f in missing:
             alerts.append(
                 Alert(
-                    cause_key("file.missing", source, f.expected.feed, day),
+                    # The process checks' cause for the same file (services.monitoring):
+                    # one alert, whoever finds it first.
+                    cause_key("file.missing", f"{source}-{f.expected.feed}", day),
                     Severity.CRITICAL,
                     f"{source}/{f.expected.feed} of {day} not loaded by the {cutoff:%H:%M} "
-                    f"cut-off ({f.detail})",
+                    f"cut-off ({'only rejected copies' if f.rejected else 'nothing arrived'})",
                     f"ask {source} to resend; drop the file in the inbox, then "
                     f"`trimtab pipeline run-now files --day {day}`",
                 )
@@ -744,7 +803,3 @@ def wait_for_files(
     if held:
         detail += f"; going on without {', '.join(held)}"
     return Done(detail, tuple(alerts))
-
-
-def stages_in_order(names: Sequence[str]) -> list[str]:
-    return [n for n in STANDARD_STAGES if n in names]

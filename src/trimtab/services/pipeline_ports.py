@@ -24,7 +24,7 @@ from typing import Protocol
 from trimtab.domain.executions import Execution
 from trimtab.domain.pipeline import StageStatus
 from trimtab.services.alerts import AlertUnitOfWork
-from trimtab.services.feed_ports import HoldRepository
+from trimtab.services.feed_ports import FeedLoadRepository, HoldRepository
 from trimtab.services.order_ports import OrderLine, OrderUnitOfWork
 
 __all__ = [
@@ -116,3 +116,5 @@ class PipelineUnitOfWork(OrderUnitOfWork, AlertUnitOfWork, Protocol):
     def executions(self) -> ExecutionRepository: ...
     @property
     def holds(self) -> HoldRepository: ...
+    @property
+    def feed_loads(self) -> FeedLoadRepository: ...

@@ -28,6 +28,12 @@ approved (so `audit list --account A-1` finds it), then `run:<id>`. A decision o
 proposal that is no longer pending is refused (a conflict), so deciding twice records
 nothing the second time.
 
+Reads take the `viewer` (None: the firm, as at the command line) and see only the
+accounts in its effective scope — an admin acting for an advisor sees that advisor's
+queue, not the firm's. The scope is part of the store's query (`advisors=`), so the
+queue, its count and a filter's matches agree; an account outside it is not found.
+Approving by filter selects inside the acting principal's scope the same way.
+
 `account_review` explains an account whatever the night decided: its routing outcome,
 the filter that decided it, flags, data errors and the engine's reasons, with the
 proposal when there is one; an account the firm does not have is not found.
@@ -51,7 +57,7 @@ from typing import Any
 
 from trimtab.domain.filters import Filter, read_filter, validate_filter_name
 from trimtab.domain.money import round_cents, to_decimal
-from trimtab.domain.principal import Principal
+from trimtab.domain.principal import Principal, Scope
 from trimtab.domain.problems import Problem, ProblemKind
 from trimtab.engine import Case, parse_case, rebalance
 from trimtab.engine.case import LotInput, RecentTrade
@@ -232,36 +238,61 @@ def _proposal_in(
 # -- reading -----------------------------------------------------------------------------
 
 
+def _scope_of(viewer: Principal | None) -> Scope | None:
+    """The scope a read applies: None for the firm (no viewer, or a firm-wide one)."""
+    if viewer is None:
+        return None
+    scope = viewer.effective_scope
+    return None if scope.firm_wide else scope
+
+
 def pending(
-    new_uow: NewUnitOfWork, *, sort: str = "value", run: str | None = None
+    new_uow: NewUnitOfWork,
+    *,
+    sort: str = "value",
+    run: str | None = None,
+    viewer: Principal | None = None,
 ) -> tuple[Queue | None, list[Problem]]:
-    """A run's pending proposals (the latest run's unless `run` names one), by `sort`."""
+    """A run's pending proposals (the latest run's unless `run` names one) of the accounts
+    the viewer may see, by `sort`."""
     with new_uow() as uow:
         found, problems = _run_of(uow, run)
         if found is None:
             return None, problems
-        items = uow.proposals.proposals(found.id, states=[ProposalState.PENDING])
+        items = uow.proposals.proposals(
+            found.id, states=[ProposalState.PENDING], advisors=_scope_of(viewer)
+        )
     return Queue(found, tuple(sorted(items, key=SORTS.get(sort, SORTS["value"])))), []
 
 
-def review_queue(new_uow: NewUnitOfWork, *, sort: str = "value") -> list[ProposalView]:
+def review_queue(
+    new_uow: NewUnitOfWork, *, sort: str = "value", viewer: Principal | None = None
+) -> list[ProposalView]:
     """The latest run's pending proposals, largest first by `sort` (none without a run)."""
-    queue, _problems = pending(new_uow, sort=sort)
+    queue, _problems = pending(new_uow, sort=sort, viewer=viewer)
     return list(queue.items) if queue is not None else []
 
 
 def account_review(
-    new_uow: NewUnitOfWork, account: str, *, run: str | None = None
+    new_uow: NewUnitOfWork,
+    account: str,
+    *,
+    run: str | None = None,
+    viewer: Principal | None = None,
 ) -> tuple[AccountReview | None, list[Problem]]:
     """What the run decided for an account and why, with its proposal when it has one.
 
     Example: a suspended account (its IPS is missing) has no proposal; its review says
     `suspended` by `compliance_no_ips`, flags `("compliance_no_ips",)` and the record's
-    reasons. An id the firm does not have is not found (exit 3 at the command line)."""
+    reasons. An id the firm does not have is not found (exit 3 at the command line), and
+    so is an account outside the viewer's scope."""
     with new_uow() as uow:
         found, problems = _run_of(uow, run)
         if found is None:
             return None, problems
+        scope = _scope_of(viewer)
+        if scope is not None and not uow.proposals.is_account(account, advisors=scope):
+            return None, [_unknown_account(account)]
         proposal = uow.proposals.proposal(found.id, account)
         outcome = uow.proposals.outcome_of(found.id, account)
         if proposal is None and outcome is None:
@@ -277,10 +308,14 @@ def account_review(
 
 
 def open_proposal(
-    new_uow: NewUnitOfWork, account: str, *, run: str | None = None
+    new_uow: NewUnitOfWork,
+    account: str,
+    *,
+    run: str | None = None,
+    viewer: Principal | None = None,
 ) -> tuple[ProposalDetail | None, list[Problem]]:
     """An account's proposal with its record and decisions; when it has none, why not."""
-    review, problems = account_review(new_uow, account, run=run)
+    review, problems = account_review(new_uow, account, run=run, viewer=viewer)
     if review is None:
         return None, problems
     if review.proposal is None:
@@ -329,6 +364,11 @@ def _decide(
     if not reason.strip():
         return [Problem("reason", "say why: every review decision records a reason")]
     with new_uow() as uow:
+        # A decision reaches no further than its reads: outside the scope of the principal
+        # (or of the user an admin acts for) the account does not exist.
+        scope = _scope_of(principal)
+        if scope is not None and not uow.proposals.is_account(account, advisors=scope):
+            return [_unknown_account(account)]
         proposal, problems = _proposal_in(uow, account, run)
         if proposal is None:
             return problems
@@ -459,16 +499,17 @@ def _matching(
     f, errors = read_filter(expression)
     if f is None or errors:
         return None, [Problem("filter", e.render(expression)) for e in errors]
-    return Matching(run, f.text, saved.name if saved else None, _pending_of(uow, run, f)), []
+    proposals = _pending_of(uow, run, f, _scope_of(viewer))
+    return Matching(run, f.text, saved.name if saved else None, proposals), []
 
 
 def _pending_of(
-    uow: SelectingReviewUnitOfWork, run: RunRecord, f: Filter
+    uow: SelectingReviewUnitOfWork, run: RunRecord, f: Filter, scope: Scope | None
 ) -> tuple[ProposalView, ...]:
     selected = set(uow.selection.matching(f))
     return tuple(
         p
-        for p in uow.proposals.proposals(run.id, states=[ProposalState.PENDING])
+        for p in uow.proposals.proposals(run.id, states=[ProposalState.PENDING], advisors=scope)
         if p.account in selected
     )
 

@@ -30,6 +30,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Protocol
 
+from trimtab.domain.principal import Scope
 from trimtab.engine.result import LotPick, Trade
 from trimtab.services.audit import AuditUnitOfWork
 from trimtab.services.run_ports import RunLookup
@@ -178,9 +179,14 @@ def trade_to_dict(t: Trade) -> dict[str, Any]:
 
 class ProposalRepository(Protocol):
     def proposals(
-        self, run_id: str, *, states: Collection[ProposalState] | None = None
+        self,
+        run_id: str,
+        *,
+        states: Collection[ProposalState] | None = None,
+        advisors: Scope | None = None,
     ) -> list[ProposalView]:
-        """The run's proposals (in these states), in account order."""
+        """The run's proposals (in these states) of accounts in scope (None: the firm's),
+        in account order."""
         ...
 
     def proposal(self, run_id: str, account_id: str) -> ProposalView | None: ...
@@ -193,8 +199,9 @@ class ProposalRepository(Protocol):
         """What the run decided for the account (None: not analyzed in that run)."""
         ...
 
-    def is_account(self, account_id: str) -> bool:
-        """Whether the firm has this account at all (to tell "unknown" from "no proposal")."""
+    def is_account(self, account_id: str, *, advisors: Scope | None = None) -> bool:
+        """Whether the firm has this account at all (to tell "unknown" from "no proposal"),
+        inside the scope when one is given (outside it, an account does not exist)."""
         ...
 
     def decide(self, decision: DecisionRecord) -> None:

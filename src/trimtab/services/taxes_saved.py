@@ -390,6 +390,7 @@ class TaxesSavedReport:
     not_counted: Mapping[str, int] = field(default_factory=dict)  # why -> analyses
     missing_counterfactuals: int = 0
     runs_missing: tuple[str, ...] = ()
+    nights: tuple[dt.date, ...] = ()  # the nights whose analyses are counted
 
     @property
     def total(self) -> Saving:
@@ -460,6 +461,7 @@ def taxes_saved(
         not_counted: dict[str, int] = defaultdict(int)
         missing: set[str] = set()
         last_value: dict[str, tuple[dt.date, Decimal]] = {}
+        counted_nights: set[dt.date] = set()
         for entry in entries:
             d = entry.draft
             analysis = store.analysis(entry)
@@ -482,6 +484,7 @@ def taxes_saved(
                 continue
             account = taxable[d.account]
             key_id = account.id if request.level is Level.ACCOUNT else account.household_id
+            counted_nights.add(d.as_of)
             group = groups.setdefault((d.as_of.year, key_id), _Group(account))
             group.add(entry, case, realized_actual(result), _realized(counterfactual))
         lines = tuple(
@@ -497,6 +500,7 @@ def taxes_saved(
             dict(not_counted),
             sum(1 for e in entries if e.draft.run_id in missing and e.seq not in naive),
             tuple(sorted(missing)),
+            tuple(sorted(counted_nights)),
         )
         return report, []
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -45,10 +46,14 @@ __all__ = ["SqlModelBookRepository"]
 # Parsed histories per database (engine) and kind, with the stamp they were read at.
 # Problem: the model book of a large firm is tens of thousands of versions (a customized
 # child target per account); parsing them all took 1.3 s of every account page at 10,000
-# accounts. Rule: versions are only ever appended (`record`), so a kind's history is
-# unchanged while its (count, latest recorded_at) is; that stamp is one indexed query
-# (migration 0014), and the parsed versions (frozen values) are reused while it holds.
-# A session that recorded a version reads past the cache (its rows may roll back).
+# accounts (13 s at 100,000). Rule: versions are only ever appended (`record`), so a
+# kind's history is unchanged while its stamp (count, latest recorded_at) is, and the
+# parsed versions (frozen values) are reused; when the stamp moves, only the versions
+# recorded after the cached ones are read, provided they account for every new row
+# (else — a firm replaced, a version recorded with an older time — the kind is read
+# whole). A session that recorded a version reads past the cache (its rows may roll
+# back). Worked example: 31,000 targets cached; an advisor saves a customization (one
+# version); the next page reads that one row, not 31,001.
 _HISTORIES: WeakKeyDictionary[Any, dict[str, tuple[tuple[Any, ...], Any]]] = WeakKeyDictionary()
 _HISTORIES_LOCK = threading.Lock()
 
@@ -112,30 +117,52 @@ class SqlModelBookRepository:
         )
         return [_version(r) for r in rows]
 
-    def histories(self, kind: str) -> dict[str, list[Version[Definition]]]:
+    def histories(self, kind: str) -> Mapping[str, Sequence[Version[Definition]]]:
         if self._recorded:
             return self._read_histories(kind)
         engine = self.session.get_bind()
-        stamp = tuple(
-            self.session.execute(
-                select(func.count(), func.max(DefinitionVersionRow.recorded_at)).where(
-                    DefinitionVersionRow.kind == kind
-                )
-            ).one()
-        )
+        count, latest = self.session.execute(
+            select(func.count(), func.max(DefinitionVersionRow.recorded_at)).where(
+                DefinitionVersionRow.kind == kind
+            )
+        ).one()
         with _HISTORIES_LOCK:
-            stamped, cached = _HISTORIES.get(engine, {}).get(kind, ((), None))
-        if cached is None or stamped != stamp:
-            cached = {k: tuple(v) for k, v in self._read_histories(kind).items()}
+            stamped, cached = _HISTORIES.get(engine, {}).get(kind, ((0, None), None))
+        if cached is None or stamped != (count, latest):
+            cached = self._refreshed(kind, stamped, cached, count)
             with _HISTORIES_LOCK:
-                _HISTORIES.setdefault(engine, {})[kind] = (stamp, cached)
-        return {key: list(versions) for key, versions in cached.items()}
+                _HISTORIES.setdefault(engine, {})[kind] = ((count, latest), cached)
+        return MappingProxyType(cached)  # read-only: shared by every request of the process
 
-    def _read_histories(self, kind: str) -> dict[str, list[Version[Definition]]]:
+    def _refreshed(
+        self,
+        kind: str,
+        stamped: tuple[int, Any],
+        cached: dict[str, tuple[Version[Definition], ...]] | None,
+        count: int,
+    ) -> dict[str, tuple[Version[Definition], ...]]:
+        """The cached histories brought up to `count` versions: the appended ones only
+        when they are all the new rows, else the kind read whole."""
+        if cached is not None and stamped[1] is not None:
+            newer = self._read_histories(kind, after=stamped[1])
+            if stamped[0] + sum(len(v) for v in newer.values()) == count:
+                merged = dict(cached)
+                for key, versions in newer.items():
+                    # By number: a version committed between the stamp's read and the
+                    # rows' (read committed) may be in the cache already.
+                    both = {v.number: v for v in (*merged.get(key, ()), *versions)}
+                    merged[key] = tuple(both[n] for n in sorted(both))
+                return merged
+        return {key: tuple(v) for key, v in self._read_histories(kind).items()}
+
+    def _read_histories(
+        self, kind: str, *, after: dt.datetime | None = None
+    ) -> dict[str, list[Version[Definition]]]:
+        query = select(DefinitionVersionRow).where(DefinitionVersionRow.kind == kind)
+        if after is not None:
+            query = query.where(DefinitionVersionRow.recorded_at > after)
         rows = self.session.scalars(
-            select(DefinitionVersionRow)
-            .where(DefinitionVersionRow.kind == kind)
-            .order_by(DefinitionVersionRow.key, DefinitionVersionRow.number)
+            query.order_by(DefinitionVersionRow.key, DefinitionVersionRow.number)
         )
         found: dict[str, list[Version[Definition]]] = {}
         for r in rows:

@@ -26,7 +26,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trimtab.store.tables import ID, NAME, Base
@@ -49,6 +58,9 @@ class DefinitionVersionRow(Base):
     __table_args__ = (
         CheckConstraint(f"kind IN ({', '.join(repr(k) for k in KINDS)})", name="kind"),
         CheckConstraint("number >= 1", name="number"),
+        # A kind's (count, latest recorded_at): the stamp of the parsed-book cache
+        # (store/model_repository.py), read from this index alone (migration 0014).
+        Index("ix_definition_versions_recorded", "kind", "recorded_at"),
     )
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     key: Mapped[str] = mapped_column(ID, primary_key=True)

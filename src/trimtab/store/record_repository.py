@@ -14,6 +14,10 @@ Rule:
   dictionary of the words records repeat (`_ZDICT`): a few hundred bytes of JSON have
   too little context of their own to compress well. The first byte names the codec, so
   a later dictionary is a new codec and old parts still read.
+- A record's content (canonical JSON) is stored the same way, in `records.body`: an
+  analysis's content holds the night's answer, a decision the trades before and after,
+  and uncompressed they would be most of the bytes. Rows written before migration 0016
+  keep their text in `records.content`; both read back to the same value.
 - Chain: an append first runs `UPDATE records_head SET seq = seq + n ... RETURNING`,
   which holds the head's row lock (PostgreSQL) or the write lock (SQLite) until the
   transaction ends, like the audit trail (store/audit_repository.py); a chunk reserves
@@ -89,6 +93,17 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def _content(row: RecordRow) -> Any:
+    if row.content is not None:
+        return json.loads(row.content)
+    try:
+        return decode(row.body or b"")[1]
+    except (ValueError, zlib.error, UnicodeDecodeError) as exc:
+        # A body nobody can read is a record altered: `records verify` names it (its
+        # content no longer matches its hash) instead of stopping at it.
+        return {"unreadable": f"{type(exc).__name__}: {exc}"}
+
+
 def _entry(row: RecordRow) -> RecordEntry:
     draft = RecordDraft(
         RecordKind(row.kind),
@@ -96,7 +111,7 @@ def _entry(row: RecordRow) -> RecordEntry:
         row.account_id,
         row.as_of,
         _utc(row.at),
-        json.loads(row.content),
+        _content(row),
     )
     return RecordEntry(row.seq, draft, row.previous_hash, row.hash)
 
@@ -164,7 +179,8 @@ class SqlRecords:
                     "account_id": e.draft.account,
                     "as_of": e.draft.as_of,
                     "at": e.draft.at.astimezone(dt.UTC),
-                    "content": dumps(e.draft.content),
+                    "content": None,
+                    "body": encode(e.draft.content),
                     "previous_hash": e.previous_hash,
                     "hash": e.hash,
                 }

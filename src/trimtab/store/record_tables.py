@@ -6,8 +6,10 @@
                    or nights share is stored once
     records        one row per record, numbered by `seq` (1, 2, ... no gaps) in the order
                    they were written: its kind, run, account, day and time, its content
-                   (canonical JSON: an analysis's part hashes, cash, status, routing and
-                   reasons; a decision's, order's or fill's fields) and its chain links
+                   (canonical JSON: an analysis's part hashes, tonight's inputs, result,
+                   status, routing and reasons; a decision's, order's or fill's fields)
+                   and its chain links. The content is `body`, compressed like a part;
+                   rows written before migration 0016 keep it as text in `content`
     records_head   one row (id = 1): the last seq and hash. Every append updates it
                    first, so concurrent writers queue instead of forking the chain
 
@@ -33,6 +35,7 @@ from trimtab.store.tables import ID, Base
 __all__ = ["RecordBlobRow", "RecordHeadRow", "RecordRow"]
 
 KINDS = "kind IN ('analysis', 'decision', 'order', 'fill')"
+ONE_OF = "(content IS NULL) <> (body IS NULL)"
 
 
 class RecordBlobRow(Base):
@@ -46,6 +49,7 @@ class RecordRow(Base):
     __tablename__ = "records"
     __table_args__ = (
         CheckConstraint(KINDS, name="kind"),
+        CheckConstraint(ONE_OF, name="content_or_body"),
         Index("ix_records_account", "account_id", "as_of"),
         Index("ix_records_run", "run_id", "account_id"),
         {"info": APPEND_ONLY},
@@ -56,7 +60,10 @@ class RecordRow(Base):
     account_id: Mapped[str] = mapped_column(ID)
     as_of: Mapped[dt.date | None] = mapped_column(Date)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    content: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly as hashed
+    # The canonical JSON the hash covers: compressed in `body` (`record_repository.encode`),
+    # or as text in `content` for the rows written before migration 0016.
+    content: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
     previous_hash: Mapped[str] = mapped_column(HASH)
     hash: Mapped[str] = mapped_column(HASH)
 

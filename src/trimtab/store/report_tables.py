@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trimtab.store.audit_tables import APPEND_ONLY
@@ -62,8 +62,8 @@ class HealthCheckRow(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     as_of: Mapped[dt.date] = mapped_column(Date)
     passed: Mapped[bool] = mapped_column(Boolean)
-    measure: Mapped[float | None] = mapped_column()
-    threshold: Mapped[float | None] = mapped_column()
+    measure: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
     detail: Mapped[str] = mapped_column(Text)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 

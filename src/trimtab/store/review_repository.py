@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from trimtab.domain.principal import Scope
 from trimtab.domain.records import RecordDraft, RecordKind
 from trimtab.services.review_ports import (
     AccountOutcome,
@@ -35,6 +36,7 @@ from trimtab.store.nightly_tables import (
 )
 from trimtab.store.record_repository import SqlRecords
 from trimtab.store.run_repository import json_safe
+from trimtab.store.scope_sql import account_condition, account_ids_condition, as_scope
 from trimtab.store.tables import AccountRow
 
 __all__ = ["SqlProposalRepository"]
@@ -52,9 +54,18 @@ class SqlProposalRepository:
         self.session = session
 
     def proposals(
-        self, run_id: str, *, states: Collection[ProposalState] | None = None
+        self,
+        run_id: str,
+        *,
+        states: Collection[ProposalState] | None = None,
+        advisors: Scope | None = None,
     ) -> list[ProposalView]:
-        query = select(ProposalRow).where(ProposalRow.run_id == run_id)
+        # The row-level scope is part of the query (an advisor's queue is counted, paged
+        # and sorted over their own accounts only); firm-wide it is no condition at all.
+        query = select(ProposalRow).where(
+            ProposalRow.run_id == run_id,
+            account_ids_condition(as_scope(advisors), ProposalRow.account_id),
+        )
         if states is not None:
             query = query.where(ProposalRow.state.in_([s.value for s in states]))
         return [_proposal(r) for r in self.session.scalars(query.order_by(ProposalRow.account_id))]
@@ -96,8 +107,13 @@ class SqlProposalRepository:
             tuple(errors),
         )
 
-    def is_account(self, account_id: str) -> bool:
-        return self.session.get(AccountRow, account_id) is not None
+    def is_account(self, account_id: str, *, advisors: Scope | None = None) -> bool:
+        if advisors is None or advisors.firm_wide:
+            return self.session.get(AccountRow, account_id) is not None
+        query = select(AccountRow.id).where(
+            AccountRow.id == account_id, account_condition(advisors)
+        )
+        return self.session.scalar(query) is not None
 
     def decide(self, decision: DecisionRecord) -> None:
         after = [trade_to_dict(t) for t in decision.after]

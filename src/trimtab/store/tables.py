@@ -149,7 +149,9 @@ class PriceRow(Base):
     __tablename__ = "prices"
     __table_args__ = (CheckConstraint("close > 0", name="positive_close"),)
     security: Mapped[str] = mapped_column(TICKER, _ticker_fk(), primary_key=True)
-    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    # Indexed alone too: "every security's closes of the last weeks" (a preview, a night's
+    # context) reads a date range across securities, which the key cannot (migration 0014).
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
     close: Mapped[Decimal] = mapped_column(PRICE)
 
 

@@ -45,6 +45,7 @@ NAV: list[tuple[str, str, Permission]] = [
     ("Dashboard", "/", Permission.SEE_ACCOUNTS),
     ("Accounts", "/accounts", Permission.SEE_ACCOUNTS),
     ("Review", "/review", Permission.REVIEW_TRADES),
+    ("Orders", "/orders", Permission.REVIEW_TRADES),
     ("Settings", "/settings", Permission.FIRM_SETTINGS),
     ("Filters", "/filters", Permission.PERSONAL_FILTERS),
     ("Models", "/models", Permission.MODELS_READ),

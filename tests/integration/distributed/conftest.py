@@ -60,8 +60,8 @@ class Cluster:
                 os.killpg(process.pid, signal.SIGTERM)
         for process in [*self.workers, self.scheduler]:
             try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # a worker still waiting on a lost peer
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
 

@@ -58,3 +58,27 @@ def test_metrics_parse_as_prometheus_text_with_the_alert_counts(database: Databa
     assert families["trimtab_review_queue_proposals"].samples[0].value == 0.0
     for name in ("trimtab_run_accounts", "trimtab_stage_state", "trimtab_file_lateness_seconds"):
         assert name in families
+
+
+def test_readyz_reads_the_heartbeat_the_scheduler_writes(database: Database) -> None:
+    from trimtab.services.nightly_run import Here
+    from trimtab.services.pipeline import LEASE_STALE_AFTER, take_scheduler_lease
+
+    here = Here("scheduler-host", 4711, pid_alive=lambda pid: True)
+    now = dt.datetime.now(dt.UTC)
+    taken, _ = take_scheduler_lease(database.pipeline_unit_of_work, here=here, now=now)
+    assert taken
+    fresh = _client(database).get("/readyz")
+    assert fresh.status_code == 200, fresh.text
+    assert "scheduler-host:4711 beat" in fresh.json()["checks"]["scheduler"]
+
+    # The same scheduler, silent past the staleness after which another may take over.
+    late = now - LEASE_STALE_AFTER - dt.timedelta(seconds=5)
+    with database.pipeline_unit_of_work() as uow:
+        assert uow.pipeline.beat("scheduler", holder=here.holder, at=late)
+        uow.commit()
+    stale = _client(database).get("/readyz")
+    assert stale.status_code == 503
+    verdict = stale.json()["checks"]["scheduler"]
+    assert "heartbeat (scheduler-host:4711)" in verdict
+    assert verdict.endswith(" s old")

@@ -75,7 +75,7 @@ def test_a_day_runs_from_the_inbox_to_booked_fills(
 
     ran = _run_until_quiet(scheduler)
 
-    assert ran == ["files", "corporate_actions", "synchronization", "analysis", "export"]
+    assert ran == ["files", "corporate_actions", "synchronization", "analysis", "export", "reports"]
     archived = {p.name for p in (tmp_path / "inbox" / "archive").glob("*.csv")}
     assert archived == set(INBOX_ORDER)
     assert not list((tmp_path / "inbox").glob("*.csv")), "every file loaded and moved"
@@ -90,9 +90,7 @@ def test_a_day_runs_from_the_inbox_to_booked_fills(
     assert _run_until_quiet(scheduler) == ["fills"]
     assert _states(scheduler)["fills"] == "waiting"
 
-    write_execution_fix(
-        filled_in_two_parts(blocks), tmp_path / "executions" / "exec-20250630.fix"
-    )
+    write_execution_fix(filled_in_two_parts(blocks), tmp_path / "executions" / "exec-20250630.fix")
     clock.at(17, 10)
     assert _run_until_quiet(scheduler) == ["fills"]
 
@@ -132,7 +130,7 @@ def test_a_missing_lots_file_holds_the_day_or_only_its_accounts(
 
     assert _run_until_quiet(scheduler) == ["files"]
     assert _states(scheduler)["files"] == "waiting"  # before the 09:00 cut-off: wait
-    missing = "file.missing:northbank:lots:2025-06-30"
+    missing = "file.missing:northbank-lots:2025-06-30"
     assert missing not in _open_causes(scheduler)
 
     clock.at(9, 5)
@@ -154,9 +152,17 @@ def test_a_missing_lots_file_holds_the_day_or_only_its_accounts(
         views = pipeline_status(scheduler.new_uow, config, DAY)
         assert next(v for v in views if v.status.stage == "analysis").blocked_by == ("files",)
     else:
-        assert ran == ["files", "corporate_actions", "synchronization", "analysis", "export"]
+        assert ran == [
+            "files",
+            "corporate_actions",
+            "synchronization",
+            "analysis",
+            "export",
+            "reports",
+        ]
         assert states["files"] == "done"
         assert {outcomes[a] for a in ("NB-1001", "NB-1002")} == {"suspended"}
         others = [a for a in outcomes if not a.startswith("NB-")]
-        assert others and any(outcomes[a] != "suspended" for a in others)
+        assert others
+        assert any(outcomes[a] != "suspended" for a in others)
         assert "stage.failed:files:2025-06-30" not in _open_causes(scheduler)

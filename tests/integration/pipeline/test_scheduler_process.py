@@ -2,14 +2,16 @@
 
 A real scheduler process runs the demo firm's day (60 accounts, chunks of 3, so the
 nightly analysis takes a while). It is killed (SIGKILL, its whole process group) while
-the analysis stage is running with some accounts analyzed; a second scheduler started
-while the first is alive is refused; started again after the kill, it claims the stage
-left running, resumes the same nightly run, and goes on to the export. No stage is done
+the analysis stage is running with some accounts analyzed; started again, it claims the
+stage left running, resumes the same nightly run, and goes on to the export and the
+reports; a second
+scheduler started while it runs is refused. No stage is done
 twice, no run is started twice, no account analyzed twice.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -65,20 +67,18 @@ def test_a_killed_scheduler_restarts_where_it_was(
     database: Database, database_url: str, tmp_path: Path
 ) -> None:
     toml = firm_folder(tmp_path)
-    with toml.open("a", encoding="utf-8") as f:
-        f.write("")
-    text = toml.read_text(encoding="utf-8").replace("workers = 1\n", "workers = 1\nchunk_size = 3\n")
+    text = toml.read_text(encoding="utf-8").replace(
+        "workers = 1\n", "workers = 1\nchunk_size = 3\n"
+    )
     toml.write_text(text, encoding="utf-8")
     load_small_firm(database, accounts=60)
 
     first = _scheduler(database_url, toml)
-    _wait(first, lambda: _stage(database, "analysis") == ("running", 1) and _outcomes(database) >= 6,
-          "the analysis to be under way")  # fmt: skip
 
-    second = _scheduler(database_url, toml)  # the first one is alive: refused
-    _out, err = second.communicate(timeout=120)
-    assert second.returncode == 4, err.decode()
-    assert "another scheduler" in err.decode()
+    def under_way() -> bool:
+        return _stage(database, "analysis") == ("running", 1) and _outcomes(database) >= 6
+
+    _wait(first, under_way, "the analysis to be under way")
 
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
@@ -92,7 +92,16 @@ def test_a_killed_scheduler_restarts_where_it_was(
 
     again = _scheduler(database_url, toml)
     try:
-        _wait(again, lambda: (_stage(database, "export") or ("", 0))[0] == "done", "the export")
+        _wait(again, lambda: _stage(database, "analysis") != ("running", 1), "the claim again")
+        second = _scheduler(database_url, toml)  # one is alive: a second copy is refused
+        _out, err = second.communicate(timeout=120)
+        assert second.returncode == 4, err.decode()
+        assert "another scheduler" in err.decode()
+        _wait(
+            again,
+            lambda: (_stage(database, "reports") or ("", 0))[0] == "done",
+            "the export and the reports",
+        )
     finally:
         again.send_signal(signal.SIGTERM)  # a clean stop releases the lease
         again.communicate(timeout=60)
@@ -104,17 +113,22 @@ def test_a_killed_scheduler_restarts_where_it_was(
         outcomes = uow.session.execute(
             select(RunOutcomeRow.account_id, func.count()).group_by(RunOutcomeRow.account_id)
         ).all()
-        orders = uow.session.execute(
-            select(OrderRow.id, func.count()).group_by(OrderRow.id)
-        ).all()
-        done = uow.session.execute(
-            select(AuditEntryRow.summary).where(AuditEntryRow.action == "pipeline.record")
-        ).scalars().all()
+        orders = uow.session.execute(select(OrderRow.id, func.count()).group_by(OrderRow.id)).all()
+        done = (
+            uow.session.execute(
+                select(AuditEntryRow.summary).where(AuditEntryRow.action == "pipeline.record")
+            )
+            .scalars()
+            .all()
+        )
         holder = uow.session.scalar(select(PipelineSchedulerRow.holder))
-    assert len(outcomes) == population and {n for _, n in outcomes} == {1}
-    assert orders and {n for _, n in orders} == {1}
-    finished = sorted(s["stage"] for s in done if s["state"] == "done")
+    assert len(outcomes) == population
+    assert {n for _, n in outcomes} == {1}
+    assert orders
+    assert {n for _, n in orders} == {1}
+    summaries = [json.loads(text) for text in done]  # kept as canonical JSON text
+    finished = sorted(s["stage"] for s in summaries if s["state"] == "done")
     assert finished == sorted(
-        ["files", "corporate_actions", "synchronization", "analysis", "export"]
+        ["files", "corporate_actions", "synchronization", "analysis", "export", "reports"]
     ), "each stage done exactly once"
     assert holder is None, "the stopped scheduler released its lease"

@@ -20,6 +20,7 @@ from trimtab.bootstrap import Database
 from trimtab.cli import app
 from trimtab.domain.records import RecordKind
 from trimtab.services.records import analysis_record, replay_run, verify
+from trimtab.store.record_repository import decode, encode
 
 SCHEMA = Path(__file__).parents[3] / "src/trimtab/contracts/rebalance-case.schema.json"
 Night = tuple[str, Database, str]
@@ -169,9 +170,13 @@ def test_verify_names_a_record_altered(night: Night, cli: CliRunner) -> None:
     _url, db, _run = night
     assert cli.invoke(app, ["records", "verify"]).exit_code == 0
     target = _entries(db, RecordKind.DECISION)[0]
+    with db.engine.connect() as c:
+        body = c.scalar(text("SELECT body FROM records WHERE seq = :seq"), {"seq": target.seq})
+    text_, _value = decode(body)
     _tamper(
         db,
-        "UPDATE records SET content = replace(content, 'checked', 'unchecked') WHERE seq = :seq",
+        "UPDATE records SET body = :body WHERE seq = :seq",
+        body=encode(json.loads(text_.replace("checked", "unchecked"))),
         seq=target.seq,
     )
     output = _verify_fails(cli)
@@ -183,9 +188,8 @@ def test_verify_names_a_record_whose_part_was_altered(night: Night, cli: CliRunn
     _url, db, _run = night
     target = _entries(db, RecordKind.ANALYSIS)[3]
     with db.unit_of_work() as uow:
-        result_part = target.draft.content["result"] or target.draft.content["inputs"]
+        result_part = target.draft.content["inputs"]
         value = uow.records.parts([result_part])[result_part]
-    from trimtab.store.record_repository import encode
 
     value["tampered"] = True
     _tamper(
@@ -216,9 +220,9 @@ def test_verify_names_a_record_inserted(night: Night, cli: CliRunner) -> None:
     # Someone slips in a fill that never happened, chained as best they can.
     _tamper(
         db,
-        "INSERT INTO records (seq, kind, run_id, account_id, as_of, at, content, "
+        "INSERT INTO records (seq, kind, run_id, account_id, as_of, at, content, body, "
         "previous_hash, hash) SELECT seq + 1, 'fill', run_id, account_id, as_of, at, content, "
-        "hash, hash FROM records WHERE seq = :seq",
+        "body, hash, hash FROM records WHERE seq = :seq",
         seq=last.seq,
     )
     _tamper(db, "UPDATE records_head SET seq = seq + 1")

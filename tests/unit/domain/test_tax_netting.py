@@ -65,3 +65,16 @@ def test_a_carried_loss_is_worth_the_long_term_rate_a_year_later_discounted() ->
 def test_a_netting_refuses_negative_amounts() -> None:
     with pytest.raises(ValueError, match="short_term"):
         Netting(D(-1), D(0), D(0), D(0), D(0))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["trimtab.domain.tax_netting", "trimtab.services.taxes_saved", "trimtab.services.report_scope"],
+)
+def test_the_worked_examples_in_the_docstrings_stay_true(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

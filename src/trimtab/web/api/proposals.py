@@ -8,7 +8,9 @@ Rule: each route is one call of `services.review` (`pending`, `open_proposal`,
 `approve`, `reject`, `edit`), with the principal the permission check gives; a decision
 needs a reason. The queue is the latest (not voided) run's unless `run` names one. The
 review queue is the overlay desk's (`review_trades`, firm-wide): an advisor sees the
-latest analysis and proposal of an own account on `GET /accounts/{id}`.
+latest analysis and proposal of an own account on `GET /accounts/{id}`. Reads pass the
+principal as `viewer=`: an admin acting for an advisor sees only that advisor's
+proposals (404 outside them).
 
     GET  /api/v1/proposals?sort=tax
     POST /api/v1/proposals/A0000042/approve   {"reason": "looks right"}
@@ -51,12 +53,12 @@ RunQuery = Annotated[str | None, Query(max_length=100, description="default: the
 @router.get("/proposals", response_model=QueueOut, responses=errors(404, 409))
 def proposals(
     new_uow: NewUnitOfWork,
-    _reviewer: Reviewer,
+    reviewer: Reviewer,
     sort: Literal["value", "tax", "turnover", "account"] = "value",
     run: RunQuery = None,
 ) -> QueueOut:
     """The run's pending proposals, largest first by `sort`."""
-    queue = answer(pending(new_uow, sort=sort, run=run))
+    queue = answer(pending(new_uow, sort=sort, run=run, viewer=reviewer))
     return QueueOut(
         run=queue.run.id,
         as_of=queue.run.as_of,
@@ -67,14 +69,16 @@ def proposals(
 
 @router.get("/proposals/{account_id}", response_model=ProposalDetailOut, responses=errors(404, 409))
 def proposal(
-    account_id: AccountId, new_uow: NewUnitOfWork, _reviewer: Reviewer, run: RunQuery = None
+    account_id: AccountId, new_uow: NewUnitOfWork, reviewer: Reviewer, run: RunQuery = None
 ) -> ProposalDetailOut:
     """An account's proposal with its trades, reasons and decisions so far."""
-    return ProposalDetailOut.of(answer(open_proposal(new_uow, account_id, run=run)))
+    return _decided(new_uow, account_id, run, reviewer)
 
 
-def _decided(new_uow: NewUnitOfWork, account_id: str, run: str | None) -> ProposalDetailOut:
-    return ProposalDetailOut.of(answer(open_proposal(new_uow, account_id, run=run)))
+def _decided(
+    new_uow: NewUnitOfWork, account_id: str, run: str | None, viewer: Principal
+) -> ProposalDetailOut:
+    return ProposalDetailOut.of(answer(open_proposal(new_uow, account_id, run=run, viewer=viewer)))
 
 
 def _done(problems: Sequence[Problem]) -> None:
@@ -92,7 +96,7 @@ def approve_proposal(
 ) -> ProposalDetailOut:
     """Approve a pending proposal: its trades become orders at the next export."""
     _done(approve(new_uow, account_id, principal=principal, reason=body.reason, run=body.run))
-    return _decided(new_uow, account_id, body.run)
+    return _decided(new_uow, account_id, body.run, principal)
 
 
 @router.post(
@@ -105,7 +109,7 @@ def reject_proposal(
 ) -> ProposalDetailOut:
     """Reject a pending proposal: nothing trades."""
     _done(reject(new_uow, account_id, principal=principal, reason=body.reason, run=body.run))
-    return _decided(new_uow, account_id, body.run)
+    return _decided(new_uow, account_id, body.run, principal)
 
 
 @router.post(
@@ -130,4 +134,4 @@ def edit_proposal(
         run=body.run,
     )
     _done(problems)
-    return _decided(new_uow, account_id, body.run)
+    return _decided(new_uow, account_id, body.run, principal)

@@ -12,6 +12,7 @@ from trimtab.web.pages import accounts, auth, customize, dashboards, home, revie
 from trimtab.web.pages import data as data_pages
 from trimtab.web.pages import filters as filter_pages
 from trimtab.web.pages import models as model_pages
+from trimtab.web.pages import orders as order_pages
 from trimtab.web.pages import reports as report_pages
 from trimtab.web.pages import runs as run_pages
 from trimtab.web.pages import settings as settings_pages
@@ -24,6 +25,7 @@ ROUTERS: list[APIRouter] = [
     dashboards.router,
     accounts.router,
     review.router,
+    order_pages.router,
     customize.router,
     settings_pages.router,
     filter_pages.router,

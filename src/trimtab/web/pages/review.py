@@ -12,6 +12,8 @@ Rule: every route needs `review_trades` and calls `trimtab.services.review` only
   `pending_matching` with a filter, in the same sort order); a bad filter answers 422
   with each error under the text, a caret at its column.
 - `GET /review/{account}` the proposal in detail (`account_review`).
+- Every read passes the principal as `viewer=`: an admin acting for an advisor works
+  that advisor's queue only (an account outside it is 404), as the store scopes it.
 - `POST /review/{account}/approve|reject|edit` (reason required): with htmx the row of
   the queue is replaced by its new state; without, the page redirects (success) or shows
   the problems (422, each at its field). An edit sets a trade's quantity (`qty:sell:VOO`,
@@ -69,7 +71,7 @@ def _queue(
             return None, (), problems
         items = tuple(sorted(matching.proposals, key=reviews.SORTS[sort]))
         return matching.run, items, []
-    queue, problems = reviews.pending(new_uow, sort=sort)
+    queue, problems = reviews.pending(new_uow, sort=sort, viewer=viewer)
     if queue is None:
         return None, (), problems
     return queue.run, queue.items, []
@@ -194,7 +196,7 @@ def bulk_approve(
 def proposal_page(
     request: Request, account: str, new_uow: NewUnitOfWork, viewer: Reviewer
 ) -> Response:
-    return _detail(request, new_uow, account)
+    return _detail(request, new_uow, account, viewer=viewer)
 
 
 def _detail(
@@ -202,10 +204,11 @@ def _detail(
     new_uow: NewUnitOfWork,
     account: str,
     *,
+    viewer: Principal,
     problems: list[Problem] | None = None,
     form: dict[str, str] | None = None,
 ) -> Response:
-    found, read_problems = reviews.account_review(new_uow, account)
+    found, read_problems = reviews.account_review(new_uow, account, viewer=viewer)
     if found is None:
         raise WebProblem.of(read_problems)
     result = found.record.get("result") or {}
@@ -233,9 +236,11 @@ def _after_decision(
     problems: list[Problem],
     message: str,
     form: dict[str, str],
+    *,
+    viewer: Principal,
 ) -> Response:
     if _is_htmx(request):
-        proposal, _ = reviews.account_review(new_uow, account)
+        proposal, _ = reviews.account_review(new_uow, account, viewer=viewer)
         # htmx swaps only 2xx answers: the row carries its problems itself.
         return render(
             request,
@@ -248,7 +253,7 @@ def _after_decision(
             },
         )
     if problems:
-        return _detail(request, new_uow, account, problems=problems, form=form)
+        return _detail(request, new_uow, account, viewer=viewer, problems=problems, form=form)
     return flash(RedirectResponse("/review", status_code=303), message)
 
 
@@ -262,7 +267,13 @@ def approve_proposal(
 ) -> Response:
     problems = reviews.approve(new_uow, account, principal=principal, reason=reason)
     return _after_decision(
-        request, new_uow, account, problems, f"Approved {account}.", {"reason": reason}
+        request,
+        new_uow,
+        account,
+        problems,
+        f"Approved {account}.",
+        {"reason": reason},
+        viewer=principal,
     )
 
 
@@ -276,7 +287,13 @@ def reject_proposal(
 ) -> Response:
     problems = reviews.reject(new_uow, account, principal=principal, reason=reason)
     return _after_decision(
-        request, new_uow, account, problems, f"Rejected {account}.", {"reason": reason}
+        request,
+        new_uow,
+        account,
+        problems,
+        f"Rejected {account}.",
+        {"reason": reason},
+        viewer=principal,
     )
 
 
@@ -343,6 +360,6 @@ async def edit_proposal(
             reason=reason,
         )
     if problems:
-        return _detail(request, new_uow, account, problems=problems, form=fields)
+        return _detail(request, new_uow, account, viewer=principal, problems=problems, form=fields)
     response = RedirectResponse(f"/review/{account}", status_code=303)
     return flash(response, f"Edited {account}: re-checked, waiting for approval.")
