@@ -41,7 +41,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trimtab.store import migrate
 from trimtab.store.engine import create_engine_for
-from trimtab.store.pipeline_repository import PipelineUnitOfWork
 from trimtab.store.unit_of_work import SqlUnitOfWork
 
 if TYPE_CHECKING:
@@ -100,11 +99,6 @@ class Database:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.session_factory)
-
-    def pipeline_unit_of_work(self) -> PipelineUnitOfWork:
-        """The unit of work with the pipeline's stages, the scheduler's lease and the
-        executions too: what the scheduler, the process checks and `/readyz` read."""
-        return PipelineUnitOfWork(self.session_factory)
 
     def upgrade(self) -> None:
         migrate.upgrade(self.engine)

@@ -34,9 +34,9 @@ import pytest
 import trimtab
 import trimtab.services
 from tests.integration.ops.alert_scenarios import ALERT_DELEGATES, ALERT_SCENARIOS
-from tests.integration.reports.report_scenarios import REPORT_SCENARIOS
 from tests.integration.pipeline.audit_scenarios import DELEGATES as PIPELINE_DELEGATES
 from tests.integration.pipeline.audit_scenarios import PIPELINE_SCENARIOS
+from tests.integration.reports.report_scenarios import REPORT_SCENARIOS
 from tests.integration.user_scenarios import DELEGATES as USER_DELEGATES
 from tests.integration.user_scenarios import USER_SCENARIOS
 from trimtab.bootstrap import Database

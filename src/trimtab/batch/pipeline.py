@@ -86,7 +86,7 @@ def _utc_now() -> dt.datetime:
 
 def pipeline_uow(db: Database) -> Callable[[], Any]:
     """The unit-of-work factory of the pipeline's services, on `db`."""
-    return db.pipeline_unit_of_work
+    return db.unit_of_work
 
 
 @dataclass

@@ -29,8 +29,8 @@ from trimtab.cli.models import models_app
 from trimtab.cli.optimize import optimize
 from trimtab.cli.orders import orders_app
 from trimtab.cli.pipeline import pipeline_app
-from trimtab.cli.reports import reports_app
 from trimtab.cli.records import records_app
+from trimtab.cli.reports import reports_app
 from trimtab.cli.review import review_app
 from trimtab.cli.routing import routing_app
 from trimtab.cli.run import run_app

@@ -4,8 +4,8 @@ Validation anywhere in trimtab returns `(result, problems)` rather than raising;
 names the place (a JSON path like `transactions[3].quantity`, a file row and column, a
 setting name) so a user can fix the input without reading code.
 
-    >>> Problem("groups[0].target", "must be between 0 and 1, got 1.4")
-    Problem(path='groups[0].target', message='must be between 0 and 1, got 1.4', kind=<ProblemKind.INVALID: 'invalid'>)
+    >>> Problem("groups[0].target", "must be between 0 and 1, got 1.4").path
+    'groups[0].target'
     >>> str(Problem("groups[0].target", "must be between 0 and 1, got 1.4"))
     'groups[0].target: must be between 0 and 1, got 1.4'
 

@@ -5,17 +5,16 @@ row count says whether this process won (compare-and-set works the same on SQLit
 PostgreSQL, with no lock held between the read and the write). The scheduler's lease is
 taken the same way, on its holder.
 
-`PipelineUnitOfWork` is the store's unit of work with these two repositories added, for
-the pipeline's services (`trimtab.services.pipeline`, `.fills_import`).
+The unit of work exposes them as `uow.pipeline` and `uow.executions`, for the pipeline's
+services (`trimtab.services.pipeline`, `.fills_import`).
 
-    >>> # with PipelineUnitOfWork(db.session_factory) as uow: uow.pipeline.statuses(day)
+    >>> # with db.unit_of_work() as uow: uow.pipeline.statuses(day)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from typing import Self
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -29,9 +28,8 @@ from trimtab.store.nightly_tables import FillRow, OrderRow, RunRow
 from trimtab.store.order_repository import SqlOrderRepository
 from trimtab.store.pipeline_tables import ExecutionRow, PipelineSchedulerRow, PipelineStageRow
 from trimtab.store.tables import AccountRow
-from trimtab.store.unit_of_work import SqlUnitOfWork
 
-__all__ = ["PipelineUnitOfWork", "SqlExecutionRepository", "SqlPipelineRepository"]
+__all__ = ["SqlExecutionRepository", "SqlPipelineRepository"]
 
 _IN = 500
 
@@ -274,16 +272,3 @@ class SqlExecutionRepository:
         ).all()
         orders = SqlOrderRepository(self.session)
         return [o for run in sorted(runs) for o in orders.unfilled_orders(run)]
-
-
-class PipelineUnitOfWork(SqlUnitOfWork):
-    """The store's unit of work with the pipeline's and the executions' repositories."""
-
-    pipeline: SqlPipelineRepository
-    executions: SqlExecutionRepository
-
-    def __enter__(self) -> Self:
-        super().__enter__()
-        self.pipeline = SqlPipelineRepository(self.session)
-        self.executions = SqlExecutionRepository(self.session)
-        return self

@@ -29,6 +29,7 @@ from trimtab.store.data_repository import (
 )
 from trimtab.store.model_repository import SqlModelBookRepository
 from trimtab.store.order_repository import SqlOrderRepository
+from trimtab.store.pipeline_repository import SqlExecutionRepository, SqlPipelineRepository
 from trimtab.store.record_repository import SqlRecords
 from trimtab.store.report_repository import SqlReportStore
 from trimtab.store.repositories import (
@@ -93,6 +94,8 @@ class SqlUnitOfWork:
     orders: SqlOrderRepository
     records: SqlRecords
     reports: SqlReportStore
+    pipeline: SqlPipelineRepository
+    executions: SqlExecutionRepository
     routing: SqlRoutingRepository
     account_reads: SqlAccountReads
     dashboards: SqlDashboardReads
@@ -145,6 +148,8 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(session)
         self.records = SqlRecords(session)
         self.reports = SqlReportStore(session)
+        self.pipeline = SqlPipelineRepository(session)
+        self.executions = SqlExecutionRepository(session)
         self.routing = SqlRoutingRepository(session)
         self.account_reads = SqlAccountReads(session)
         self.dashboards = SqlDashboardReads(session)

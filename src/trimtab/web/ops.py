@@ -71,7 +71,7 @@ def readyz(request: Request, _: Anyone) -> JSONResponse:
             checks["migrations"] = f"at {current}, newest is {head}: run `trimtab db upgrade`"
         # The pipeline's unit of work: the plain one has no lease to read, and would
         # always answer "no scheduler configured".
-        beat = scheduler_heartbeat(database.pipeline_unit_of_work, now=dt.datetime.now(dt.UTC))
+        beat = scheduler_heartbeat(database.unit_of_work, now=dt.datetime.now(dt.UTC))
         checks["scheduler"] = beat.message
         ready = ready and beat.ok
     except DATABASE_ERRORS as error:
@@ -89,9 +89,7 @@ class DatabaseCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("trimtab_database_up", "1 when the database answered the scrape")
         try:
-            snap = metrics_snapshot(
-                self.database.pipeline_unit_of_work, now=dt.datetime.now(dt.UTC)
-            )
+            snap = metrics_snapshot(self.database.unit_of_work, now=dt.datetime.now(dt.UTC))
         except DATABASE_ERRORS:
             up.add_metric([], 0)
             yield up

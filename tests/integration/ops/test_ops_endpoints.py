@@ -66,7 +66,7 @@ def test_readyz_reads_the_heartbeat_the_scheduler_writes(database: Database) -> 
 
     here = Here("scheduler-host", 4711, pid_alive=lambda pid: True)
     now = dt.datetime.now(dt.UTC)
-    taken, _ = take_scheduler_lease(database.pipeline_unit_of_work, here=here, now=now)
+    taken, _ = take_scheduler_lease(database.unit_of_work, here=here, now=now)
     assert taken
     fresh = _client(database).get("/readyz")
     assert fresh.status_code == 200, fresh.text
@@ -74,7 +74,7 @@ def test_readyz_reads_the_heartbeat_the_scheduler_writes(database: Database) -> 
 
     # The same scheduler, silent past the staleness after which another may take over.
     late = now - LEASE_STALE_AFTER - dt.timedelta(seconds=5)
-    with database.pipeline_unit_of_work() as uow:
+    with database.unit_of_work() as uow:
         assert uow.pipeline.beat("scheduler", holder=here.holder, at=late)
         uow.commit()
     stale = _client(database).get("/readyz")

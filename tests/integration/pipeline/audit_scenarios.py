@@ -26,7 +26,6 @@ from trimtab.services.pipeline import (
     rerun_stage,
     skip_stage,
 )
-from trimtab.store.pipeline_repository import PipelineUnitOfWork
 
 __all__ = ["DELEGATES", "PIPELINE_SCENARIOS"]
 
@@ -43,7 +42,7 @@ DELEGATES = {
 
 
 def _uow(db: Database) -> Callable[[], Any]:
-    return lambda: PipelineUnitOfWork(db.session_factory)
+    return db.unit_of_work
 
 
 def _files(db: Database, state: StageState | None = None) -> Any:

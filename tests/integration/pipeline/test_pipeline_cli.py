@@ -92,3 +92,20 @@ def test_the_documented_configuration_reads(tmp_path: Path) -> None:
     assert config is not None
     assert config.rule("northbank").on_missing == "run"
     assert config.plan.spec("fills").cutoff is not None
+
+
+def test_the_nightly_run_goes_to_the_configured_dask_scheduler(tmp_path: Path) -> None:
+    base = FIRM_TOML.format(on_missing="hold")
+    text = base.replace(
+        "workers = 1\n", 'workers = 1\nexecutor = "dask"\nscheduler = "tcp://dask-scheduler:8786"\n'
+    )
+    config, problems = read_config(tomllib.loads(text), base=tmp_path)
+    assert problems == []
+    assert config is not None
+    assert (config.executor, config.scheduler) == ("dask", "tcp://dask-scheduler:8786")
+
+    # A scheduler address for a local pool would be silently ignored: refused instead.
+    text = base.replace("workers = 1\n", 'workers = 1\nscheduler = "tcp://dask-scheduler:8786"\n')
+    config, problems = read_config(tomllib.loads(text), base=tmp_path)
+    assert config is None
+    assert [p.path for p in problems] == ["pipeline.scheduler"]

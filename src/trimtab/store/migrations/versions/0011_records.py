@@ -65,7 +65,8 @@ def _move_analysis_records(blobs: sa.Table, records: sa.Table, head: sa.Table) -
             "JOIN runs ON runs.id = r.run_id ORDER BY runs.started_at, r.run_id, r.account_id"
         )
     )
-    seq, previous, stored = 0, GENESIS, set()
+    seq, previous = 0, GENESIS
+    stored: set[str] = set()
     for run_id, account, as_of, case, versions, settings, result, reasons, at in rows:
         day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of)[:10])
         when = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
@@ -81,7 +82,7 @@ def _move_analysis_records(blobs: sa.Table, records: sa.Table, head: sa.Table) -
         new = [{"hash": h, "body": encode(v)} for h, v in parts.items() if h not in stored]
         if new:
             bind.execute(blobs.insert(), new)
-            stored.update(p["hash"] for p in new)
+            stored.update(str(p["hash"]) for p in new)
         seq += 1
         entry = seal(
             RecordDraft(RecordKind.ANALYSIS, run_id, account, day, when, content), seq, previous
