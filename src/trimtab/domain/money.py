@@ -24,6 +24,7 @@ __all__ = [
     "as_float",
     "cents",
     "round_cents",
+    "round_cents_even",
     "round_float",
     "round_shares",
     "round_stored",
@@ -50,6 +51,18 @@ def to_decimal(value: Decimal | float | int | str) -> Decimal:
 def round_cents(amount: Decimal) -> Decimal:
     """Dollars to cents, half away from zero as on a brokerage statement."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_cents_even(amount: Decimal) -> Decimal:
+    """Dollars to cents, ties to even: the totals the store keeps (a run's estimated tax,
+    a block's value, a booked fill's amount) have always been rounded this way, and a
+    figure already recorded must come out the same when recomputed. What a client reads
+    uses `round_cents`.
+
+    >>> round_cents_even(Decimal("2.675")), round_cents_even(Decimal("2.665"))
+    (Decimal('2.68'), Decimal('2.66'))
+    """
+    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
 def round_shares(quantity: Decimal) -> Decimal:

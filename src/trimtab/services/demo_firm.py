@@ -70,6 +70,7 @@ from trimtab.domain import (
     TradeSide,
 )
 from trimtab.domain.models import Model
+from trimtab.domain.money import round_cents_even
 from trimtab.domain.wash_sales import WASH_SALE_WINDOW
 from trimtab.services.demo_market import FULL_HISTORY_DAYS, MarketHistory, market_history
 from trimtab.services.demo_universe import (
@@ -506,7 +507,7 @@ class DemoFirm:
                     aid,
                     ticker,
                     qty,
-                    (qty * price).quantize(Decimal("0.01")),
+                    round_cents_even(qty * price),
                     acquired,
                 )
             )
@@ -549,7 +550,7 @@ class DemoFirm:
                 TradeSide.SELL,
                 quantity,
                 sale_price,
-                realized_gain=-loss.quantize(Decimal("0.01")),
+                realized_gain=-round_cents_even(loss),
             )
         )
         # The substitute bought the same day: one more lot of it, from the sale proceeds.
@@ -567,7 +568,7 @@ class DemoFirm:
                     iras[0].id,
                     sold,
                     qty,
-                    (qty * price).quantize(Decimal("0.01")),
+                    round_cents_even(qty * price),
                     self.market.dates[ira_day],
                 )
             )

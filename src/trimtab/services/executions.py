@@ -35,7 +35,7 @@ from decimal import Decimal
 
 from trimtab.domain.executions import Fill, book_fills
 from trimtab.domain.holdings import TaxLot
-from trimtab.domain.money import round_shares
+from trimtab.domain.money import round_cents_even, round_shares
 from trimtab.domain.principal import Principal
 from trimtab.domain.problems import Problem
 from trimtab.domain.trade_history import TradeRecord, TradeSide
@@ -235,4 +235,4 @@ def book_orders(
 
 
 def _cents(dollars: Decimal) -> Decimal:
-    return dollars.quantize(Decimal("0.01"))
+    return round_cents_even(dollars)

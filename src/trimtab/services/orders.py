@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trimtab.domain.money import round_shares
+from trimtab.domain.money import round_cents_even, round_shares, round_stored
 from trimtab.domain.principal import Principal
 from trimtab.domain.problems import Problem, ProblemKind
 from trimtab.domain.trade_history import TradeSide
@@ -115,7 +115,7 @@ def reference_prices(closes: Mapping[str, Decimal], trades: Iterable[Trade]) -> 
         close = closes.get(security)
         if close is None and shares[security] > 0:
             close = value[security] / shares[security]
-        prices[security] = (close or Decimal(0)).quantize(Decimal("0.000001"))
+        prices[security] = round_stored(close or Decimal(0))
     return prices
 
 
@@ -179,7 +179,7 @@ def create_orders(
 
 
 def _dollars(orders: Iterable[OrderLine]) -> Decimal:
-    return sum((o.value for o in orders), Decimal(0)).quantize(Decimal("0.01"))
+    return round_cents_even(sum((o.value for o in orders), Decimal(0)))
 
 
 def run_orders(new_uow: NewUnitOfWork, run_id: str) -> list[OrderLine]:

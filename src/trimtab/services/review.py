@@ -56,7 +56,7 @@ from decimal import Decimal
 from typing import Any
 
 from trimtab.domain.filters import Filter, read_filter, validate_filter_name
-from trimtab.domain.money import round_cents, to_decimal
+from trimtab.domain.money import round_cents, round_stored, to_decimal
 from trimtab.domain.principal import Principal, Scope
 from trimtab.domain.problems import Problem, ProblemKind
 from trimtab.engine import Case, parse_case, rebalance
@@ -108,7 +108,6 @@ SORTS = {
     "turnover": lambda p: (-p.turnover, p.account),
     "account": lambda p: (p.account,),
 }
-SIX_PLACES = Decimal("0.000001")
 
 
 @dataclass(frozen=True)
@@ -345,8 +344,8 @@ def _decision(
         reason,
         proposal.trades,
         after.trades,
-        after.estimated_tax.quantize(SIX_PLACES),
-        after.turnover.quantize(SIX_PLACES),
+        round_stored(after.estimated_tax),
+        round_stored(after.turnover),
     )
 
 

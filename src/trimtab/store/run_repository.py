@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from trimtab.domain import Restriction, Security, TaxLot, TradeRecord, TradeSide
 from trimtab.domain.data_quality import PricePoint
+from trimtab.domain.money import round_cents_even
 from trimtab.domain.records import RecordDraft, RecordKind, split_analysis
 from trimtab.domain.settings_levels import SettingChange
 from trimtab.domain.wash_sales import WASH_SALE_WINDOW
@@ -512,7 +513,7 @@ class SqlRunRepository:
                 func.coalesce(func.sum(RunOutcomeRow.estimated_tax), 0),
             ).where(RunOutcomeRow.run_id == run_id)
         ).one()
-        return Tally(counts, int(trades), Decimal(str(tax)).quantize(Decimal("0.01")))
+        return Tally(counts, int(trades), round_cents_even(Decimal(str(tax))))
 
     def failures(self, run_id: str, limit: int = 50) -> list[tuple[str, str, str]]:
         """(account, analysis status, why) of accounts whose analysis failed."""

@@ -192,3 +192,25 @@ def test_the_image_builds_and_runs_trimtab_as_a_non_root_user() -> None:
         check=False,
     )
     assert tools.returncode == 0, tools.stderr  # `trimtab db backup` works in the container
+
+
+def test_the_example_firm_file_compose_mounts_is_a_valid_pipeline_and_alerts_config() -> None:
+    # compose.yaml's comment tells the operator to copy examples/firm.toml: it must read.
+    import tomllib
+
+    from trimtab.notify import channels_from_file
+    from trimtab.services.pipeline import read_config
+
+    path = ROOT / "examples" / "firm.toml"
+    document = tomllib.loads(path.read_text(encoding="utf-8"))
+
+    config, problems = read_config(document, base=path.parent)
+    channels, channel_problems = channels_from_file(
+        path, {"TRIMTAB_ALERTS_SMTP_PASSWORD": "not a real secret"}
+    )
+
+    assert config is not None, problems
+    assert problems == []
+    assert channel_problems == []
+    assert [c.name for c in channels] == ["desk-mail"]
+    assert "examples/firm.toml" in (ROOT / "compose.yaml").read_text(encoding="utf-8")
