@@ -135,7 +135,7 @@ def set_setting(
             "settings.set",
             targets=[_target(scope)],
             reason=reason,
-            summary={"setting": setting, "value": value, "change": change.id},
+            summary={"setting": setting, "value": change.value, "change": change.id},
             at=change.at,
         )
         uow.commit()
