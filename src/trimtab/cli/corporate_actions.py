@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import typer
 
-from trimtab.cli.support import answer, principal, ready_database
+from trimtab.cli.support import answer, principal, unit_of_work
 
 __all__ = ["corporate_actions_app"]
 
@@ -40,11 +40,10 @@ def corporate_actions_apply(
     """
     from trimtab.services.corporate_action_processing import apply_requested_actions
 
-    results = answer(
-        apply_requested_actions(
-            ready_database().unit_of_work, ids or None, principal=principal(), now=_now()
+    with unit_of_work() as new_uow:
+        results = answer(
+            apply_requested_actions(new_uow, ids or None, principal=principal(), now=_now())
         )
-    )
     if not results:
         typer.echo("No pending corporate actions.")
     for r in results:
@@ -72,7 +71,6 @@ def corporate_actions_list(
 ) -> None:
     """The corporate actions the feeds recorded, by effective date, applied or pending."""
     from trimtab.cli.json_output import echo_json
-    from trimtab.cli.support import unit_of_work
     from trimtab.services.security_lookup import corporate_actions
 
     with unit_of_work() as new_uow:

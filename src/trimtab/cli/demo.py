@@ -8,9 +8,16 @@ see docs/demo.md.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 import typer
 
 from trimtab.cli.support import fail, principal, ready_database
+
+if TYPE_CHECKING:
+    from trimtab.bootstrap import Database
+    from trimtab.services.demo_firm import DemoSpec
 
 __all__ = ["demo_app"]
 
@@ -30,14 +37,7 @@ def demo_load(
     ),
 ) -> None:
     """Load a realistic demo firm (real stock returns, fictional clients) in one transaction."""
-    import datetime as dt
-
-    from rich.console import Console
-
-    from trimtab.bootstrap import DATABASE_ERRORS
-    from trimtab.reports.load_summary import render_load_summary
     from trimtab.services.demo_firm import DEFAULT_SEED, DemoSpec
-    from trimtab.services.load_demo import load_demo_firm
 
     try:
         day = dt.date.fromisoformat(as_of) if as_of else dt.datetime.now().astimezone().date()
@@ -45,7 +45,27 @@ def demo_load(
         raise fail(f"--as-of must be a date like 2025-06-30, got {as_of!r}") from None
     db = ready_database()
     try:
-        spec = DemoSpec(accounts, as_of=day, seed=DEFAULT_SEED if seed is None else seed, days=days)
+        _load(
+            db,
+            spec=DemoSpec(
+                accounts, as_of=day, seed=DEFAULT_SEED if seed is None else seed, days=days
+            ),
+            replace=replace,
+        )
+    finally:
+        db.close()
+
+
+def _load(db: Database, *, spec: DemoSpec, replace: bool) -> None:
+    from rich.console import Console
+
+    from trimtab.bootstrap import DATABASE_ERRORS
+    from trimtab.reports.load_summary import render_load_summary
+    from trimtab.services.demo_models import seed_model_book
+    from trimtab.services.load_demo import load_demo_firm
+    from trimtab.services.routing import install_demo_policy
+
+    try:
         result = load_demo_firm(db.unit_of_work, spec, principal=principal(), replace=replace)
     except DATABASE_ERRORS as error:
         raise fail(
@@ -55,10 +75,8 @@ def demo_load(
     if not result.loaded:
         raise fail("; ".join(str(p) for p in result.problems))
     render_load_summary(result, Console(), target=db.display_url)
-    from trimtab.services.demo_models import seed_model_book
-
     book = seed_model_book(
-        db.unit_of_work, as_of=day, principal=principal(), now=dt.datetime.now(dt.UTC)
+        db.unit_of_work, as_of=spec.as_of, principal=principal(), now=dt.datetime.now(dt.UTC)
     )
     typer.echo(
         f"model book: {book.firm_targets} firm targets in {book.product_lines} product-line "
@@ -66,8 +84,6 @@ def demo_load(
         f"models; {book.customized} of {book.accounts_assigned} accounts customized "
         f"(see `trimtab models list`)"
     )
-    from trimtab.services.routing import install_demo_policy
-
     version = install_demo_policy(db.unit_of_work, principal=principal())
     typer.echo(f"routing policy version {version} (see `trimtab routing show`)")
 

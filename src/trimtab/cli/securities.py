@@ -14,7 +14,7 @@ import datetime as dt
 
 import typer
 
-from trimtab.cli.support import fail, principal, ready_database
+from trimtab.cli.support import answer, fail, principal, unit_of_work
 
 __all__ = ["securities_app"]
 
@@ -32,7 +32,8 @@ def securities_unknown() -> None:
     """Securities seen in holdings or models but not classified, with the accounts held."""
     from trimtab.services.security_master import unknown_securities
 
-    found = unknown_securities(ready_database().unit_of_work)
+    with unit_of_work() as new_uow:
+        found = unknown_securities(new_uow)
     if not found:
         typer.echo("No unknown securities.")
     for u in found:
@@ -53,16 +54,17 @@ def securities_classify(
     """Classify a security; the accounts it held out of trading are released."""
     from trimtab.services.security_master import classify_security
 
-    result = classify_security(
-        ready_database().unit_of_work,
-        ticker,
-        asset_class=asset_class,
-        sector=sector,
-        proxy=proxy,
-        risk_model=risk_model,
-        principal=principal(),
-        now=_now(),
-    )
+    with unit_of_work() as new_uow:
+        result = classify_security(
+            new_uow,
+            ticker,
+            asset_class=asset_class,
+            sector=sector,
+            proxy=proxy,
+            risk_model=risk_model,
+            principal=principal(),
+            now=_now(),
+        )
     if result.problems:
         raise fail(*(str(p) for p in result.problems))
     typer.echo(f"{result.ticker} classified; released: {', '.join(result.released) or 'none'}")
@@ -75,7 +77,6 @@ def securities_list(
 ) -> None:
     """The security master: ticker, name, asset class, wash group, last close and its day."""
     from trimtab.cli.json_output import echo_json
-    from trimtab.cli.support import unit_of_work
     from trimtab.services import security_lookup
 
     with unit_of_work() as new_uow:
@@ -110,7 +111,6 @@ def securities_show(
 
     A ticker not in the security master exits 3."""
     from trimtab.cli.json_output import echo_json
-    from trimtab.cli.support import answer, unit_of_work
     from trimtab.services.security_lookup import show_security
 
     with unit_of_work() as new_uow:

@@ -49,7 +49,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from trimtab.domain.chain import GENESIS, BreakKind, ChainBreak, dumps, link
+from trimtab.domain.chain import GENESIS, BreakKind, ChainBreak, dumps, link, utc_iso
 from trimtab.domain.chain import first_break as _first_break
 
 __all__ = [
@@ -63,13 +63,6 @@ __all__ = [
     "content_hash",
     "first_break",
 ]
-
-
-def _utc_iso(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-_dumps = dumps
 
 
 @dataclass(frozen=True)
@@ -100,7 +93,7 @@ class AuditDraft:
             raise ValueError("an audit entry needs a principal")
         object.__setattr__(self, "targets", tuple(str(t) for t in self.targets))
         try:
-            detached = json.loads(_dumps(dict(self.summary)))
+            detached = json.loads(dumps(dict(self.summary)))
         except (TypeError, ValueError) as error:
             raise ValueError(f"an audit summary must be JSON-able: {error}") from error
         object.__setattr__(self, "summary", detached)
@@ -109,7 +102,7 @@ class AuditDraft:
         """The fields the hash covers, in their canonical (JSON) form."""
         return {
             "seq": seq,
-            "at": _utc_iso(self.at),
+            "at": utc_iso(self.at),
             "principal": self.principal,
             "principal_name": self.principal_name,
             "on_behalf_of": self.on_behalf_of,
@@ -172,7 +165,7 @@ class AuditEntry:
 
 def canonical(draft: AuditDraft, seq: int) -> str:
     """The exact text the hash covers: sorted keys, no spaces, UTC times."""
-    return _dumps(draft.content(seq))
+    return dumps(draft.content(seq))
 
 
 def content_hash(draft: AuditDraft, seq: int, previous_hash: str) -> str:

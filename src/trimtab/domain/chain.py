@@ -56,7 +56,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-__all__ = ["GENESIS", "BreakKind", "ChainBreak", "Linked", "dumps", "first_break", "link"]
+__all__ = [
+    "GENESIS",
+    "BreakKind",
+    "ChainBreak",
+    "Linked",
+    "dumps",
+    "first_break",
+    "link",
+    "utc_iso",
+]
 
 GENESIS = "0" * 64
 """The previous hash of the first entry."""
@@ -73,6 +82,11 @@ def dumps(value: object) -> str:
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
+
+
+def utc_iso(at: dt.datetime) -> str:
+    """A time as the canonical content holds it: UTC, ISO form, always with microseconds."""
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def link(canonical_text: str, previous_hash: str) -> str:

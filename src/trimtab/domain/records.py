@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from trimtab.domain.chain import dumps, link
+from trimtab.domain.chain import dumps, link, utc_iso
 from trimtab.domain.money import round_float
 
 __all__ = [
@@ -457,10 +457,6 @@ class RecordKind(StrEnum):
     FILL = "fill"
 
 
-def _utc_iso(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
 @dataclass(frozen=True)
 class RecordDraft:
     """One record before the chain numbers and seals it."""
@@ -485,7 +481,7 @@ class RecordDraft:
                 "run": self.run_id,
                 "account": self.account,
                 "as_of": None if self.as_of is None else self.as_of.isoformat(),
-                "at": _utc_iso(self.at),
+                "at": utc_iso(self.at),
                 "content": self.content,
             }
         )

@@ -306,10 +306,7 @@ def _day(uow: PreviewUnitOfWork) -> dt.date:
     run = uow.runs.latest_run()
     if run is not None:
         return run.as_of
-    day = _today() - dt.timedelta(days=1)
-    while not _CALENDAR.is_business_day(day):
-        day -= dt.timedelta(days=1)
-    return day
+    return _CALENDAR.previous(_today())
 
 
 def _today() -> dt.date:

@@ -264,7 +264,7 @@ def _run_findings(
         )
     if latest.state is RunState.FINISHED:
         found += _completeness(uow.runs, latest, done)
-    previous = _previous_business_day(day, calendar)
+    previous = calendar.previous(day)
     if latest.as_of < previous and calendar.is_business_day(day):
         found.append(
             _alert(
@@ -301,13 +301,6 @@ def _completeness(runs: RunRepository, run: RunRecord, done: set[str]) -> list[A
             f"outcomes) of {run.accounts:,}",
         )
     ]
-
-
-def _previous_business_day(day: dt.date, calendar: BusinessCalendar) -> dt.date:
-    previous = day - dt.timedelta(days=1)
-    while not calendar.is_business_day(previous):
-        previous -= dt.timedelta(days=1)
-    return previous
 
 
 def _stage_findings(

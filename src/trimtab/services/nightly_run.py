@@ -126,6 +126,21 @@ class Here:
     def holder(self) -> str:
         return f"{self.host}:{self.pid}"
 
+    def sees_live(
+        self,
+        holder: str | None,
+        heartbeat_at: dt.datetime | None,
+        now: dt.datetime,
+        stale_after: dt.timedelta,
+    ) -> bool:
+        """Whether a lease (`holder` host:pid, last `heartbeat_at`) is held: beaten within
+        `stale_after`, and, when its holder is on this host, by a process that exists.
+        The one rule of the nightly run's lease and the scheduler's."""
+        if holder is None or heartbeat_at is None or now - heartbeat_at > stale_after:
+            return False
+        host, _, pid = holder.rpartition(":")
+        return not (host == self.host and pid.isdigit() and not self.pid_alive(int(pid)))
+
 
 def lease_is_live(run: RunRecord, now: dt.datetime, here: Here) -> bool:
     """Whether someone is driving `run` right now.
@@ -137,12 +152,9 @@ def lease_is_live(run: RunRecord, now: dt.datetime, here: Here) -> bool:
     >>> lease_is_live(run, at, here)   # its process is gone
     False
     """
-    if run.state is not RunState.RUNNING or run.holder is None or run.heartbeat_at is None:
-        return False
-    if now - run.heartbeat_at > STALE_AFTER:
-        return False
-    host, _, pid = run.holder.rpartition(":")
-    return not (host == here.host and pid.isdigit() and not here.pid_alive(int(pid)))
+    return run.state is RunState.RUNNING and here.sees_live(
+        run.holder, run.heartbeat_at, now, STALE_AFTER
+    )
 
 
 def keep_lease(new_uow: NewUnitOfWork, run_id: str, *, here: Here) -> bool:

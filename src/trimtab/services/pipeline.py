@@ -580,12 +580,7 @@ def rerun_stage(
 
 
 def _lease_live(lease: SchedulerLease, now: dt.datetime, here: Here) -> bool:
-    if lease.holder is None or lease.heartbeat_at is None:
-        return False
-    if now - lease.heartbeat_at > LEASE_STALE_AFTER:
-        return False
-    host, _, pid = lease.holder.rpartition(":")
-    return not (host == here.host and pid.isdigit() and not here.pid_alive(int(pid)))
+    return here.sees_live(lease.holder, lease.heartbeat_at, now, LEASE_STALE_AFTER)
 
 
 def take_scheduler_lease(

@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
@@ -199,15 +199,20 @@ def _change_user(
     new_uow: NewUsersUnitOfWork,
     login: str,
     action: str,
+    change: Callable[[User], tuple[User, dict[str, object]]],
+    *,
     principal: Principal,
     reason: str,
-    change: User,
-    *,
-    end_sessions: bool,
-    summary: dict[str, object],
+    end_sessions: bool = False,
 ) -> tuple[User | None, list[Problem]]:
+    """Read, change and save one user in one transaction: `change` gives the changed user
+    and the audit summary from the stored one, so nothing can change it in between."""
     with new_uow() as uow:
-        uow.users.save(change)
+        user, problems = _user(uow, login)
+        if user is None:
+            return None, problems
+        changed, summary = change(user)
+        uow.users.save(changed)
         ended = uow.web_sessions.end_for_user(login) if end_sessions else 0
         record(
             uow,
@@ -218,7 +223,7 @@ def _change_user(
             summary={**summary, "sessions_ended": ended},
         )
         uow.commit()
-    return change, []
+    return changed, []
 
 
 @write_service("users.disable")
@@ -226,19 +231,14 @@ def disable_user(
     new_uow: NewUsersUnitOfWork, login: str, *, principal: Principal, reason: str = ""
 ) -> tuple[User | None, list[Problem]]:
     """Disable a user: they cannot sign in, and their sessions end now."""
-    with new_uow() as uow:
-        user, problems = _user(uow, login)
-    if user is None:
-        return None, problems
     return _change_user(
         new_uow,
         login,
         "users.disable",
-        principal,
-        reason,
-        replace(user, disabled=True),
+        lambda user: (replace(user, disabled=True), {"disabled": True}),
+        principal=principal,
+        reason=reason,
         end_sessions=True,
-        summary={"disabled": True},
     )
 
 
@@ -246,19 +246,14 @@ def disable_user(
 def enable_user(
     new_uow: NewUsersUnitOfWork, login: str, *, principal: Principal, reason: str = ""
 ) -> tuple[User | None, list[Problem]]:
-    with new_uow() as uow:
-        user, problems = _user(uow, login)
-    if user is None:
-        return None, problems
+    """Enable a disabled user again (their sessions ended when they were disabled)."""
     return _change_user(
         new_uow,
         login,
         "users.enable",
-        principal,
-        reason,
-        replace(user, disabled=False),
-        end_sessions=False,
-        summary={"disabled": False},
+        lambda user: (replace(user, disabled=False), {"disabled": False}),
+        principal=principal,
+        reason=reason,
     )
 
 
@@ -267,19 +262,16 @@ def unlock_user(
     new_uow: NewUsersUnitOfWork, login: str, *, principal: Principal, reason: str = ""
 ) -> tuple[User | None, list[Problem]]:
     """Lift a lock left by failed sign-ins (the failures are forgotten)."""
-    with new_uow() as uow:
-        user, problems = _user(uow, login)
-    if user is None:
-        return None, problems
     return _change_user(
         new_uow,
         login,
         "users.unlock",
-        principal,
-        reason,
-        replace(user, failed_sign_ins=0, locked_until=None),
-        end_sessions=False,
-        summary={"was_locked_until": user.locked_until, "failures": user.failed_sign_ins},
+        lambda user: (
+            replace(user, failed_sign_ins=0, locked_until=None),
+            {"was_locked_until": user.locked_until, "failures": user.failed_sign_ins},
+        ),
+        principal=principal,
+        reason=reason,
     )
 
 

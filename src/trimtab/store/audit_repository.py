@@ -24,23 +24,18 @@ import json
 from collections.abc import Iterator, Sequence
 from itertools import groupby
 
-from sqlalchemy import Select, insert, or_, select, update
+from sqlalchemy import Select, insert, or_, select
 from sqlalchemy.orm import Session
 
 from trimtab.domain.audit import AuditDraft, AuditEntry, chain
+from trimtab.domain.chain import dumps
 from trimtab.store.audit_tables import AuditEntryRow, AuditHeadRow, AuditTargetRow
+from trimtab.store.chain_head import advance, reserve
+from trimtab.store.mapping import as_utc
 
 __all__ = ["SqlAuditTrail"]
 
 _PAGE = 500  # entries per query when streaming, ids per IN (...): under SQLite's limit
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def _summary_text(entry: AuditEntry) -> str:
-    return json.dumps(entry.summary, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class SqlAuditTrail:
@@ -48,16 +43,9 @@ class SqlAuditTrail:
         self._session = session
 
     def append(self, draft: AuditDraft) -> AuditEntry:
-        seq, previous_hash = self._session.execute(
-            update(AuditHeadRow)
-            .where(AuditHeadRow.id == 1)
-            .values(seq=AuditHeadRow.seq + 1)
-            .returning(AuditHeadRow.seq, AuditHeadRow.hash)
-        ).one()
+        seq, previous_hash = reserve(self._session, AuditHeadRow)
         entry = chain(draft, seq, previous_hash)
-        self._session.execute(
-            update(AuditHeadRow).where(AuditHeadRow.id == 1).values(hash=entry.hash)
-        )
+        advance(self._session, AuditHeadRow, entry.hash)
         self._session.add(
             AuditEntryRow(
                 seq=entry.seq,
@@ -67,7 +55,7 @@ class SqlAuditTrail:
                 on_behalf_of=entry.on_behalf_of,
                 action=entry.action,
                 reason=entry.reason,
-                summary=_summary_text(entry),
+                summary=dumps(entry.summary),
                 previous_hash=entry.previous_hash,
                 hash=entry.hash,
             )
@@ -138,7 +126,7 @@ class SqlAuditTrail:
         return [
             AuditEntry(
                 seq=row.seq,
-                at=_utc(row.at),
+                at=as_utc(row.at),
                 principal=row.principal,
                 principal_name=row.principal_name,
                 on_behalf_of=row.on_behalf_of,

@@ -134,11 +134,6 @@ def _table(row: type[Any]) -> Table:
     return table
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    """Stored times are UTC (SQLite keeps no offset): in as UTC, out as aware UTC."""
-    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def _slices(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), CHUNK_ROWS):
         yield items[start : start + CHUNK_ROWS]
@@ -191,7 +186,7 @@ class SqlFeedLoadRepository(_Sql):
             filename=load.filename,
             checksum=load.checksum,
             outcome=load.outcome.value,
-            received_at=_utc(load.received_at),
+            received_at=m.as_utc(load.received_at),
             actor=load.actor,
             rows=load.rows,
             report={
@@ -206,7 +201,9 @@ class SqlFeedLoadRepository(_Sql):
     def received_between(self, start: dt.datetime, end: dt.datetime) -> list[FeedLoad]:
         rows = self.session.scalars(
             select(FeedLoadRow)
-            .where(FeedLoadRow.received_at >= _utc(start), FeedLoadRow.received_at < _utc(end))
+            .where(
+                FeedLoadRow.received_at >= m.as_utc(start), FeedLoadRow.received_at < m.as_utc(end)
+            )
             .order_by(FeedLoadRow.received_at, FeedLoadRow.id)
         )
         return [_load(r) for r in rows]
@@ -247,7 +244,7 @@ class SqlFeedLoadRepository(_Sql):
                 kind=alert.kind,
                 subject=alert.subject,
                 message=alert.message,
-                raised_at=_utc(alert.raised_at),
+                raised_at=m.as_utc(alert.raised_at),
             )
         )
         self.session.flush()
@@ -257,7 +254,7 @@ class SqlFeedLoadRepository(_Sql):
         rows = self.session.scalars(
             select(AlertRow).where(AlertRow.day == day).order_by(AlertRow.id)
         )
-        return [Alert(r.day, r.kind, r.subject, r.message, _utc(r.raised_at)) for r in rows]
+        return [Alert(r.day, r.kind, r.subject, r.message, m.as_utc(r.raised_at)) for r in rows]
 
 
 def _account_values(row: AccountOnboarding, stored: AccountRow | None) -> dict[str, Any]:
@@ -317,7 +314,7 @@ def _load(row: FeedLoadRow) -> FeedLoad:
         filename=row.filename,
         checksum=row.checksum,
         outcome=ArrivalOutcome(row.outcome),
-        received_at=_utc(row.received_at),
+        received_at=m.as_utc(row.received_at),
         actor=row.actor,
         rows=row.rows,
         problems=tuple(
@@ -519,7 +516,7 @@ class SqlFeedDataRepository(_Sql):
                     new_cusip=r.new_cusip,
                 ),
                 r.source,
-                _utc(r.applied_at) if r.applied_at else None,
+                m.as_utc(r.applied_at) if r.applied_at else None,
                 r.applied_by,
             )
             for r in rows
@@ -529,7 +526,7 @@ class SqlFeedDataRepository(_Sql):
         self.session.execute(
             update(CorporateActionEventRow)
             .where(CorporateActionEventRow.id == action)
-            .values(applied_at=_utc(at), applied_by=actor)
+            .values(applied_at=m.as_utc(at), applied_by=actor)
         )
 
     def remove_risk_models(self, names: Collection[str], kind: FeedKind) -> None:
@@ -641,7 +638,7 @@ class SqlHoldRepository(_Sql):
                     r.first_seen,
                     r.source,
                     tuple(accounts),
-                    _utc(r.classified_at) if r.classified_at else None,
+                    m.as_utc(r.classified_at) if r.classified_at else None,
                     r.classified_by,
                 )
             )
@@ -651,7 +648,7 @@ class SqlHoldRepository(_Sql):
         self.session.execute(
             update(UnknownSecurityRow)
             .where(UnknownSecurityRow.ticker == ticker)
-            .values(classified_at=_utc(at), classified_by=actor)
+            .values(classified_at=m.as_utc(at), classified_by=actor)
         )
 
     def hold(self, hold: AccountHold) -> bool:
@@ -675,7 +672,7 @@ class SqlHoldRepository(_Sql):
                 cause=hold.cause,
                 key=hold.key,
                 reason=hold.reason[:500],
-                since=_utc(hold.since),
+                since=m.as_utc(hold.since),
                 prior_status=prior,
             )
         )
@@ -706,7 +703,7 @@ class SqlHoldRepository(_Sql):
             query = query.where(AccountHoldRow.account_id.in_(sorted(accounts)))
         released: list[str] = []
         for row in self.session.scalars(query).all():
-            row.released_at = _utc(at)
+            row.released_at = m.as_utc(at)
             released.append(row.account_id)
             self.session.flush()
             still = self.session.scalar(
@@ -730,7 +727,7 @@ class SqlHoldRepository(_Sql):
         if cause is not None:
             query = query.where(AccountHoldRow.cause == cause)
         return [
-            AccountHold(r.account_id, r.cause, r.key, r.reason, _utc(r.since))
+            AccountHold(r.account_id, r.cause, r.key, r.reason, m.as_utc(r.since))
             for r in self.session.scalars(
                 query.order_by(AccountHoldRow.account_id, AccountHoldRow.id)
             )

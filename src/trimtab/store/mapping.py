@@ -13,7 +13,7 @@ stored by value (`TaxStatus.TAX_DEFERRED` → "tax_deferred"); restriction level
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, overload
 
 from trimtab.domain import (
     Account,
@@ -60,6 +60,21 @@ from trimtab.store.tables import (
 )
 
 Values = dict[str, Any]
+
+
+@overload
+def as_utc(value: dt.datetime) -> dt.datetime: ...
+@overload
+def as_utc(value: dt.datetime | None) -> dt.datetime | None: ...
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as an aware UTC time: SQLite hands back naive ones, written in UTC.
+
+    >>> as_utc(dt.datetime(2026, 1, 5, 9, 30)).isoformat()
+    '2026-01-05T09:30:00+00:00'
+    """
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def firm_to_row(firm: Firm) -> Values:

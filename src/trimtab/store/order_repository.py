@@ -48,11 +48,6 @@ def _slices(ids: Sequence[str]) -> Iterator[Sequence[str]]:
         yield ids[start : start + _IN]
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes: they were written in UTC."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _order_record(o: OrderLine) -> RecordDraft:
     """The order as a chained record (store/record_tables.py); amounts as exact strings."""
     content = {
@@ -132,7 +127,7 @@ class SqlOrderRepository:
                 r.price,
                 tuple(pick_from_dict(x) for x in r.lots),
                 r.created_by,
-                _utc(r.created_at),
+                m.as_utc(r.created_at),
             )
             for r in rows
         ]

@@ -24,6 +24,7 @@ from trimtab.domain.pipeline import StageState, StageStatus
 from trimtab.domain.trade_history import TradeSide
 from trimtab.services.order_ports import OrderLine
 from trimtab.services.pipeline_ports import ExecutionState, ReceivedExecution, SchedulerLease
+from trimtab.store.mapping import as_utc
 from trimtab.store.nightly_tables import FillRow, OrderRow, RunRow
 from trimtab.store.order_repository import SqlOrderRepository
 from trimtab.store.pipeline_tables import ExecutionRow, PipelineSchedulerRow, PipelineStageRow
@@ -34,24 +35,17 @@ __all__ = ["SqlExecutionRepository", "SqlPipelineRepository"]
 _IN = 500
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes: they were written in UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _status(row: PipelineStageRow) -> StageStatus:
     return StageStatus(
         row.day,
         row.stage,
         StageState(row.state),
         row.attempts,
-        _utc(row.next_attempt_at),
+        as_utc(row.next_attempt_at),
         row.reason,
         row.holder,
-        _utc(row.started_at),
-        _utc(row.finished_at),
+        as_utc(row.started_at),
+        as_utc(row.finished_at),
         row.version,
     )
 
@@ -121,7 +115,7 @@ class SqlPipelineRepository:
         row = self.session.get(PipelineSchedulerRow, name)
         if row is None:
             return None
-        return SchedulerLease(name, row.holder, _utc(row.started_at), _utc(row.heartbeat_at))
+        return SchedulerLease(name, row.holder, as_utc(row.started_at), as_utc(row.heartbeat_at))
 
     def take_lease(self, name: str, *, holder: str, at: dt.datetime, seen: str | None) -> bool:
         if self.session.get(PipelineSchedulerRow, name) is None:
@@ -258,7 +252,7 @@ class SqlExecutionRepository:
         if since is not None:
             query = query.where(ExecutionRow.received_at >= since)
         return [
-            ReceivedExecution(_execution(r), r.file, _utc(r.received_at) or since, r.state, r.note)  # type: ignore[arg-type]
+            ReceivedExecution(_execution(r), r.file, as_utc(r.received_at), r.state, r.note)
             for r in self.session.scalars(query)
         ]
 

@@ -35,7 +35,7 @@ import zlib
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,8 @@ from trimtab.domain.records import (
     seal,
 )
 from trimtab.store.bulk import insert_rows
+from trimtab.store.chain_head import advance, reserve
+from trimtab.store.mapping import as_utc
 from trimtab.store.record_tables import RecordBlobRow, RecordHeadRow, RecordRow
 
 __all__ = ["SqlRecords", "decode", "encode"]
@@ -89,10 +91,6 @@ def decode(body: bytes) -> tuple[str, Any]:
     return text, json.loads(text)
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _content(row: RecordRow) -> Any:
     if row.content is not None:
         return json.loads(row.content)
@@ -110,7 +108,7 @@ def _entry(row: RecordRow) -> RecordEntry:
         row.run_id,
         row.account_id,
         row.as_of,
-        _utc(row.at),
+        as_utc(row.at),
         _content(row),
     )
     return RecordEntry(row.seq, draft, row.previous_hash, row.hash)
@@ -154,20 +152,13 @@ class SqlRecords:
             self.store_parts(parts)
         if not drafts:
             return []
-        last, previous = self._session.execute(
-            update(RecordHeadRow)
-            .where(RecordHeadRow.id == 1)
-            .values(seq=RecordHeadRow.seq + len(drafts))
-            .returning(RecordHeadRow.seq, RecordHeadRow.hash)
-        ).one()
+        last, previous = reserve(self._session, RecordHeadRow, len(drafts))
         entries = []
         for seq, draft in enumerate(drafts, start=last - len(drafts) + 1):
             entry = seal(draft, seq, previous)
             entries.append(entry)
             previous = entry.hash
-        self._session.execute(
-            update(RecordHeadRow).where(RecordHeadRow.id == 1).values(hash=previous)
-        )
+        advance(self._session, RecordHeadRow, previous)
         insert_rows(
             self._session,
             RecordRow,

@@ -24,6 +24,7 @@ from trimtab.services.report_ports import (
     HealthCheck,
     OutcomeFacts,
 )
+from trimtab.store.mapping import as_utc
 from trimtab.store.nightly_tables import ProposalRow, RunOutcomeRow, RunRow
 from trimtab.store.record_repository import SqlRecords, _entry
 from trimtab.store.record_tables import RecordRow
@@ -35,10 +36,6 @@ from trimtab.store.tables import AccountRow, HouseholdRow
 __all__ = ["SqlReportStore"]
 
 _IN = 500  # ids per IN list: SQLite's bound-parameter limit is far above, PG's planner likes it
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _chunks(ids: Collection[Any]) -> list[list[Any]]:
@@ -175,10 +172,10 @@ class SqlReportStore:
                         o.account_id,
                         as_of,
                         o.outcome,
-                        _utc(o.at),
+                        as_utc(o.at),
                         None if p is None else p.state,
                         None if p is None else p.decided_by,
-                        None if p is None or p.decided_at is None else _utc(p.decided_at),
+                        None if p is None or p.decided_at is None else as_utc(p.decided_at),
                     )
                 )
         return sorted(found, key=lambda o: (o.as_of, o.run_id, o.account))
@@ -205,7 +202,7 @@ class SqlReportStore:
                     r.measure,
                     r.threshold,
                     r.detail,
-                    _utc(r.at),
+                    as_utc(r.at),
                 )
                 for r in self._session.scalars(query)
             )
@@ -247,7 +244,7 @@ class SqlReportStore:
                 )
             )
             found.extend(
-                Exemption(r.run_id, r.account_id, r.kind, r.reason, r.actor, _utc(r.at))
+                Exemption(r.run_id, r.account_id, r.kind, r.reason, r.actor, as_utc(r.at))
                 for r in self._session.scalars(query)
             )
         return found
@@ -257,7 +254,7 @@ class SqlReportStore:
         return (
             None
             if r is None
-            else Exemption(r.run_id, r.account_id, r.kind, r.reason, r.actor, _utc(r.at))
+            else Exemption(r.run_id, r.account_id, r.kind, r.reason, r.actor, as_utc(r.at))
         )
 
     def add_exemption(self, item: Exemption) -> None:

@@ -9,7 +9,6 @@ module converts at the boundary (`trade_from_dict` / `trade_to_dict`), so no row
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
@@ -28,6 +27,7 @@ from trimtab.services.review_ports import (
     trade_to_dict,
 )
 from trimtab.store.data_tables import DataErrorRow
+from trimtab.store.mapping import as_utc
 from trimtab.store.nightly_tables import (
     ProposalRow,
     ReviewDecisionRow,
@@ -40,13 +40,6 @@ from trimtab.store.scope_sql import account_condition, account_ids_condition, as
 from trimtab.store.tables import AccountRow
 
 __all__ = ["SqlProposalRepository"]
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes: they were written in UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class SqlProposalRepository:
@@ -181,7 +174,7 @@ class SqlProposalRepository:
                 r.account_id,
                 DecisionAction(r.action),
                 r.actor,
-                _utc(r.at) or r.at,
+                as_utc(r.at) or r.at,
                 r.reason,
                 tuple(trade_from_dict(t) for t in r.before),
                 tuple(trade_from_dict(t) for t in r.after),
@@ -203,5 +196,5 @@ def _proposal(row: ProposalRow) -> ProposalView:
         rule=row.rule,
         edited=row.edited,
         decided_by=row.decided_by,
-        decided_at=_utc(row.decided_at),
+        decided_at=as_utc(row.decided_at),
     )

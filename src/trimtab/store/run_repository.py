@@ -69,7 +69,6 @@ from trimtab.store.workflow_tables import AnalysisRow
 __all__ = [
     "SqlNightInputs",
     "SqlRunRepository",
-    "as_utc",
     "closes_as_of",
     "id_slices",
     "json_safe",
@@ -128,13 +127,6 @@ def _finite_only(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_finite_only(v) for v in value]
     return value
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored time as an aware UTC time (SQLite hands back naive ones)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def closes_as_of(session: Session, as_of: dt.date) -> dict[str, tuple[PricePoint, ...]]:
@@ -672,8 +664,8 @@ def _run(row: RunRow) -> RunRecord:
         id=row.id,
         as_of=row.as_of,
         state=RunState(row.state),
-        started_at=as_utc(row.started_at) or row.started_at,
-        finished_at=as_utc(row.finished_at),
+        started_at=m.as_utc(row.started_at) or row.started_at,
+        finished_at=m.as_utc(row.finished_at),
         actor=row.actor,
         executor=row.executor,
         accounts=row.accounts,
@@ -684,9 +676,9 @@ def _run(row: RunRow) -> RunRecord:
         estimated_tax=row.estimated_tax,
         seconds=row.seconds,
         holder=row.holder,
-        heartbeat_at=as_utc(row.heartbeat_at),
+        heartbeat_at=m.as_utc(row.heartbeat_at),
         forced_reason=row.forced_reason,
-        voided_at=as_utc(row.voided_at),
+        voided_at=m.as_utc(row.voided_at),
         voided_by=row.voided_by,
         void_reason=row.void_reason,
     )

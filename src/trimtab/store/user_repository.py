@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from trimtab.domain.principal import Role
 from trimtab.domain.users import SystemToken, Team, User, WebSession
+from trimtab.store.mapping import as_utc
 from trimtab.store.tables import AccountRow, AdvisorRow
 from trimtab.store.user_tables import (
     SignInFailureRow,
@@ -35,14 +36,8 @@ __all__ = [
 ]
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _at(value: dt.datetime) -> dt.datetime:
-    found = _utc(value)
+    found = as_utc(value)
     assert found is not None
     return found
 
@@ -60,7 +55,7 @@ class SqlUserRepository:
             teams=frozenset(teams),
             disabled=row.disabled,
             failed_sign_ins=row.failed_sign_ins,
-            locked_until=_utc(row.locked_until),
+            locked_until=as_utc(row.locked_until),
         )
 
     def get(self, login: str) -> User | None:
@@ -192,8 +187,8 @@ class SqlTokenRepository:
             role=Role(row.role),
             created_at=_at(row.created_at),
             created_by=row.created_by,
-            revoked_at=_utc(row.revoked_at),
-            last_used_at=_utc(row.last_used_at),
+            revoked_at=as_utc(row.revoked_at),
+            last_used_at=as_utc(row.last_used_at),
         )
 
     def get(self, name: str) -> SystemToken | None:

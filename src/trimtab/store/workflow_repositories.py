@@ -20,6 +20,7 @@ from trimtab.domain.restrictions import Level
 from trimtab.domain.settings_catalog import SettingValue
 from trimtab.domain.settings_levels import ChangeRequest, Placement, Scope, SettingChange
 from trimtab.store.filter_sql import account_query
+from trimtab.store.mapping import as_utc
 from trimtab.store.tables import AccountRow, FirmRow
 from trimtab.store.workflow_tables import (
     BulkChangeRow,
@@ -33,10 +34,6 @@ __all__ = ["SqlAccountSelection", "SqlSavedFilterRepository", "SqlSettingsReposi
 # The firm every account belongs to when the database holds no firm row yet.
 DEFAULT_FIRM = "firm"
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's parameter limit
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class SqlAccountSelection:
@@ -132,7 +129,7 @@ def _saved(row: SavedFilterRow) -> SavedFilter:
         row.description,
         row.owner or None,
         row.created_by,
-        _utc(row.updated_at),
+        as_utc(row.updated_at),
     )
 
 
@@ -153,7 +150,7 @@ def _change(row: SettingChangeRow) -> SettingChange:
         Scope(Level[row.level.upper()], row.scope),
         _value(row.value),
         row.actor,
-        _utc(row.at),
+        as_utc(row.at),
         row.reason,
         row.reverts,
         row.bulk_id,
@@ -250,4 +247,4 @@ class SqlSettingsRepository:
             "unchanged": row.unchanged,
         }
         listed = tuple(Exemption(e.account_id, e.reason) for e in exemptions)
-        return BulkChange(row.id, request, row.actor, _utc(row.at), counts, listed)
+        return BulkChange(row.id, request, row.actor, as_utc(row.at), counts, listed)

@@ -34,18 +34,13 @@ from prometheus_client.registry import Collector
 
 from trimtab.bootstrap import DATABASE_ERRORS, Database
 from trimtab.services.monitoring import metrics_snapshot, scheduler_heartbeat
-from trimtab.web.deps import SignIn, public
+from trimtab.web.deps import SignIn, get_database, public
 
 __all__ = ["DatabaseCollector", "router"]
 
 router = APIRouter(include_in_schema=False)
 
 Anyone = Annotated[SignIn | None, public()]
-
-
-def _database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
 
 
 @router.get("/healthz")
@@ -57,7 +52,7 @@ def healthz(_: Anyone) -> dict[str, str]:
 @router.get("/readyz")
 def readyz(request: Request, _: Anyone) -> JSONResponse:
     """Ready to serve: database, migrations, scheduler heartbeat."""
-    database = _database(request)
+    database = get_database(request)
     checks: dict[str, str] = {}
     ready = True
     try:
@@ -163,6 +158,6 @@ def metrics(request: Request, _: Anyone) -> Response:
     if registry is None:
         # One registry per app (not the process-global one): each app, each test, its own.
         registry = CollectorRegistry(auto_describe=False)
-        registry.register(DatabaseCollector(_database(request)))
+        registry.register(DatabaseCollector(get_database(request)))
         request.app.state.metrics_registry = registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -23,10 +23,11 @@ Rule:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from trimtab.domain.permissions import Permission
@@ -113,6 +114,24 @@ def _query(level: str, subject: str, start: dt.date | None, end: dt.date | None)
     }
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What a report page was asked for: the service's request and the query as typed
+    (for the form and the file name)."""
+
+    request: ReportRequest
+    query: dict[str, Any]
+
+
+def _asked(
+    level: LevelQuery = "firm", id: IdQuery = "", start: DayQuery = None, end: DayQuery = None
+) -> _Asked:
+    return _Asked(_request(level, id, start, end), _query(level, id, start, end))
+
+
+Asked = Annotated[_Asked, Depends(_asked)]
+
+
 @router.get("/reports")
 def reports_index(request: Request, viewer: Reader) -> Response:
     return render(request, "reports/index.html", {"reports": REPORTS})
@@ -123,14 +142,11 @@ def taxes_saved_page(
     request: Request,
     new_uow: NewUnitOfWork,
     viewer: Reader,
-    level: LevelQuery = "firm",
-    id: IdQuery = "",
-    start: DayQuery = None,
-    end: DayQuery = None,
+    asked: Asked,
     format: FormatQuery = "html",
 ) -> Response:
-    report = answer(taxes_saved(new_uow, _request(level, id, start, end), viewer=viewer))
-    return _respond(request, "taxes-saved", report, format, _query(level, id, start, end))
+    report = answer(taxes_saved(new_uow, asked.request, viewer=viewer))
+    return _respond(request, "taxes-saved", report, format, asked.query)
 
 
 @router.get("/reports/activity")
@@ -138,15 +154,12 @@ def activity_page(
     request: Request,
     new_uow: NewUnitOfWork,
     viewer: Reader,
-    level: LevelQuery = "firm",
-    id: IdQuery = "",
-    start: DayQuery = None,
-    end: DayQuery = None,
+    asked: Asked,
     view: Annotated[Literal["letter", "compliance"], Query()] = "compliance",
     format: FormatQuery = "html",
 ) -> Response:
-    report = answer(activity_report(new_uow, _request(level, id, start, end), viewer=viewer))
-    return _respond(request, "activity", report, format, _query(level, id, start, end), view)
+    report = answer(activity_report(new_uow, asked.request, viewer=viewer))
+    return _respond(request, "activity", report, format, asked.query, view)
 
 
 @router.get("/reports/health")
@@ -154,14 +167,11 @@ def health_page(
     request: Request,
     new_uow: NewUnitOfWork,
     viewer: HealthReader,
-    level: LevelQuery = "firm",
-    id: IdQuery = "",
-    start: DayQuery = None,
-    end: DayQuery = None,
+    asked: Asked,
     format: FormatQuery = "html",
 ) -> Response:
-    report = answer(health_report(new_uow, _request(level, id, start, end), viewer=viewer))
-    return _respond(request, "health", report, format, _query(level, id, start, end))
+    report = answer(health_report(new_uow, asked.request, viewer=viewer))
+    return _respond(request, "health", report, format, asked.query)
 
 
 @router.post("/reports/health/exempt")

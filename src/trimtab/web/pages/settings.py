@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from trimtab.domain.bulk_changes import BulkChangeRequest, Exemption, Outcome
@@ -201,16 +201,7 @@ def _bulk(
     *,
     apply: bool,
 ) -> Response:
-    asked, problems = _request(
-        fields["setting"],
-        fields["value"],
-        fields["target"],
-        fields["reason"],
-        fields["level"],
-        fields["exemptions"],
-        fields["exempt_where"],
-        fields["exempt_reason"],
-    )
+    asked, problems = _request(**fields)
     if asked is None:
         return _bulk_form(request, fields, problems=problems)
     result, problems = bulk_change(new_uow, asked, principal=principal, apply=apply)
@@ -227,11 +218,7 @@ def _bulk(
     )
 
 
-@router.post("/settings/bulk/preview")
-def bulk_preview(
-    request: Request,
-    new_uow: NewUnitOfWork,
-    viewer: SettingsDesk,
+def _bulk_fields(
     setting: Short,
     value: Short,
     target: Annotated[str, Form(min_length=1, max_length=4000)],
@@ -240,8 +227,9 @@ def bulk_preview(
     exemptions: Long = "",
     exempt_where: Long = "",
     exempt_reason: Long = "",
-) -> Response:
-    fields = {
+) -> dict[str, str]:
+    """The bulk form as typed: the preview and the apply post the same form."""
+    return {
         "setting": setting,
         "value": value,
         "target": target,
@@ -251,33 +239,22 @@ def bulk_preview(
         "exempt_where": exempt_where,
         "exempt_reason": exempt_reason,
     }
+
+
+BulkFields = Annotated[dict[str, str], Depends(_bulk_fields)]
+
+
+@router.post("/settings/bulk/preview")
+def bulk_preview(
+    request: Request, new_uow: NewUnitOfWork, viewer: SettingsDesk, fields: BulkFields
+) -> Response:
     return _bulk(request, new_uow, viewer, fields, apply=False)
 
 
 @router.post("/settings/bulk")
 def bulk_apply(
-    request: Request,
-    new_uow: NewUnitOfWork,
-    principal: SettingsDesk,
-    setting: Short,
-    value: Short,
-    target: Annotated[str, Form(min_length=1, max_length=4000)],
-    level: Annotated[LevelName, Form()] = "account",
-    reason: Long = "",
-    exemptions: Long = "",
-    exempt_where: Long = "",
-    exempt_reason: Long = "",
+    request: Request, new_uow: NewUnitOfWork, principal: SettingsDesk, fields: BulkFields
 ) -> Response:
-    fields = {
-        "setting": setting,
-        "value": value,
-        "target": target,
-        "level": level,
-        "reason": reason,
-        "exemptions": exemptions,
-        "exempt_where": exempt_where,
-        "exempt_reason": exempt_reason,
-    }
     return _bulk(request, new_uow, principal, fields, apply=True)
 
 
