@@ -46,11 +46,11 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 # System packages some tests need: Debian's Chromium for the browser tests (tests/e2e);
-# pango for WeasyPrint's PDF reports and poppler-utils (pdftoppm) to look at a rendered
-# page (tests/integration/reports). Run as root (CI, a container), this installs those
-# missing; otherwise, or if apt-get fails, those tests are skipped with the reason
-# shown, and fail the run under CI=true.
-SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+# pango and HarfBuzz-Subset (WeasyPrint warns without it) for the PDF reports, and
+# poppler-utils (pdftoppm) to look at a rendered page (tests/integration/reports). Run
+# as root (CI, a container), this installs those missing; otherwise, or if apt-get
+# fails, those tests are skipped with the reason shown, and fail the run under CI=true.
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 browser:
 	@missing="$$(for p in $(SYSTEM_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done)"; \

@@ -29,14 +29,16 @@ import gzip
 import multiprocessing
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, inspect, select, text
+from sqlalchemy import create_engine, insert, inspect, select, text
+from sqlalchemy.engine import make_url
 
-from bench.databases import scratch_database
+from bench.databases import POSTGRES, scratch_database
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import open_database
 from trimtab.domain.principal import Principal
@@ -52,6 +54,7 @@ from trimtab.store.tables import PriceRow
 AS_OF = dt.date(2025, 6, 30)
 BENCH = Principal.cli("bench")
 NIGHT_2 = dt.date(2025, 7, 1)
+KEPT = "bench_nightly_kept"
 RETURNS = Path(__file__).parent.parent / "src/trimtab/data/sp500_daily_returns_2007_2016.csv.gz"
 
 
@@ -183,9 +186,36 @@ def _load(url: str, accounts: int) -> float:
     return time.perf_counter() - started
 
 
-def one(backend: str, accounts: int, workers: int, chunk: int, dask: bool) -> list[str]:
+@contextmanager
+def _database(backend: str, keep: bool) -> Iterator[str]:
+    """A scratch database, or with `keep` one left behind for `trimtab records replay
+    --run` (PostgreSQL schema `bench_nightly_kept`, replaced on each run; SQLite file
+    `bench-nightly.db` here); drop it with `DROP SCHEMA bench_nightly_kept CASCADE`."""
+    if not keep:
+        with scratch_database(backend) as url:
+            yield url
+        return
+    if backend == "sqlite":
+        path = Path("bench-nightly.db").resolve()
+        path.unlink(missing_ok=True)
+        yield f"sqlite:///{path}"
+        return
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP SCHEMA IF EXISTS "{KEPT}" CASCADE'))
+        c.execute(text(f'CREATE SCHEMA "{KEPT}"'))
+    admin.dispose()
+    url = make_url(POSTGRES).update_query_dict({"options": f"-csearch_path={KEPT}"})
+    yield url.render_as_string(hide_password=False)
+
+
+def one(
+    backend: str, accounts: int, workers: int, chunk: int, dask: bool, keep: bool = False
+) -> list[str]:
     rows = []
-    with scratch_database(backend) as url:
+    with _database(backend, keep) as url:
+        if keep:
+            print(f"<!-- {backend}: kept at {url} -->", flush=True)
         load, load_rss, _ = _in_own_process(_load, url, accounts)
         print(f"<!-- {backend}: demo load {load:,.0f} s, peak RSS {load_rss:,.0f} MB -->")
         nights = [("night 1", AS_OF, "local")]
@@ -202,6 +232,7 @@ def one(backend: str, accounts: int, workers: int, chunk: int, dask: bool) -> li
                 trading = record_bytes(url) - before
                 print(f"<!-- {backend}: {note}; peak RSS {trade_rss:,.0f} MB -->", flush=True)
                 _move_prices_one_day(url)
+            night_start = record_bytes(url)
             s, own, kids = _in_own_process(_night, url, day, kind, workers, chunk)
             night_1 = night_1 or s.run_id
             per_worker = s.analyzed_now / s.seconds / workers
@@ -215,10 +246,11 @@ def one(backend: str, accounts: int, workers: int, chunk: int, dask: bool) -> li
                 analyzed += s.analyzed_now
                 now = record_bytes(url)
                 print(
-                    f"<!-- {backend}: record storage after {name}: {now:,} bytes; "
-                    f"{(now - stored) / analyzed:,.0f} bytes per account-night so far "
-                    f"({analyzed:,} account-nights), analysis records alone "
-                    f"{(now - stored - trading) / analyzed:,.0f} -->",
+                    f"<!-- {backend}: record storage after {name} ({s.run_id}): {now:,} "
+                    f"bytes; {(now - stored) / analyzed:,.0f} bytes per account-night so "
+                    f"far ({analyzed:,} account-nights), analysis records alone "
+                    f"{(now - stored - trading) / analyzed:,.0f}; this night's analysis "
+                    f"records {(now - night_start) / s.analyzed_now:,.0f} -->",
                     flush=True,
                 )
     return rows
@@ -231,6 +263,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk", type=int, default=250)
     parser.add_argument("--dask", action="store_true", help="also run night 2 on Dask")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database (for records replay --run)"
+    )
     args = parser.parse_args()
     print(
         "| database | night | accounts | wall s | accounts/s | per worker/s | trades | "
@@ -238,7 +273,7 @@ def main() -> None:
     )
     print("|---|---|---:|---:|---:|---:|---:|---|---|---:|")
     for backend in args.backends.split(","):
-        one(backend, args.accounts, args.workers, args.chunk, args.dask)
+        one(backend, args.accounts, args.workers, args.chunk, args.dask, args.keep)
 
 
 if __name__ == "__main__":

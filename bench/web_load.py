@@ -310,7 +310,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until_up(base: str, server: subprocess.Popen[bytes], seconds: float = 120) -> None:
+def wait_until_up(base: str, server: subprocess.Popen[bytes], seconds: float = 600) -> None:
+    # A worker answers once it has read the model book (the app's warm-up: ≈ 10 s at
+    # 100,000 accounts on a quiet machine, much longer on a busy one).
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -382,9 +384,10 @@ def sign_in_everyone(
 
 
 def warm_up(base: str, sessions: dict[str, list[dict[str, Any]]], passes: int) -> None:
-    """A few of each person's pages, unmeasured, so that both workers have read what a
-    server up since the morning holds (the parsed model book: ≈ 10 s at 100,000
-    accounts on a first page after a restart, see bench/README.md)."""
+    """A few of each person's pages, unmeasured, so that both workers hold what a server
+    up since the morning holds (each worker reads the model book itself before its first
+    request; a finished run's firm-wide dashboard figures are read by the first
+    dashboard that needs them)."""
     import requests
 
     advisor, overlay = sessions["advisor"][0], sessions["overlay"][0]
@@ -547,6 +550,112 @@ def run(args: argparse.Namespace) -> None:
         shutil.rmtree(out)
 
 
+ROUTE_REPEATS = 5  # timed requests per route (after one unmeasured request)
+
+
+def route_times(url: str, repeats: int = ROUTE_REPEATS) -> list[tuple[str, float, float]]:
+    """Each route's own service time, one request at a time in this process (no server,
+    no queueing): the app on the bench database, a signed-in session per role, one
+    unmeasured request per route (the model book's cache, the charts' memory), then
+    `repeats` timed ones. Answers (route, median ms, median CPU ms of this process: the
+    app's own work, which a busy neighbour slows less than the clock; the database's
+    time is in the first figure only)."""
+    import statistics
+
+    from fastapi.testclient import TestClient
+
+    from trimtab.bootstrap import open_database
+    from trimtab.web import create_app
+    from trimtab.web.security import csrf_token_for
+    from trimtab.web.settings import WebSettings
+
+    people = plan(url)
+    first = {p["role"]: p for p in reversed(people["people"])}  # the demo user of each role
+    db = open_database(url, create=False)
+    app = create_app(db, settings=WebSettings())
+    clients: dict[str, tuple[TestClient, str]] = {}
+    for role, person in first.items():
+        client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+        client.get("/sign-in")
+        answer = client.post(
+            "/sign-in",
+            data={
+                "login": person["login"],
+                "password": person["password"],
+                "next": "/",
+                "csrf_token": client.cookies.get("trimtab_csrf"),
+            },
+        )
+        if answer.status_code != 303:
+            raise SystemExit(f"sign-in as {person['login']}: {answer.status_code}")
+        clients[role] = (client, csrf_token_for(client.cookies["trimtab_session"]))
+    # A route with an account in its path reads another account each time (as people
+    # do): a repeat of the same account would be answered from memories (charts).
+    mine = first["advisor"]["accounts"][: repeats + 1]
+    pending = people["pending"][: repeats + 1]
+    firm = first["overlay"]["accounts"][: repeats + 1]
+
+    def each(pattern: str, ids: list[str]) -> list[str]:
+        return [pattern.format(id=i) for i in ids]
+
+    routes: list[tuple[str, str, list[str], dict[str, str] | None]] = [
+        (f"GET /dashboard/{role}", role, [f"/dashboard/{role}"], None) for role in ROLE_WEIGHTS
+    ]
+    routes += [
+        ("GET /accounts/{id} (advisor)", "advisor", each("/accounts/{id}", mine), None),
+        ("GET /accounts/{id} (overlay)", "overlay", each("/accounts/{id}", firm), None),
+        ("GET /api/v1/accounts/{id}", "advisor", each("/api/v1/accounts/{id}", mine), None),
+        ("GET /api/v1/accounts?limit=50", "advisor", ["/api/v1/accounts?limit=50"], None),
+        ("GET /api/v1/proposals/{id}", "overlay", each("/api/v1/proposals/{id}", pending), None),
+        ("GET /review", "overlay", ["/review?sort=value"], None),
+        ("GET /review?sort=tax&page=3", "overlay", ["/review?sort=tax&page=3"], None),
+        ("GET /review/{id}", "overlay", each("/review/{id}", pending), None),
+        ("GET /api/v1/proposals", "overlay", ["/api/v1/proposals?sort=value"], None),
+        ("GET /orders", "overlay", ["/orders"], None),
+        ("GET /runs", "admin", ["/runs"], None),
+        ("GET /models", "committee", ["/models"], None),
+        ("GET /accounts/{id}/customize", "advisor", each("/accounts/{id}/customize", mine), None),
+        (
+            "POST /accounts/{id}/customize/preview",
+            "advisor",
+            each("/accounts/{id}/customize/preview", mine),
+            {"setting:tax_sensitivity": "high"},
+        ),
+    ]
+    out = []
+    print("| route | median ms | fastest ms | app CPU ms (median) |\n|---|---:|---:|---:|")
+    for name, role, paths, form in routes:
+        client, csrf = clients[role]
+        times, cpu = [], []
+        for k in range(repeats + 1):
+            path = paths[k % len(paths)]
+            started, used = time.perf_counter(), time.process_time()
+            if form is None:
+                answer = client.get(path)
+            else:
+                answer = client.post(
+                    path, data=form, headers={"X-CSRF-Token": csrf, "HX-Request": "true"}
+                )
+            elapsed = (time.perf_counter() - started) * 1000
+            spent = (time.process_time() - used) * 1000
+            if answer.status_code != 200:
+                break
+            if k:
+                times.append(elapsed)
+                cpu.append(spent)
+        if answer.status_code != 200:  # a route that fails is named, the rest still timed
+            print(f"| `{name}` | answered {answer.status_code} | | |", flush=True)
+            continue
+        out.append((name, statistics.median(times), statistics.median(cpu)))
+        print(
+            f"| `{name}` | {statistics.median(times):,.0f} | {min(times):,.0f} | "
+            f"{statistics.median(cpu):,.0f} |",
+            flush=True,
+        )
+    db.close()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=100_000)
@@ -567,9 +676,21 @@ def main() -> None:
     parser.add_argument("--drop", action="store_true", help="drop the database and exit")
     parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--clean", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--routes",
+        action="store_true",
+        help="time each route in this process, one request at a time (no server, no locust)",
+    )
     args = parser.parse_args()
     if args.prepare_only:
         prepare(f"bench_web_{args.name or args.accounts}", args.accounts, args.advisors)
+        return
+    if args.routes:
+        schema = f"bench_web_{args.name or args.accounts}"
+        url = prepare(schema, args.accounts, args.advisors)
+        print(f"<!-- {schema}: in-process, load average before {load_average()} -->")
+        route_times(url)
+        print(f"<!-- load average after {load_average()} -->")
         return
     run(args)
 

@@ -202,12 +202,30 @@ def rebalance_cases(draw: st.DrawFn, *, integer_rules: bool = False) -> dict[str
         "settings": {},
         "parameters": draw(_parameters(market_value + cash, integer_rules)),
     }
+    if draw(st.booleans()):
+        case["tax"]["picture"] = draw(_tax_pictures())
     if integer_rules:
         if not read_case(case).has_integer_rules:
             case["parameters"]["whole_shares"] = True
     else:
         _without_same_rebalance_choice(case)
     return case
+
+
+@st.composite
+def _tax_pictures(draw: st.DrawFn) -> dict[str, Any]:
+    """A client's tax year: amounts around the netting steps (the $3,000 offset, gains
+    of either term, a carryforward), so every marginal rate occurs."""
+    amounts = st.sampled_from([0.0, 1500.0, -1500.0, 4000.0, -4000.0, 25000.0, -25000.0])
+    picture: dict[str, Any] = {
+        name: draw(amounts)
+        for name in ("realized_short_ytd", "realized_long_ytd", "outside_short", "outside_long")
+    }
+    for name in ("carryforward_short", "carryforward_long"):
+        picture[name] = draw(st.sampled_from([0.0, 2000.0, 30000.0]))
+    picture["carryforward_discount"] = draw(st.sampled_from([None, 0.0, 0.1]))
+    picture["ordinary_rate"] = draw(st.sampled_from([None, 0.32]))
+    return picture
 
 
 def _without_same_rebalance_choice(case: dict[str, Any]) -> None:

@@ -39,6 +39,7 @@ from tests.integration.pipeline.audit_scenarios import PIPELINE_SCENARIOS
 from tests.integration.reports.report_scenarios import REPORT_SCENARIOS
 from tests.integration.user_scenarios import DELEGATES as USER_DELEGATES
 from tests.integration.user_scenarios import USER_SCENARIOS
+from tests.integration.wash_groups.audit_scenarios import WASH_GROUP_SCENARIOS
 from trimtab.bootstrap import Database
 from trimtab.domain import Firm
 from trimtab.domain.bulk_changes import BulkChangeRequest
@@ -565,6 +566,7 @@ DELEGATES.update(PIPELINE_DELEGATES)
 SCENARIOS.update({action: _user_scenario(make) for action, make in ALERT_SCENARIOS.items()})
 DELEGATES.update(ALERT_DELEGATES)
 SCENARIOS.update({action: _user_scenario(make) for action, make in REPORT_SCENARIOS.items()})
+SCENARIOS.update({a: _user_scenario(make) for a, make in WASH_GROUP_SCENARIOS.items()})
 
 
 # -- the tests ---------------------------------------------------------------------------

@@ -222,6 +222,53 @@ def read_parameters(raw: dict[str, Any]) -> Parameters:
     )
 
 
+def _lot_rate(tax: dict[str, Any], term: str, *, gain: bool) -> float:
+    """τ_l: the term's rate; with a `tax.picture`, the slope of the year's tax in the
+    lot's term, one cent up for a gain and one cent down for a loss (the contract's
+    "marginal rate of the next dollar"), from `_year_tax` below — a second reading of
+    Schedule D, not the engine's netting."""
+    picture = tax.get("picture")
+    if picture is None:
+        return float(tax[f"{term}_term_rate"])
+    short = (
+        float(picture.get("realized_short_ytd") or 0.0)
+        + float(picture.get("outside_short") or 0.0)
+        - float(picture.get("carryforward_short") or 0.0)
+    )
+    long = (
+        float(picture.get("realized_long_ytd") or 0.0)
+        + float(picture.get("outside_long") or 0.0)
+        - float(picture.get("carryforward_long") or 0.0)
+    )
+    cent = 0.01 if gain else -0.01
+    if term == "short":
+        moved = _year_tax(tax, short + cent, long)
+    else:
+        moved = _year_tax(tax, short, long + cent)
+    return (moved - _year_tax(tax, short, long)) / cent
+
+
+def _year_tax(tax: dict[str, Any], short: float, long: float) -> float:
+    """The year's tax on net short- and long-term results (signed, carryforward in):
+    both gains taxed at their rates; one side's loss offsets the other side's gain; a net
+    loss offsets up to `ordinary_offset` of income at `ordinary_rate`, and the rest is
+    worth the long-term rate a year later, discounted."""
+    picture = tax["picture"]
+    st, lt = float(tax["short_term_rate"]), float(tax["long_term_rate"])
+    ordinary = st if picture.get("ordinary_rate") is None else float(picture["ordinary_rate"])
+    discount = picture.get("carryforward_discount")
+    carried = lt / (1 + (0.05 if discount is None else float(discount)))
+    offset = picture.get("ordinary_offset")
+    limit = 3000.0 if offset is None else float(offset)
+    if short >= 0 and long >= 0:
+        return st * short + lt * long
+    total = short + long
+    if total <= 0:
+        used = min(-total, limit)
+        return -ordinary * used - carried * (-total - used)
+    return lt * total if short < 0 else st * total
+
+
 def read_case(data: dict[str, Any], parameters: dict[str, Any] | None = None) -> Case:
     """The case dict as plain values; `parameters` (e.g. the engine's resolved ones)
     take the place of the case's own."""
@@ -256,7 +303,10 @@ def read_case(data: dict[str, Any], parameters: dict[str, Any] | None = None) ->
         acquired = _date(raw["acquired"])
         period_start = _date(raw.get("holding_period_start") or raw["acquired"])
         term = "long" if is_long_term(period_start, as_of) else "short"
-        rate = float(tax[f"{term}_term_rate"]) if taxable else 0.0
+        rate = 0.0
+        if taxable:
+            price = securities[raw["security"]].price
+            rate = _lot_rate(tax, term, gain=price > float(raw["cost_basis"]))
         lots.append(
             Lot(
                 id=raw["id"],

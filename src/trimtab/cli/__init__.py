@@ -40,6 +40,7 @@ from trimtab.cli.serve import serve
 from trimtab.cli.settings import settings_app
 from trimtab.cli.simulate import simulate
 from trimtab.cli.users import teams_app, tokens_app, users_app
+from trimtab.cli.wash_groups import wash_groups_app
 
 __all__ = ["app", "main"]
 
@@ -65,6 +66,7 @@ app.command("simulate")(simulate)
 app.command("optimize")(optimize)
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(securities_app, name="securities")
+app.add_typer(wash_groups_app, name="wash-groups")
 app.add_typer(corporate_actions_app, name="corporate-actions")
 app.add_typer(audit_app, name="audit")
 app.add_typer(alerts_app, name="alerts")

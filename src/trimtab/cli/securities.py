@@ -75,7 +75,8 @@ def securities_list(
     unknown: bool = typer.Option(False, "--unknown", help="Only those never classified."),
     as_json: bool = typer.Option(False, "--json", help="One JSON array, every field."),
 ) -> None:
-    """The security master: ticker, name, asset class, wash group, last close and its day."""
+    """The security master: ticker, name, asset class, wash group, last close and its day
+    (and the issuer, for share classes)."""
     from trimtab.cli.json_output import echo_json
     from trimtab.services import security_lookup
 
@@ -93,9 +94,10 @@ def securities_list(
     for s in found:
         if isinstance(s, security_lookup.SecurityView):
             price = f"{s.price:,.2f} on {s.price_date}" if s.price is not None else "no price"
+            issuer = f" (issuer {s.issuer_id})" if s.issuer_id else ""
             typer.echo(
                 f"{s.ticker:<8} {s.asset_class or '-':<10} wash group {s.wash_group:<8} "
-                f"{price:<24} {s.name}"
+                f"{price:<24} {s.name}{issuer}"
             )
         else:
             held = ", ".join(s.accounts) or "no accounts"
@@ -126,6 +128,7 @@ def securities_show(
     typer.echo(f"  asset class: {asset_class}")
     typer.echo(f"  sector:      {s.sector or '-'}")
     typer.echo(f"  wash group:  {s.wash_group}")
+    typer.echo(f"  issuer:      {s.issuer_id or '-'}")
     price = f"{s.price:,.6f} on {s.price_date}" if s.price is not None else "never priced"
     typer.echo(f"  last close:  {price}")
     typer.echo(f"  held by:     {len(s.holders):,} accounts{': ' + holders if holders else ''}")

@@ -45,8 +45,11 @@ def simulate(
     withdrawal: list[str] = typer.Option([], "--withdrawal", help=CASH_FLOW_HELP),
     stocks: int = typer.Option(0, "--stocks", min=0, help="Use only the first N stocks (0 = all)."),
     sectors: int = typer.Option(11, "--sectors", min=1, help="Statistical sectors."),
+    swaps: str = typer.Option(
+        "pairs", "--swaps", help="Harvest replacements: pairs (risk model) or sets (fixed)."
+    ),
     set_size: int = typer.Option(
-        3, "--set-size", min=1, help="Stocks per swap set (1 = no swaps)."
+        3, "--set-size", min=1, help="Stocks per swap set with --swaps sets (1 = no swaps)."
     ),
     weighting: str = typer.Option("cap_like", "--weighting", help="cap_like or equal."),
     band_share: float = typer.Option(0.25, "--band-share", min=0.0, max=1.0),
@@ -55,9 +58,35 @@ def simulate(
     long_term_rate: float = typer.Option(0.238, "--long-term-rate", min=0.0, max=1.0),
     ordinary_rate: float = typer.Option(0.408, "--ordinary-rate", min=0.0, max=1.0),
     ordinary_offset: float = typer.Option(3000.0, "--ordinary-offset", min=0.0),
-    loss_use: str = typer.Option("carryforward", "--loss-use", help="carryforward or immediate."),
+    loss_use: str = typer.Option(
+        "carryforward",
+        "--loss-use",
+        help="Tax model preset: carryforward (no outside gains) or immediate (outside "
+        "long-term gains absorb every loss).",
+    ),
+    outside_gains: str | None = typer.Option(
+        None,
+        "--outside-gains",
+        metavar="AMOUNT/yearly",
+        help="Net gains the investor realizes outside the portfolio each year (replaces the "
+        "preset's).",
+    ),
+    outside_short_share: float = typer.Option(
+        0.0, "--outside-short-share", help="Short-term share of --outside-gains, 0 to 1."
+    ),
+    carryforward_discount: float = typer.Option(
+        0.05,
+        "--carryforward-discount",
+        help="A year's discount the engine applies to loss that can only be carried forward.",
+    ),
     workers: int = typer.Option(1, "--workers", min=1, help="Run profiles in parallel processes."),
     out: Path = typer.Option(Path("simulation"), "--out", help="Directory for the JSON and HTML."),
+    trade_log: bool = typer.Option(
+        True,
+        "--trade-log/--no-trade-log",
+        help="Also write each run's trades, final lots, realized gains (CSV, Parquet) and "
+        "its history for `trimtab lots replay` under OUT/runs/.",
+    ),
 ) -> None:
     """Run settings profiles side by side over market history; measure tax alpha."""
     from rich.console import Console
@@ -65,6 +94,7 @@ def simulate(
 
     from trimtab.bootstrap import local_executor, returns_reader
     from trimtab.reports.simulation import render_table, write_report
+    from trimtab.reports.simulation_files import write_run_files
     from trimtab.services.simulation_study import StudyRequest, prepare_study
 
     text = None
@@ -85,6 +115,7 @@ def simulate(
         withdrawals=tuple(withdrawal),
         stocks=stocks,
         sectors=sectors,
+        swaps=swaps,
         set_size=set_size,
         weighting=weighting,
         band_share=band_share,
@@ -94,6 +125,9 @@ def simulate(
         ordinary_rate=ordinary_rate,
         ordinary_offset=ordinary_offset,
         loss_use=loss_use,
+        outside_gains=outside_gains,
+        outside_short_share=outside_short_share,
+        carryforward_discount=carryforward_discount,
     )
     prepared = answer(prepare_study(request, returns_reader()))
     with Progress(
@@ -115,3 +149,9 @@ def simulate(
     render_table(study, Console())
     json_path, html_path = write_report(study, out)
     typer.echo(f"wrote {json_path} and {html_path}")
+    if trade_log:
+        folders = write_run_files(study, out)
+        typer.echo(
+            f"wrote the trade log, lots and replayable history of {len(folders)} runs "
+            f"under {out / 'runs'}"
+        )

@@ -2,34 +2,36 @@
 
 Problem: the nightly run keeps, for every account every night, the exact inputs of its
 analysis (lots, prices, cash, target with versions, effective settings with their
-sources, restrictions, optimizer parameters) and its result — about 16 KB of JSON. Most
-of it does not change from one night to the next (an account's lots, target and
-settings), and much of it is the same for many accounts on one night (the prices of a
-set of securities, a target's groups, the firm's parameters). The records must also show
-that nobody changed, removed or slipped one in afterwards.
+sources, restrictions, optimizer parameters) and its result — about 16 KB of JSON. Some
+of it is the same for many accounts on one night (the prices of a set of securities, a
+target's groups and versions, the firm's settings); most of the rest is the same as the
+account's own record of the night before (the lots it did not trade, its securities,
+its recent trades). The records must also show that nobody changed, removed or slipped
+one in afterwards.
 
-Rule:
-- An analysis record is split into *parts*, each a JSON value stored once under the
-  SHA-256 of its canonical JSON (`part_hash`). What stays the same from night to night,
-  or is the same for many accounts, is a part: the `inputs` manifest (the stable
-  inputs' own part hashes — securities, the target's groups, versions, effective
-  settings — with the tax rates, restrictions and case parameters inline), the `prices`
-  (one number per security of the case), the resolved optimizer parameters and the
-  post-trade table's fixed columns (ids, targets, bands). What is new every night stays
-  in the record's own content, never a part of its own (a part costs a stored hash and
-  an index entry and is never shared): the cash, the calibrated settings (year-to-date
-  gains move nightly), the result, and references to the lots and recent trades —
-  parts of their own, as rows of columns, because they survive the nights the account
-  does not trade. An account whose target and settings did not change reuses its
-  manifest; accounts holding the same securities share tonight's prices.
+Rule (format 3):
+- What the accounts of a target share is one *part*, a JSON value stored once under the
+  SHA-256 of its canonical JSON (`part_hash`): `shared` holds the target's versions,
+  the effective settings with their sources and the case's lists other than the
+  account's own (the target's groups). Tonight's `prices` (one number per security of
+  the case) is a part too: accounts holding the same securities share it.
+- Everything else is the account's own and stays in the record's content: the case's
+  securities (ids, cost rates, wash groups), restrictions, tax rates and parameters,
+  tonight's cash, lots and recent trades (as columns: `_table`), the calibrated
+  settings, the result with its optimizer parameters, the reasons, status and routing.
+  A part per account would cost a stored hash and an index entry and never be shared;
+  instead the store compresses the content against the account's earlier record
+  (store/record_repository.py), so what did not change since costs next to nothing.
 - Nothing derivable is stored: a post-trade row's drift is `weight − target` and its
   distance out of band `max(0, |drift| − band)`, both rounded to 6 places (the engine's
   `GroupWeight`). The split checks each against the recorded value and keeps the few
   that differ (the engine rounds the unrounded weight) as exceptions, so the join
-  rebuilds every value exactly. These two formulas are part of format 2: changing them
-  would change what old records read back, so a new rule is a new format.
-- Content written before format 2 (`"format"` absent: inputs, prices and result as
-  three parts) is joined by the first format's code, kept as it was.
+  rebuilds every value exactly. These two formulas are part of formats 2 and 3: changing
+  them would change what old records read back, so a new rule is a new format.
+- Content of format 2 (a manifest part; lots, recent trades, parameters and the
+  post-trade frame as parts of their own) and of the first format (`"format"` absent:
+  inputs, prices and result as three parts) is joined by their own code, kept as it
+  was: old records stay readable, verifiable and replayable.
 - `split_analysis` and `join_analysis` are exact inverses: joining gives back a record
   equal to the one split (same keys, same values, floats bit for bit), so the engine case
   rebuilt from a record re-runs to the recorded result. A case or result of an
@@ -38,6 +40,7 @@ Rule:
   (`domain.chain`, the audit trail's implementation): `hash = sha256(canonical content
   + previous record's hash)`, its content covering the part hashes, which cover the
   parts. Changing a part changes its hash; so the record naming it no longer matches.
+  The canonical text is made once (`RecordDraft.content_text`): hashed, then stored.
 
 Worked example: two accounts on one night holding the same securities share one prices
 part; the record joins back to exactly what was split.
@@ -51,6 +54,8 @@ part; the record joins back to exactly what was split.
     >>> content, parts = split_analysis(record, account="A-1", as_of="2025-06-30")
     >>> parts[content["nightly"]["prices"]], content["nightly"]["cash"]
     ([250.5], 100.0)
+    >>> sorted(parts) == sorted([content["shared"], content["nightly"]["prices"]])
+    True
     >>> join_analysis(content, parts.__getitem__, account="A-1", as_of="2025-06-30") == record
     True
 """
@@ -62,6 +67,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from trimtab.domain.chain import dumps, link, utc_iso
@@ -69,6 +75,7 @@ from trimtab.domain.money import round_float
 
 __all__ = [
     "RECORD_KEYS",
+    "Parts",
     "RecordDraft",
     "RecordEntry",
     "RecordKind",
@@ -87,8 +94,8 @@ _SECURITY_KEYS = frozenset({"id", "price", "cost_rate", "wash_group", *_FLAGS})
 _POST_TRADE_GROUP = ("id", "weight", "target", "drift", "band", "out_of_band")
 _FRAME = ("id", "target", "band")  # what a post-trade row shares with the target
 _VALUES = ("weight", "drift", "out_of_band")  # what moves every night
-FORMAT = 2
-"""The analysis content `split_analysis` writes; `join_analysis` also reads the first."""
+FORMAT = 3
+"""The analysis content `split_analysis` writes; `join_analysis` reads formats 1 and 2 too."""
 _NIGHTLY = ("lots", "recent_trades", "settings")  # case inputs that move night to night
 _OWN = ("cash", "prices")  # tonight's inputs that are not case keys of their own
 
@@ -98,114 +105,88 @@ def part_hash(value: object) -> str:
     return hashlib.sha256(dumps(value).encode()).hexdigest()
 
 
-class _Parts:
-    """The parts of one record, by hash, as they are split off."""
+class Parts(dict[str, object]):
+    """The parts of one record, by hash, as they are split off, with each one's canonical
+    JSON (`texts`): the store compresses the very text that was hashed instead of
+    serializing every part a second time."""
 
     def __init__(self) -> None:
-        self.found: dict[str, object] = {}
+        super().__init__()
+        self.texts: dict[str, str] = {}
 
     def put(self, value: object) -> str:
-        key = part_hash(value)
-        self.found[key] = value
+        text = dumps(value)
+        key = hashlib.sha256(text.encode()).hexdigest()
+        self[key] = value
+        self.texts[key] = text
         return key
+
+    def merge(self, other: Parts) -> None:
+        self.update(other)
+        self.texts.update(other.texts)
 
 
 def _table(rows: list[Any]) -> dict[str, Any] | None:
-    """Rows of one shape (dicts with the same keys) as columns; None when they are not.
+    """Rows of dicts as columns, one list per key; None when they are not all dicts.
 
-    Lots and recent trades are dozens of rows repeating the same keys; as columns their
-    JSON is a third shorter and compresses better (`quantity` next to `quantity`)."""
+    Lots are dozens of rows repeating the same keys; as columns their JSON is a third
+    shorter and compresses better (`quantity` next to `quantity`). A key some rows lack
+    (a recent trade's `realized_gain` is a sell's) is listed under `absent` with the
+    rows that lack it, its column holding null there: so a night that adds a sell
+    keeps the table's shape, and the record compresses against the night before."""
     if not rows or not all(isinstance(r, dict) for r in rows):
         return None
-    keys = sorted(rows[0])
-    if not all(isinstance(k, str) for k in keys) or not all(sorted(r) == keys for r in rows):
-        return None
-    return {"keys": keys, "columns": [[r[k] for r in rows] for k in keys]}
+    keys = sorted({k for r in rows for k in r})
+    if not keys or not all(isinstance(k, str) for k in keys):
+        return None  # no column to count the rows by
+    table: dict[str, Any] = {"keys": keys, "columns": [[r.get(k) for r in rows] for k in keys]}
+    absent = {k: [i for i, r in enumerate(rows) if k not in r] for k in keys}
+    if any(absent.values()):
+        table["absent"] = {k: rows_without for k, rows_without in absent.items() if rows_without}
+    return table
 
 
 def _rows(table: Mapping[str, Any]) -> list[dict[str, Any]]:
     keys, columns = table["keys"], table["columns"]
-    return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+    rows = [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+    for key, without in table.get("absent", {}).items():
+        for i in without:
+            del rows[i][key]
+    return rows
 
 
-def _put_list(parts: _Parts, rows: list[Any]) -> dict[str, str]:
-    table = _table(rows)
-    return {"part": parts.put(rows)} if table is None else {"table": parts.put(table)}
-
-
-def _get_list(ref: Mapping[str, str], get: Callable[[str], Any]) -> Any:
-    return _rows(get(ref["table"])) if "table" in ref else get(ref["part"])
-
-
-def _split_case(
-    case: Mapping[str, Any], parts: _Parts, *, account: str, as_of: str
-) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(stable inputs, tonight's inputs) of a case; None when its shape is not the usual one."""
+def _usual_case(case: object, *, account: str, as_of: str) -> bool:
+    """Whether a case has the shape the split knows (anything else is kept whole)."""
     if not isinstance(case, Mapping):
-        return None
+        return False
     acct, securities = case.get("account"), case.get("securities")
-    if (
-        case.get("as_of") != as_of
-        or not isinstance(acct, dict)
-        or acct.get("id") != account
-        or not isinstance(acct.get("cash"), int | float)
-        or not isinstance(securities, list)
-        or not all(
+    return (
+        case.get("as_of") == as_of
+        and not case.keys() & {"restrictions", "whole_case"}  # the split's own words
+        and isinstance(acct, dict)
+        and acct.get("id") == account
+        and isinstance(acct.get("cash"), int | float)
+        and isinstance(securities, list)
+        and all(
             isinstance(s, dict) and _SECURITY_KEYS >= s.keys() >= {"id", "price"}
             for s in securities
         )
-        or not all(s.get(flag, True) is True for s in securities for flag in _FLAGS)
-    ):
-        return None
-    universe = [
-        {k: v for k, v in s.items() if k != "price" and k not in _FLAGS} for s in securities
-    ]
-    flags = {f: [s["id"] for s in securities if s.get(f)] for f in _FLAGS}
-    stable: dict[str, Any] = {
-        "account": {k: v for k, v in acct.items() if k not in ("id", "cash")},
-        "securities": parts.put(universe),
-        "restrictions": {f: ids for f, ids in flags.items() if ids},
-    }
-    nightly: dict[str, Any] = {
-        "cash": acct["cash"],
-        "prices": parts.put([s["price"] for s in securities]),
-    }
-    for key, value in case.items():
-        if key in ("as_of", "account", "securities"):
-            continue
-        into = nightly if key in _NIGHTLY else stable
-        # Lists (groups, lots, recent trades) are large and shared or stable: parts of
-        # their own. Small dicts (tax rates, settings, parameters) stay inline.
-        into[key] = _put_list(parts, value) if isinstance(value, list) else {"value": value}
-    return stable, nightly
+        and all(s.get(flag, True) is True for s in securities for flag in _FLAGS)
+    )
 
 
-def _join_case(
-    stable: Mapping[str, Any],
-    nightly: Mapping[str, Any],
-    get: Callable[[str], Any],
-    *,
-    account: str,
-    as_of: str,
-) -> dict[str, Any]:
-    flags = {f: set(stable["restrictions"].get(f, ())) for f in _FLAGS}
+def _securities(
+    universe: list[dict[str, Any]], prices: list[Any], restrictions: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    flags = {f: set(restrictions.get(f, ())) for f in _FLAGS}
     securities = []
-    for entry, price in zip(get(stable["securities"]), get(nightly["prices"]), strict=True):
+    for entry, price in zip(universe, prices, strict=True):
         security = {"id": entry["id"], "price": price, **entry}
         for f in _FLAGS:
             if entry["id"] in flags[f]:
                 security[f] = True
         securities.append(security)
-    case: dict[str, Any] = {
-        "as_of": as_of,
-        "account": {"id": account, **stable["account"], "cash": nightly["cash"]},
-        "securities": securities,
-    }
-    for source, own in ((stable, ("account", "securities", "restrictions")), (nightly, _OWN)):
-        for key, value in source.items():
-            if key not in own:
-                case[key] = value["value"] if "value" in value else _get_list(value, get)
-    return case
+    return securities
 
 
 def _drift(weight: float, target: float) -> float:
@@ -214,40 +195,6 @@ def _drift(weight: float, target: float) -> float:
 
 def _out_of_band(drift: float, band: float) -> float:
     return round_float(max(0.0, abs(drift) - band), 6)
-
-
-def _split_result(result: Mapping[str, Any], parts: _Parts) -> dict[str, Any]:
-    """The result, its parameters and its post-trade table's fixed columns as parts,
-    drift and out-of-band left to be derived (see the module doc)."""
-    out: dict[str, Any] = {k: v for k, v in result.items() if k not in ("parameters", "post_trade")}
-    split: dict[str, Any] = {"result": out}
-    if "parameters" in result:
-        split["parameters"] = parts.put(result["parameters"])
-    post = result.get("post_trade")
-    groups = post.get("groups") if isinstance(post, dict) else None
-    if (
-        isinstance(post, dict)
-        and isinstance(groups, list)
-        and all(isinstance(g, dict) and tuple(g) == _POST_TRADE_GROUP for g in groups)
-        and all(isinstance(g[k], float) for g in groups for k in _VALUES)
-        and all(isinstance(g[k], int | float) for g in groups for k in ("target", "band"))
-    ):
-        # The frame (ids, targets, bands) is the target's: the same night after night.
-        table: dict[str, Any] = {
-            "frame": parts.put([[g[k] for k in _FRAME] for g in groups]),
-            "weight": [g["weight"] for g in groups],
-            "rest": {k: v for k, v in post.items() if k != "groups"},
-        }
-        drift = [[i, g["drift"]] for i, g in enumerate(groups) if _drift_differs(g)]
-        outside = [[i, g["out_of_band"]] for i, g in enumerate(groups) if _outside_differs(g)]
-        if drift:
-            table["drift"] = drift
-        if outside:
-            table["out_of_band"] = outside
-        split["post_trade"] = table
-    elif "post_trade" in result:
-        out["post_trade"] = post
-    return split
 
 
 def _drift_differs(g: Mapping[str, Any]) -> bool:
@@ -260,73 +207,240 @@ def _outside_differs(g: Mapping[str, Any]) -> bool:
     return derived != g["out_of_band"] or repr(derived) != repr(g["out_of_band"])
 
 
-def _join_result(split: Mapping[str, Any], get: Callable[[str], Any]) -> dict[str, Any]:
-    result = dict(split["result"])
-    if "parameters" in split:
-        result["parameters"] = get(split["parameters"])
-    post = split.get("post_trade")
-    if post is not None:
-        drifts, outside = dict(post.get("drift", ())), dict(post.get("out_of_band", ()))
-        groups = []
-        for i, ((gid, target, band), weight) in enumerate(
-            zip(get(post["frame"]), post["weight"], strict=True)
-        ):
-            drift = drifts[i] if i in drifts else _drift(weight, target)
-            groups.append(
-                {
-                    "id": gid,
-                    "weight": weight,
-                    "target": target,
-                    "drift": drift,
-                    "band": band,
-                    "out_of_band": outside[i] if i in outside else _out_of_band(drift, band),
-                }
-            )
-        result["post_trade"] = {**post["rest"], "groups": groups}
-    return result
+def _split_post_trade(post: object) -> tuple[list[Any], dict[str, Any]] | None:
+    """(the frame: ids, targets, bands; the night's weights and the exceptions to the
+    derived drift and out-of-band) of a post-trade table; None when not of the usual shape."""
+    groups = post.get("groups") if isinstance(post, dict) else None
+    if not (
+        isinstance(post, dict)
+        and isinstance(groups, list)
+        and all(isinstance(g, dict) and tuple(g) == _POST_TRADE_GROUP for g in groups)
+        and all(isinstance(g[k], float) for g in groups for k in _VALUES)
+        and all(isinstance(g[k], int | float) for g in groups for k in ("target", "band"))
+    ):
+        return None
+    table: dict[str, Any] = {
+        "weight": [g["weight"] for g in groups],
+        "rest": {k: v for k, v in post.items() if k != "groups"},
+    }
+    drift = [[i, g["drift"]] for i, g in enumerate(groups) if _drift_differs(g)]
+    outside = [[i, g["out_of_band"]] for i, g in enumerate(groups) if _outside_differs(g)]
+    if drift:
+        table["drift"] = drift
+    if outside:
+        table["out_of_band"] = outside
+    return [[g[k] for k in _FRAME] for g in groups], table
+
+
+def _join_post_trade(post: Mapping[str, Any], frame: list[Any]) -> dict[str, Any]:
+    drifts, outside = dict(post.get("drift", ())), dict(post.get("out_of_band", ()))
+    groups = []
+    for i, ((gid, target, band), weight) in enumerate(zip(frame, post["weight"], strict=True)):
+        drift = drifts[i] if i in drifts else _drift(weight, target)
+        groups.append(
+            {
+                "id": gid,
+                "weight": weight,
+                "target": target,
+                "drift": drift,
+                "band": band,
+                "out_of_band": outside[i] if i in outside else _out_of_band(drift, band),
+            }
+        )
+    return {**post["rest"], "groups": groups}
+
+
+# -- format 3: what the accounts of a target share, one part; the rest in the record ---
+
+
+def _split_case(
+    case: Mapping[str, Any], shared: dict[str, Any], parts: Parts
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the account's stable inputs, tonight's inputs) of a case of the usual shape; what
+    the accounts of a target share goes into `shared`."""
+    acct, securities = case["account"], case["securities"]
+    flags = {f: [s["id"] for s in securities if s.get(f)] for f in _FLAGS}
+    inputs: dict[str, Any] = {
+        "account": {k: v for k, v in acct.items() if k not in ("id", "cash")},
+        # The case's securities are the target's and whatever else the account holds:
+        # the account's own, like the post-trade frame.
+        "securities": [
+            {k: v for k, v in s.items() if k != "price" and k not in _FLAGS} for s in securities
+        ],
+        "restrictions": {f: ids for f, ids in flags.items() if ids},
+    }
+    # Accounts holding the same securities share tonight's prices.
+    nightly: dict[str, Any] = {
+        "cash": acct["cash"],
+        "prices": parts.put([s["price"] for s in securities]),
+    }
+    lists: dict[str, Any] = {}
+    for key, value in case.items():
+        if key in ("as_of", "account", "securities"):
+            continue
+        if key in _NIGHTLY:
+            # The account's own: they stay in the record, whose stored body is compressed
+            # against the account's earlier record (store/record_repository.py).
+            table = _table(value) if isinstance(value, list) else None
+            nightly[key] = {"value": value} if table is None else {"columns": table}
+        elif isinstance(value, list):
+            lists[key] = value  # a target's groups: shared
+        else:
+            inputs[key] = value  # tax rates, parameters: small
+    shared["lists"] = lists
+    return inputs, nightly
+
+
+def _join_case(
+    content: Mapping[str, Any],
+    shared: Mapping[str, Any],
+    get: Callable[[str], Any],
+    *,
+    account: str,
+    as_of: str,
+) -> dict[str, Any]:
+    inputs, nightly = content["inputs"], content["nightly"]
+    prices = get(nightly["prices"])
+    case: dict[str, Any] = {
+        "as_of": as_of,
+        "account": {"id": account, **inputs["account"], "cash": nightly["cash"]},
+        "securities": _securities(inputs["securities"], prices, inputs["restrictions"]),
+        **shared["lists"],
+    }
+    for key, value in inputs.items():
+        if key not in ("account", "securities", "restrictions"):
+            case[key] = value
+    for key, entry in nightly.items():
+        if key not in _OWN:
+            case[key] = _rows(entry["columns"]) if "columns" in entry else entry["value"]
+    return case
+
+
+def _split_result(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The result, its post-trade table as a frame (ids, targets, bands) and the night's
+    weights, drift and out-of-band left to be derived (see the module doc)."""
+    split: dict[str, Any] = {
+        "result": {k: v for k, v in result.items() if k != "post_trade"},
+    }
+    found = _split_post_trade(result.get("post_trade"))
+    if found is not None:
+        frame, split["post_trade"] = found
+        split["post_trade"]["frame"] = frame
+    elif "post_trade" in result:
+        split["result"]["post_trade"] = result["post_trade"]
+    return split
 
 
 def split_analysis(
     record: Mapping[str, Any], *, account: str, as_of: str
-) -> tuple[dict[str, Any], dict[str, object]]:
+) -> tuple[dict[str, Any], Parts]:
     """(the record's own content, its parts by hash): see the module doc.
 
     `record` holds the five `RECORD_KEYS` and may add `status` and `routing`, kept in
     the content as they are."""
-    parts = _Parts()
-    inputs: dict[str, Any] = {
-        "versions": parts.put(list(record["versions"])),
-        "settings": parts.put(list(record["settings"])),
+    parts = Parts()
+    shared: dict[str, Any] = {
+        "versions": list(record["versions"]),
+        "settings": list(record["settings"]),
     }
     content: dict[str, Any] = {"format": FORMAT, "reasons": list(record["reasons"])}
     for key in ("status", "routing"):
         if key in record:
             content[key] = record[key]
     case = record["case"]
-    split = None if case is None else _split_case(case, parts, account=account, as_of=as_of)
-    if split is not None:
-        inputs["case"], content["nightly"] = split
-    elif case is not None:
-        inputs["whole_case"] = parts.put(case)
-    content["inputs"] = parts.put(inputs)
+    if case is None:
+        content["inputs"] = None
+    elif _usual_case(case, account=account, as_of=as_of):
+        content["inputs"], content["nightly"] = _split_case(case, shared, parts)
+    else:
+        content["inputs"] = {"whole_case": parts.put(case)}
     result = record["result"]
-    content["result"] = None if result is None else _split_result(result, parts)
-    return content, parts.found
+    content["result"] = None if result is None else _split_result(result)
+    content["shared"] = parts.put(shared)
+    return content, parts
 
 
 def join_analysis(
     content: Mapping[str, Any], get: Callable[[str], Any], *, account: str, as_of: str
 ) -> dict[str, Any]:
     """The record `split_analysis` split, from its content and a part look-up."""
+    if content.get("format") == 2:
+        return _join_v2(content, get, account=account, as_of=as_of)
     if content.get("format") != FORMAT:
         return _join_v1(content, get, account=account, as_of=as_of)
+    shared = get(content["shared"])
+    inputs = content["inputs"]
+    case: dict[str, Any] | None = None
+    if inputs is not None and "whole_case" in inputs:
+        case = get(inputs["whole_case"])
+    elif inputs is not None:
+        case = _join_case(content, shared, get, account=account, as_of=as_of)
+    result: dict[str, Any] | None = None
+    if content["result"] is not None:
+        split = content["result"]
+        result = dict(split["result"])
+        if "post_trade" in split:
+            post = split["post_trade"]
+            result["post_trade"] = _join_post_trade(post, post["frame"])
+    return {
+        "case": case,
+        "versions": shared["versions"],
+        "settings": shared["settings"],
+        "result": result,
+        "reasons": list(content["reasons"]),
+    }
+
+
+# -- format 2 (migration 0016 until format 3), read only -------------------------------
+
+
+def _get_list(ref: Mapping[str, str], get: Callable[[str], Any]) -> Any:
+    return _rows(get(ref["table"])) if "table" in ref else get(ref["part"])
+
+
+def _join_case_v2(
+    stable: Mapping[str, Any],
+    nightly: Mapping[str, Any],
+    get: Callable[[str], Any],
+    *,
+    account: str,
+    as_of: str,
+) -> dict[str, Any]:
+    prices = get(nightly["prices"])
+    case: dict[str, Any] = {
+        "as_of": as_of,
+        "account": {"id": account, **stable["account"], "cash": nightly["cash"]},
+        "securities": _securities(get(stable["securities"]), prices, stable["restrictions"]),
+    }
+    for source, own in ((stable, ("account", "securities", "restrictions")), (nightly, _OWN)):
+        for key, value in source.items():
+            if key not in own:
+                case[key] = value["value"] if "value" in value else _get_list(value, get)
+    return case
+
+
+def _join_result_v2(split: Mapping[str, Any], get: Callable[[str], Any]) -> dict[str, Any]:
+    result = dict(split["result"])
+    if "parameters" in split:
+        result["parameters"] = get(split["parameters"])
+    post = split.get("post_trade")
+    if post is not None:
+        result["post_trade"] = _join_post_trade(post, get(post["frame"]))
+    return result
+
+
+def _join_v2(
+    content: Mapping[str, Any], get: Callable[[str], Any], *, account: str, as_of: str
+) -> dict[str, Any]:
+    """Format 2: a manifest part (`inputs`) and lots, recent trades and parameters as
+    parts of their own."""
     inputs = get(content["inputs"])
     case: dict[str, Any] | None
     if "case" in inputs:
-        case = _join_case(inputs["case"], content["nightly"], get, account=account, as_of=as_of)
+        case = _join_case_v2(inputs["case"], content["nightly"], get, account=account, as_of=as_of)
     else:
         case = get(inputs["whole_case"]) if "whole_case" in inputs else None
-    result = None if content["result"] is None else _join_result(content["result"], get)
+    result = None if content["result"] is None else _join_result_v2(content["result"], get)
     return {
         "case": case,
         "versions": get(inputs["versions"]),
@@ -336,7 +450,7 @@ def join_analysis(
     }
 
 
-# -- the first format (before FORMAT 2), read only ------------------------------------
+# -- the first format (before format 2), read only ----------------------------------
 
 
 def _join_case_v1(
@@ -419,6 +533,17 @@ def part_refs(name: str, value: Any) -> Iterator[tuple[str, str]]:
     if not isinstance(value, dict):
         return
     if name == "content" and value.get("format") == FORMAT:
+        for key in ("shared",):
+            if isinstance(value.get(key), str):
+                yield key, value[key]
+        inputs = value.get("inputs") or {}
+        if isinstance(inputs, dict) and isinstance(inputs.get("whole_case"), str):
+            yield "whole_case", inputs["whole_case"]
+        nightly = value.get("nightly") or {}
+        if isinstance(nightly, dict) and isinstance(nightly.get("prices"), str):
+            yield "prices", nightly["prices"]
+        return
+    if name == "content" and value.get("format") == 2:
         if isinstance(value.get("inputs"), str):
             yield "inputs", value["inputs"]
         nightly = value.get("nightly") or {}
@@ -472,19 +597,26 @@ class RecordDraft:
         if self.at.tzinfo is None or self.at.utcoffset() is None:
             raise ValueError(f"a record's time must be timezone-aware, got {self.at!r}")
 
+    @cached_property
+    def content_text(self) -> str:
+        """The content's canonical JSON, made once: the hash covers it and the store
+        compresses it."""
+        return dumps(self.content)
+
     def canonical(self, seq: int) -> str:
-        """The exact text the hash covers: sorted keys, no spaces, UTC times."""
-        return dumps(
+        """The exact text the hash covers: sorted keys, no spaces, UTC times — the
+        canonical JSON of {seq, kind, run, account, as_of, at, content}, assembled
+        around `content_text` in the keys' sorted order instead of serializing the
+        content again."""
+        before = dumps(
             {
-                "seq": seq,
-                "kind": self.kind.value,
-                "run": self.run_id,
                 "account": self.account,
                 "as_of": None if self.as_of is None else self.as_of.isoformat(),
                 "at": utc_iso(self.at),
-                "content": self.content,
             }
         )
+        after = dumps({"kind": self.kind.value, "run": self.run_id, "seq": seq})
+        return f'{before[:-1]},"content":{self.content_text},{after[1:]}'
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Securities, asset classes and prices: what can be held and what it is worth.
 
 A security's *wash group* says which securities the firm treats as "substantially
-identical" for the wash-sale rule (default: the security alone). It is not its
+identical" for the wash-sale rule (the rule: `domain.wash_sales.WashGroupPolicy`; with no
+group set, the share classes of its issuer, else the security alone). It is not its
 equivalence set: two S&P 500 funds can be acceptable substitutes for a target yet sit in
 different wash groups, which is exactly what makes a tax-loss-harvesting swap possible.
 
@@ -11,6 +12,8 @@ different wash groups, which is exactly what makes a tax-loss-harvesting swap po
     'SP500'
     >>> Security("AAPL").effective_wash_group
     'AAPL'
+    >>> Security("FOXA", issuer_id="21CF").effective_wash_group
+    'issuer:21CF'
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+
+from trimtab.domain.wash_sales import DEFAULT_WASH_GROUP_POLICY
 
 __all__ = ["AssetClass", "Price", "Security", "SecurityType"]
 
@@ -47,11 +52,14 @@ class Security:
     type: SecurityType = SecurityType.STOCK
     asset_class: str | None = None
     sector: str | None = None
-    wash_group: str | None = None
+    wash_group: str | None = None  # explicit, from the security master feed
+    issuer_id: str | None = None  # share classes of one company share it
 
     @property
     def effective_wash_group(self) -> str:
-        return self.wash_group or self.ticker
+        """Under the firm's default policy and no firm-defined groups; a firm that has
+        its own reads `WashGroupPolicy.group_of_security` with its policy."""
+        return DEFAULT_WASH_GROUP_POLICY.group_of_security(self)
 
 
 @dataclass(frozen=True, slots=True)

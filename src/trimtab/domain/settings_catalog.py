@@ -13,6 +13,13 @@ Three families live here because the optimizer does not read them:
 - review thresholds: `review_above_value` ($), `review_above_turnover` (fraction or %),
   `review_above_tax` ($), each `off` by default: an account whose proposal is above any
   of them goes to the review queue;
+- the household's tax picture beyond its tax profile (`trimtab.domain.tax_picture`):
+  `outside_gains` ($ of net gains a year realized outside the firm, 0),
+  `outside_short_share` (their short-term fraction, 0), `carryforward_short_share` (the
+  short-term fraction of the profile's loss carryforward, 0), `state_tax_rate` (added
+  to the profile's rates when those are federal only, 0) and `carryforward_discount`
+  (a year's discount on loss that can only be carried forward, 0.05); numbers or
+  percents, never `off` (`tax_setting` reads one as a Decimal);
 - restrictions: `restriction.<TICKER>` = `no_buy`, `no_sell` or `must_sell`. Unlike the
   others, restrictions from all levels combine (any level's no-buy blocks the buy), by
   the rule in `trimtab.domain.restrictions`. The ticker must be in the firm's security
@@ -47,12 +54,14 @@ __all__ = [
     "COMMISSION_SCHEDULES",
     "RESTRICTION_PREFIX",
     "REVIEW_THRESHOLDS",
+    "TAX_PICTURE_SETTINGS",
     "SettingValue",
     "check_restriction_security",
     "default_value",
     "is_restriction",
     "known_settings",
     "normalize_value",
+    "tax_setting",
     "validate_setting",
 ]
 
@@ -69,10 +78,19 @@ REVIEW_THRESHOLDS = {
     "review_above_turnover": "fraction",
     "review_above_tax": "dollars",
 }
+# The tax picture's settings: (kind, default). A fraction is at most 1.
+TAX_PICTURE_SETTINGS: dict[str, tuple[str, float]] = {
+    "outside_gains": ("dollars", 0.0),
+    "outside_short_share": ("fraction", 0.0),
+    "carryforward_short_share": ("fraction", 0.0),
+    "state_tax_rate": ("fraction", 0.0),
+    "carryforward_discount": ("fraction", 0.05),
+}
 OFF = "off"
 _OWN_DEFAULTS: dict[str, SettingValue] = {
     COMMISSION_SCHEDULE: "standard",
     **dict.fromkeys(REVIEW_THRESHOLDS, OFF),
+    **{name: default for name, (_, default) in TAX_PICTURE_SETTINGS.items()},
 }
 _TICKER = re.compile(r"[A-Z0-9][A-Z0-9./-]{0,14}")
 # Any account will do: a single setting's vocabulary does not depend on the account.
@@ -85,7 +103,7 @@ def is_restriction(name: str) -> bool:
 
 def known_settings() -> list[str]:
     """Every setting name but the per-security restrictions (`restriction.<TICKER>`)."""
-    return [*VOCABULARY, COMMISSION_SCHEDULE, *REVIEW_THRESHOLDS]
+    return [*VOCABULARY, COMMISSION_SCHEDULE, *REVIEW_THRESHOLDS, *TAX_PICTURE_SETTINGS]
 
 
 def default_value(name: str) -> SettingValue | None:
@@ -114,6 +132,8 @@ def validate_setting(name: str, value: object) -> list[Problem]:
         return [Problem(path, f"must be a schedule, one of {schedules}; got {quote_input(value)}")]
     if name in REVIEW_THRESHOLDS:
         return _validate_threshold(path, REVIEW_THRESHOLDS[name], value)
+    if name in TAX_PICTURE_SETTINGS:
+        return _validate_amount(path, TAX_PICTURE_SETTINGS[name][0], value)
     if is_restriction(name):
         ticker = name.removeprefix(RESTRICTION_PREFIX)
         problems = []
@@ -184,16 +204,33 @@ def _schedule(value: object) -> str | None:
     return next((s for s in COMMISSION_SCHEDULES if s.casefold() == wanted), None)
 
 
-def _validate_threshold(path: str, kind: str, value: object) -> list[Problem]:
-    if isinstance(value, str) and value.strip().lower() == OFF:
+def tax_setting(name: str, value: SettingValue | None) -> Decimal:
+    """A tax-picture setting's value as a number (its default when `value` is None).
+
+    >>> tax_setting("state_tax_rate", "5%"), tax_setting("outside_gains", "$50,000")
+    (Decimal('0.05'), Decimal('50000'))
+    >>> tax_setting("carryforward_discount", None)
+    Decimal('0.05')
+    """
+    kind, default = TAX_PICTURE_SETTINGS[name]
+    number = None if value is None else _as_number(value)
+    if number is None or _validate_amount(name, kind, value):
+        return _as_number(default) or Decimal(0)
+    return number
+
+
+def _validate_amount(path: str, kind: str, value: object, *, off: bool = False) -> list[Problem]:
+    """A dollar or fraction amount ≥ 0 (a fraction at most 1); `off`: the word off too."""
+    if off and isinstance(value, str) and value.strip().lower() == OFF:
         return []
     number = _as_number(value)
     if number is None or number < 0:
         example = "25000" if kind == "dollars" else "0.05 or '5%'"
+        either = "off, or " if off else ""
         return [
             Problem(
                 path,
-                f"must be off, or a {kind} amount ≥ 0 like {example}; got {quote_input(value)}",
+                f"must be {either}a {kind} amount ≥ 0 like {example}; got {quote_input(value)}",
             )
         ]
     if kind == "fraction" and number > 1:
@@ -203,6 +240,10 @@ def _validate_threshold(path: str, kind: str, value: object) -> list[Problem]:
             )
         ]
     return []
+
+
+def _validate_threshold(path: str, kind: str, value: object) -> list[Problem]:
+    return _validate_amount(path, kind, value, off=True)
 
 
 def _as_number(value: object) -> Decimal | None:

@@ -8,13 +8,14 @@ The rule as implemented:
 
 1. A *loss sale* is a sale of shares from a taxable account at a loss. (A loss inside an
    IRA or Roth is never deductible, so it has nothing to defer.)
-2. Its *replacement shares* are shares of the same wash group (same security, or same
-   firm-defined wash group) acquired by purchase in any account of the same household
-   within 30 days before or after the sale date (a 61-day window, both ends included),
-   except (a) the shares sold themselves and (b) shares of the same purchase as the sold
-   shares (selling half a lot never makes the other half a replacement). Shares bought
-   before the sale count only if still held on the sale date; shares that arrive by a
-   corporate action (spin-off, merger) were not purchased and never replace.
+2. Its *replacement shares* are shares of the same wash group (the same security, or one
+   `WashGroupPolicy` below groups with it) acquired by purchase in any account of the
+   same household within 30 days before or after the sale date (a 61-day window, both
+   ends included), except (a) the shares sold themselves and (b) shares of the same
+   purchase as the sold shares (selling half a lot never makes the other half a
+   replacement). Shares bought before the sale count only if still held on the sale
+   date; shares that arrive by a corporate action (spin-off, merger) were not purchased
+   and never replace.
 3. Sold shares and replacement shares are matched one for one, replacement shares in
    order of acquisition (earliest first), loss sales in the order they happened; a share
    replaces at most one sold share. A loss of which only part of the shares are matched
@@ -31,6 +32,27 @@ still-held shares bought in the 30 days before are matched at once; the loss sta
 *pending* and each later purchase within 30 days after it is matched as it arrives. So a
 loss sale's disallowed amount is final only once 30 days after it have been replayed (or
 the history ended).
+
+Which securities are "substantially identical" (`WashGroupPolicy`, the one statement of
+it): a security's wash group is
+
+1. its explicit `wash_group` in the security master, if set; else
+2. the firm-defined group containing it (`trimtab wash-groups set`), if any; else
+3. `issuer:<issuer_id>` when the firm's policy "share classes are substantially
+   identical" is on (the default: the conservative reading most firms apply, so FOX and
+   FOXA, two share classes of one company, are one group) and the security has an
+   issuer id; else
+4. its own ticker.
+
+    >>> policy = WashGroupPolicy()
+    >>> policy.group_of("FOXA", issuer_id="21CF"), policy.group_of("FOX", issuer_id="21CF")
+    ('issuer:21CF', 'issuer:21CF')
+    >>> WashGroupPolicy(share_classes_identical=False).group_of("FOXA", issuer_id="21CF")
+    'FOXA'
+    >>> WashGroupPolicy({"IVV": "SP500"}).group_of("IVV", issuer_id="BLK")
+    'SP500'
+    >>> policy.group_of("SPY", explicit="SP500", issuer_id="SSGA")
+    'SP500'
 
 Worked examples (Pub. 550):
 
@@ -55,24 +77,95 @@ Worked examples (Pub. 550):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Protocol
 
 from trimtab.domain.accounts import Account
 from trimtab.domain.holdings import TaxLot
 
 __all__ = [
+    "DEFAULT_WASH_GROUP_POLICY",
+    "ISSUER_GROUP_PREFIX",
     "WASH_SALE_WINDOW",
     "PendingLoss",
+    "WashGroupPolicy",
     "WashScope",
     "disallow",
     "in_wash_window",
+    "share_class_groups",
     "tacked_period_start",
 ]
 
 WASH_SALE_WINDOW = dt.timedelta(days=30)
+ISSUER_GROUP_PREFIX = "issuer:"
+
+
+class _Listed(Protocol):
+    """What the rule reads of a security of the master (`domain.securities.Security`)."""
+
+    @property
+    def ticker(self) -> str: ...
+    @property
+    def wash_group(self) -> str | None: ...
+    @property
+    def issuer_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WashGroupPolicy:
+    """The firm's reading of "substantially identical" (the module's rule, steps 1-4).
+
+    `firm_groups` maps a ticker to a group the firm defined (two S&P 500 funds of
+    different sponsors, say); `share_classes_identical` puts the share classes of one
+    issuer in one group (on by default).
+    """
+
+    firm_groups: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    share_classes_identical: bool = True
+
+    def group_of(
+        self, ticker: str, *, explicit: str | None = None, issuer_id: str | None = None
+    ) -> str:
+        if explicit:
+            return explicit
+        firm = self.firm_groups.get(ticker)
+        if firm:
+            return firm
+        if self.share_classes_identical and issuer_id:
+            return f"{ISSUER_GROUP_PREFIX}{issuer_id}"
+        return ticker
+
+    def group_of_security(self, security: _Listed) -> str:
+        return self.group_of(
+            security.ticker, explicit=security.wash_group, issuer_id=security.issuer_id
+        )
+
+    def groups(self, securities: Iterable[_Listed]) -> dict[str, str]:
+        """ticker -> wash group, for every security given."""
+        return {s.ticker: self.group_of_security(s) for s in securities}
+
+
+DEFAULT_WASH_GROUP_POLICY = WashGroupPolicy()
+
+
+def share_class_groups(
+    tickers: Iterable[str],
+    issuers: Mapping[str, str],
+    *,
+    policy: WashGroupPolicy = DEFAULT_WASH_GROUP_POLICY,
+) -> dict[str, str]:
+    """ticker -> wash group for a universe known only by tickers and their issuers.
+
+    For data without a security master (the simulator's universe, a replayed history):
+    the same rule, with no explicit groups.
+
+        >>> share_class_groups(["FOX", "FOXA", "AAPL"], {"FOX": "21CF", "FOXA": "21CF"})
+        {'FOX': 'issuer:21CF', 'FOXA': 'issuer:21CF', 'AAPL': 'AAPL'}
+    """
+    return {t: policy.group_of(t, issuer_id=issuers.get(t)) for t in tickers}
 
 
 def in_wash_window(sold_on: dt.date, acquired: dt.date) -> bool:

@@ -9,7 +9,8 @@ Rules applied here (shared/spec/rebalance-case.md):
 - a group's band defaults to the resolved `default_band`;
 - a group's `buy` member is bought only when it is neither no_buy nor must_sell;
 - a lot's tax rate τ_l is the short- or long-term rate by its term on `as_of` (0 when the
-  account is not taxable); its gain fraction is γ_l = (p − c_l) / p per dollar sold;
+  account is not taxable), or, with a tax picture, the picture's marginal rate for its
+  term and the sign of its gain; its gain fraction is γ_l = (p − c_l) / p per dollar sold;
 - wash-sale window: trades and lot acquisitions dated in [as_of − 30 days, as_of];
   (a) blocks buys of a wash group with a loss sale there (every account), (b) blocks
   loss sales of lots whose wash group had a buy there (taxable only), must_sell lots exempt;
@@ -120,6 +121,27 @@ def _last_long_term_start(as_of: dt.date) -> dt.date:
     return start
 
 
+def _lot_rates(case: Case, lot_long: Bools, lot_gain: Floats) -> Floats:
+    """τ_l: without a tax picture, the lot's term's rate for a gain and a loss alike.
+
+    With a picture, the marginal rate of the next dollar of the lot's term and sign
+    (`TaxPicture.marginal`). The objective stays linear: the rate is the first netting
+    step's at the current picture, so a sale larger than the room left in that step (a
+    loss beyond the $3,000 ordinary offset, a gain beyond the loss it absorbs) is still
+    valued at that step's rate; the next night's picture, with the sale in the year's
+    realized gains, prices the next step.
+    """
+    tax = case.tax
+    if tax.picture is None:
+        rates: Floats = np.where(lot_long, tax.long_term_rate, tax.short_term_rate)
+        return rates
+    m = tax.picture.marginal()
+    gain_rate = np.where(lot_long, float(m.long_gain), float(m.short_gain))
+    loss_rate = np.where(lot_long, float(m.long_loss), float(m.short_loss))
+    marginal: Floats = np.where(lot_gain > 0, gain_rate, loss_rate)
+    return marginal
+
+
 def build_arrays(case: Case) -> AccountArrays:
     params = case.parameters
     taxable = case.account.is_taxable
@@ -152,11 +174,7 @@ def build_arrays(case: Case) -> AccountArrays:
     held = np.bincount(lot_sec, weights=lot_qty, minlength=n_s).astype(float)
     lot_price = price[lot_sec]
     lot_gain = (lot_price - lot_basis) / lot_price
-    if taxable:
-        rates = (case.tax.short_term_rate, case.tax.long_term_rate)
-        lot_rate = np.where(lot_long, rates[1], rates[0])
-    else:
-        lot_rate = np.zeros(len(lots))
+    lot_rate = _lot_rates(case, lot_long, lot_gain) if taxable else np.zeros(len(lots))
     loss = (lot_basis - lot_price) * lot_qty
     lot_harvestable = (
         (lot_gain < 0)

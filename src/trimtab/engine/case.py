@@ -22,6 +22,9 @@ Fields this engine adds to the contract (all optional):
 - `lots[j].holding_period_start`: for a wash-sale replacement whose period is tacked on;
 - `recent_trades[k].wash_group`: for a household trade in a security this case does not
   list (otherwise its wash group is the listed security's, or its own id);
+- `tax.picture`: the client's year (realized, outside gains, carryforward): losses and
+  gains are then valued at the marginal rate Schedule D gives the next dollar
+  (`trimtab.domain.tax_picture`);
 - `factor_model`: {"factors": [names], "exposures": {security: [one per factor]},
   "covariance": [[...]], "specific_variance": {security: v}} for the tracking-error term.
 
@@ -48,6 +51,8 @@ from typing import TYPE_CHECKING
 from trimtab.domain.allocations import WEIGHT_TOLERANCE
 from trimtab.domain.calibration import VOCABULARY, ResolvedParameters, resolve_parameters
 from trimtab.domain.problems import Problem, unknown_fields
+from trimtab.domain.tax_netting import ORDINARY_OFFSET_LIMIT
+from trimtab.domain.tax_picture import DEFAULT_CARRYFORWARD_DISCOUNT, TaxPicture
 
 if TYPE_CHECKING:
     from trimtab.engine.arrays import AccountArrays
@@ -65,12 +70,25 @@ __all__ = [
     "SecurityInput",
     "TaxRates",
     "parse_case",
+    "picture_of",
 ]
 
 TAX_STATUSES = ("taxable", "tax_deferred", "tax_exempt")
 # Weights rounded by a provider (0.333333 × 3 + ...) overshoot 1 by a few millionths;
 # the same basis point of slack as models and allocations (one definition, in domain).
 TARGET_SUM_TOLERANCE = WEIGHT_TOLERANCE
+
+# The client's tax picture (docs/contracts/rebalance-case.md, "Tax picture"): amounts in
+# dollars, then the two rates; the case's own rates are the picture's rates.
+PICTURE_AMOUNTS = (
+    "realized_short_ytd",
+    "realized_long_ytd",
+    "outside_short",
+    "outside_long",
+    "carryforward_short",
+    "carryforward_long",
+)
+PICTURE_FIELDS = (*PICTURE_AMOUNTS, "ordinary_rate", "carryforward_discount", "ordinary_offset")
 
 # Every field the contract defines, per object ("[]": each element of that list); the
 # JSON Schema (trimtab/contracts/rebalance-case.schema.json) lists exactly these.
@@ -89,7 +107,8 @@ CASE_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "factor_model",
         ),
         "account": ("id", "tax_status", "cash"),
-        "tax": ("short_term_rate", "long_term_rate"),
+        "tax": ("short_term_rate", "long_term_rate", "picture"),
+        "tax.picture": PICTURE_FIELDS,
         "securities[]": (
             "id",
             "price",
@@ -130,8 +149,16 @@ class AccountInput:
 
 @dataclass(frozen=True, slots=True)
 class TaxRates:
+    """The case's rates, and optionally the client's tax picture.
+
+    Without a picture a lot's τ is its term's rate, for a gain and a loss alike. With
+    one, τ is the picture's marginal rate for the lot's term and the sign of its gain
+    (`TaxPicture.marginal`): the value of the next dollar under Schedule D netting.
+    """
+
     short_term_rate: float = 0.0
     long_term_rate: float = 0.0
+    picture: TaxPicture | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,7 +459,100 @@ def _read_tax(r: _Reader, value: object, *, required: bool) -> TaxRates | None:
     ]
     if rates[0] is None or rates[1] is None:
         return None
-    return TaxRates(rates[0], rates[1])
+    picture = None
+    if obj.get("picture") is not None:
+        picture = _read_picture(r, obj["picture"], rates[0], rates[1])
+        if picture is None:
+            return None
+    return TaxRates(rates[0], rates[1], picture)
+
+
+def _read_picture(
+    r: _Reader, value: object, short_term_rate: float, long_term_rate: float
+) -> TaxPicture | None:
+    obj = r.obj(value, "tax.picture", CASE_FIELDS["tax.picture"])
+    if obj is None:
+        return None
+    before = len(r.problems)
+    amounts = {
+        key: r.number(
+            obj,
+            key,
+            f"tax.picture.{key}",
+            default=0.0,
+            # A carryforward is loss left over: a positive amount, whatever its term.
+            low=0 if key.startswith("carryforward") else None,
+            rule="a loss amount ≥ 0",
+        )
+        for key in PICTURE_AMOUNTS
+    }
+    ordinary = r.number(
+        obj,
+        "ordinary_rate",
+        "tax.picture.ordinary_rate",
+        default=short_term_rate,
+        low=0,
+        high=0.999,
+        rule="a rate between 0 and 1",
+    )
+    discount = r.number(
+        obj,
+        "carryforward_discount",
+        "tax.picture.carryforward_discount",
+        default=float(DEFAULT_CARRYFORWARD_DISCOUNT),
+        low=0,
+        high=1,
+        rule="a discount rate between 0 and 1",
+    )
+    limit = r.number(
+        obj,
+        "ordinary_offset",
+        "tax.picture.ordinary_offset",
+        default=float(ORDINARY_OFFSET_LIMIT),
+        low=0,
+        rule="a dollar amount ≥ 0",
+    )
+    if len(r.problems) > before or ordinary is None or discount is None or limit is None:
+        return None
+    if short_term_rate >= 1 or long_term_rate >= 1:
+        r.add("tax", "rates must be below 1 when a tax picture is given")
+        return None
+    read = {**amounts, "ordinary_rate": ordinary, "carryforward_discount": discount}
+    read["ordinary_offset"] = limit
+    # Only the fields given: the picture of a case equals the one its writer built.
+    stated = {k: v for k, v in read.items() if v is not None and obj.get(k) is not None}
+    return picture_of(short_term_rate, long_term_rate, stated)
+
+
+def picture_of(
+    short_term_rate: float, long_term_rate: float, fields: Mapping[str, float]
+) -> TaxPicture:
+    """The `TaxPicture` of a case's rates and its `tax.picture` fields (valid values;
+    a field left out takes its default), each number read as the decimal it is written as.
+
+    The nightly run builds its cases' pictures here too, so a case parsed again from its
+    record values every lot exactly as the night did.
+    """
+    d = {k: _decimal(v) for k, v in fields.items()}
+    zero = Decimal(0)
+    return TaxPicture(
+        _decimal(short_term_rate),
+        _decimal(long_term_rate),
+        realized_short=d.get("realized_short_ytd", zero),
+        realized_long=d.get("realized_long_ytd", zero),
+        outside_short=d.get("outside_short", zero),
+        outside_long=d.get("outside_long", zero),
+        carryforward_short=d.get("carryforward_short", zero),
+        carryforward_long=d.get("carryforward_long", zero),
+        ordinary_rate=d.get("ordinary_rate"),
+        carryforward_discount=d.get("carryforward_discount", DEFAULT_CARRYFORWARD_DISCOUNT),
+        ordinary_limit=d.get("ordinary_offset", ORDINARY_OFFSET_LIMIT),
+    )
+
+
+def _decimal(number: float) -> Decimal:
+    """The decimal a JSON number was written as (0.1 stays 0.1, not its binary neighbour)."""
+    return Decimal(repr(number))
 
 
 def _read_securities(r: _Reader, root: Mapping[str, object]) -> list[SecurityInput]:

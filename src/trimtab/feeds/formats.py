@@ -82,6 +82,14 @@ def _text(raw: Any, _: Dialect) -> str:
     return str(raw).strip()
 
 
+def _issuer(raw: Any, _: Dialect) -> str:
+    # The store keeps 40 characters; longer would fail the whole load at the database.
+    text = str(raw).strip()
+    if len(text) > 40:
+        raise _Bad("an issuer id of at most 40 characters")
+    return text
+
+
 def _ticker(raw: Any, _: Dialect) -> str:
     text = str(raw).strip().upper()
     if len(text) > 16 or " " in text:
@@ -210,6 +218,7 @@ COLUMNS: Mapping[FeedKind, tuple[Column, ...]] = MappingProxyType(
             _o("asset_class", _text),
             _o("sector", _text),
             _o("wash_group", _text),
+            _o("issuer_id", _issuer),
         ),
         FeedKind.PRICES: (_c("security", _ticker), _c("date", _date), _c("close", _positive)),
         FeedKind.LOTS: (
@@ -357,6 +366,7 @@ def _security(v: dict[str, Any], row: int, file: str) -> Built:
             asset_class=v["asset_class"],
             sector=v["sector"],
             wash_group=v["wash_group"],
+            issuer_id=v["issuer_id"],
         )
     )
 
@@ -536,6 +546,7 @@ def record_to_row(kind: FeedKind, record: FeedRecord) -> dict[str, str]:
                 "asset_class": record.asset_class,
                 "sector": record.sector,
                 "wash_group": record.wash_group,
+                "issuer_id": record.issuer_id,
             }
         case TradeRecord():
             values = {

@@ -6,8 +6,19 @@ firm's committee (a page with charts that states the data's limits and places th
 alpha beside published figures without claiming more than the data supports).
 
 Rule: all three are written from one `Study` (trimtab.simulate.study); figures are
-fractions in JSON and percentages on screen; the caveats come from `caveats`, so the page
-and the JSON say the same thing.
+fractions in JSON and percentages on screen; the caveats come from `caveats` and the
+assumptions from `assumptions`, so the page and the JSON say the same thing. Every
+assumption the study made is stated: the start (cash or lots), the flows and their
+schedule, costs, scan schedules, the universe and the tax model with every parameter it
+carries (read from its fields, so a new parameter appears without an edit here).
+
+Each run ends with a reconciliation, in cents (`reconcile`): final value − taxes owed
+and not yet paid = after-tax value; − the tax of selling everything at the last close =
+after-tax value, liquidated. The final and after-tax values are the report's own (the
+after-tax values are those the returns are computed from), and the two taxes are their
+differences, so the line adds up as printed; `agrees` checks those differences against
+the taxes computed apart — every year's tax from the final ledger less what the run
+paid, and the liquidation's tax — within the cent that rounding each figure can cost.
 
 Example: `write_report(study, Path("out"))` writes out/simulation.json and
 out/simulation.html; `render_table(study, Console())` prints the summary.
@@ -15,25 +26,50 @@ out/simulation.html; `render_table(study, Console())` prints the summary.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
 from html import escape
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from trimtab.domain.money import cents
+from trimtab.domain.money import CENT, cents, round_cents, to_decimal
 from trimtab.reports.charts import bar_chart, line_chart
 from trimtab.simulate.metrics import RunMetrics
+from trimtab.simulate.shadow_run import RunRecord
 from trimtab.simulate.study import Study
 
-__all__ = ["PUBLISHED", "caveats", "render_table", "study_as_dict", "write_report"]
+__all__ = [
+    "PUBLISHED",
+    "Reconciliation",
+    "assumptions",
+    "caveats",
+    "reconcile",
+    "reconciliations",
+    "render_table",
+    "study_as_dict",
+    "write_report",
+]
 
 PUBLISHED = (
     "Chaudhuri, Burnham & Lo (2020), 'An Empirical Evaluation of Tax-Loss-Harvesting "
     "Alpha', Financial Analysts Journal: about 1.1% a year, 0.8% with the wash-sale rule, "
     "over 1926–2018 for the 500 largest US stocks.",
     "Tax-managed indexing studies report 1–2% a year over ten years.",
+)
+
+
+UNPRICED_TRACKING_ERROR = (
+    "its quadratic term over a few hundred stocks costs the engine minutes a scan day, "
+    "too slow for thousands of scan days; the risk model it would price instead chooses "
+    "each harvest's replacement (the pair adding the least tracking error), and the "
+    "tracking error each run realized is measured and reported."
 )
 
 
@@ -50,14 +86,169 @@ def caveats(study: Study) -> tuple[str, ...]:
         "Dividends are inside the total returns and not taxed as they are paid; interest on "
         "cash is not taxed; trading cost is a flat rate per dollar traded. These apply to "
         "every run alike.",
-        "Statistical sectors are estimated from the whole window's returns (look-ahead); "
-        "they only decide which stocks substitute for one another in a harvest.",
+        "Statistical sectors and the risk model are estimated from the whole window's "
+        "returns (look-ahead); they only decide which stocks substitute for one another "
+        "in a harvest.",
         f"Tax model: {study.config.tax.describe()}.",
+        *(
+            f"Profile {p.name} sets tracking_error ({p.settings['tracking_error']}), which "
+            "this study does not price: " + UNPRICED_TRACKING_ERROR
+            for p in study.profiles
+            if str(p.settings.get("tracking_error", "off")) != "off"
+        ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """final − owed = after-tax; after-tax − liquidation tax = after-tax liquidated (cents)."""
+
+    final_value: Decimal
+    taxes_owed: Decimal  # the years' taxes not yet paid at the last close
+    after_tax_value: Decimal
+    liquidation_tax: Decimal
+    after_tax_value_liquidated: Decimal
+    agrees: bool  # both taxes within a cent of the same taxes computed apart
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "final_value": float(self.final_value),
+            "taxes_owed": float(self.taxes_owed),
+            "after_tax_value": float(self.after_tax_value),
+            "liquidation_tax": float(self.liquidation_tax),
+            "after_tax_value_liquidated": float(self.after_tax_value_liquidated),
+            "taxes_agree": self.agrees,
+        }
+
+
+def _money(x: float) -> Decimal:
+    return round_cents(to_decimal(float(x)))
+
+
+def reconcile(metrics: RunMetrics, record: RunRecord) -> Reconciliation:
+    """The run's reconciliation line (see the module's rule)."""
+    final = _money(metrics.final_value)
+    after = _money(metrics.after_tax_value)
+    after_liquidated = _money(metrics.after_tax_liquidated_value)
+    owed, liquidation = final - after, after - after_liquidated
+    # Computed apart from the daily after-tax series: every year's tax (from the final
+    # ledger) less what the run paid out of the account, and the liquidation's tax.
+    owed_apart = to_decimal(metrics.taxes - float(record.tax_paid.sum()))
+    agrees = (
+        abs(owed - owed_apart) <= CENT
+        and abs(liquidation - to_decimal(float(metrics.liquidation_tax))) <= CENT
+    )
+    return Reconciliation(final, owed, after, liquidation, after_liquidated, agrees)
+
+
+def reconciliations(study: Study) -> dict[str, Reconciliation]:
+    """{run name: its reconciliation}, benchmark first; empty without the runs' records."""
+    runs = (study.benchmark, *study.runs)
+    if len(study.records) != len(runs):
+        return {}
+    return {m.name: reconcile(m, r) for m, r in zip(runs, study.records, strict=True)}
+
+
+def _plain(value: object) -> object:
+    """A dataclass, enum, date, mapping or sequence as JSON-ready values, recursively."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def assumptions(study: Study) -> dict[str, object]:
+    """Everything the study assumed, as plain values (the JSON and the page show these)."""
+    c, u, m = study.config, study.universe, study.market
+    first = m.prices[0] if m.dates else None
+    index = {t: i for i, t in enumerate(u.tickers)}
+    lots = c.initial_lots
+    start_value = (
+        None
+        if first is None
+        else sum(lot.quantity * float(first[index[lot.security]]) for lot in lots)
+    )
+    members: dict[str, list[str]] = {}
+    for i, ticker in enumerate(u.tickers):
+        members.setdefault(u.wash_group(i), []).append(ticker)
+    shared = {g: ts for g, ts in members.items() if len(ts) > 1}
+    # Study settings by their own fields: a new one appears here without an edit.
+    settings = {
+        f.name: _plain(getattr(c, f.name))
+        for f in dataclasses.fields(c)
+        if f.name not in {"tax", "initial_cash", "initial_lots", "contributions", "withdrawals"}
+    }
+    return {
+        "start": {
+            "cash": c.initial_cash,
+            "lots": len(lots),
+            "lots_cost_basis": sum(lot.quantity * lot.cost_basis for lot in lots),
+            "lots_value_first_day": start_value,
+            "funding": "from cash: every stock's target bought in whole shares on day one"
+            if not lots
+            else "from the lots given; no funding trade",
+        },
+        "flows": {
+            "contributions": [_flow(f) for f in c.contributions],
+            "withdrawals": [_flow(f) for f in c.withdrawals],
+            "when": "on the first trading day of each period, never on the run's first day",
+        },
+        "study": settings,
+        "profiles": [
+            {
+                "name": p.name,
+                "settings": _plain(p.settings),
+                "schedule": (p.schedule or c.schedule).value,
+            }
+            for p in study.profiles
+        ],
+        "universe": {
+            "stocks": len(u.tickers),
+            "weighting": u.weighting.value,
+            "cash_weight": u.cash_weight,
+            "statistical_sectors": u.n_sectors,
+            "swap_sets": len(u.sets),
+            "swaps": _plain(getattr(u, "swaps", None)),
+            "band_share": c.band_share,
+            "shared_wash_groups": shared,
+        },
+        "tax_model": {**_as_mapping(_plain(c.tax)), "description": c.tax.describe()},
+    }
+
+
+def _as_mapping(value: object) -> dict[str, object]:
+    return dict(value) if isinstance(value, dict) else {"value": value}
+
+
+def _flow(flow: object) -> dict[str, object]:
+    return _as_mapping(_plain(flow))
 
 
 def _pct(x: float | None, places: int = 2) -> str:
     return "–" if x is None else f"{x * 100:.{places}f}%"
+
+
+# The reconciliation as printed: (label, Reconciliation field), one operation a row.
+RECONCILIATION_ROWS = (
+    ("final value", "final_value"),
+    ("  − taxes owed, not yet paid", "taxes_owed"),
+    ("  = after-tax value", "after_tax_value"),
+    ("  − tax on liquidation", "liquidation_tax"),
+    ("  = after-tax value, liquidated", "after_tax_value_liquidated"),
+)
+
+
+def _usd_cents(x: Decimal) -> str:
+    return f"-${-x:,.2f}" if x < 0 else f"${x:,.2f}"
 
 
 def _usd(x: float) -> str:
@@ -134,6 +325,14 @@ def _alpha(pair: tuple[float, float] | None) -> dict[str, float] | None:
 
 def study_as_dict(study: Study) -> dict[str, object]:
     m, u, c = study.market, study.universe, study.config
+    lines = reconciliations(study)
+
+    def run(r: RunMetrics) -> dict[str, object]:
+        out = _run_dict(r)
+        line = lines.get(r.name)
+        out["reconciliation"] = None if line is None else line.as_dict()
+        return out
+
     return {
         "period": {
             "start": m.dates[0].isoformat(),
@@ -157,9 +356,10 @@ def study_as_dict(study: Study) -> dict[str, object]:
             "schedule": c.schedule.value,
             "tax_model": c.tax.describe(),
         },
+        "assumptions": assumptions(study),
         "reference_profile": study.reference,
-        "benchmark": _run_dict(study.benchmark),
-        "profiles": [_run_dict(r) for r in study.runs],
+        "benchmark": run(study.benchmark),
+        "profiles": [run(r) for r in study.runs],
         "caveats": list(caveats(study)),
         "published_figures": list(PUBLISHED),
         "run_seconds": round(study.seconds, 3),
@@ -203,6 +403,12 @@ def render_table(study: Study, console: Console) -> None:
         ("wash-sale events", [str(r.wash_sale_events) for r in runs]),
         ("run time (s)", [f"{r.seconds:.1f}" for r in runs]),
     ]
+    lines = reconciliations(study)
+    if lines:
+        rows += [
+            (label, [_usd_cents(getattr(lines[r.name], key)) for r in runs])
+            for label, key in RECONCILIATION_ROWS
+        ]
     for label, cells in rows:
         table.add_row(label, *cells)
     console.print(table)
@@ -287,6 +493,8 @@ def render_html(study: Study) -> str:
         )
     )
     year_tables = "".join(_year_table(r) for r in runs)
+    reconciliation = _reconciliation_table(study)
+    stated = _assumption_tables(assumptions(study))
     notes = "".join(f"<li>{escape(c)}</li>" for c in caveats(study))
     published = "".join(f"<li>{escape(p)}</li>" for p in PUBLISHED)
     profiles = "".join(f"<li><b>{escape(r.name)}</b>: {escape(r.description)}</li>" for r in runs)
@@ -303,7 +511,9 @@ td:first-child,th:first-child{{text-align:left}}</style></head><body>
 {len(u.sets)} swap sets; {len(dates)} trading days; run time {study.seconds:.1f} s.</p>
 <ul>{profiles}</ul>
 <table><tr>{header}</tr>{rows}</table>
+{reconciliation}
 {wealth}{harvested}{tracking}
+<h2>Assumptions</h2>{stated}
 <h2>What these figures can and cannot say</h2><ul>{notes}</ul>
 <h2>Published figures to compare with</h2><ul>{published}</ul>
 <p>This run is one decade of one universe. Its tax alpha is comparable with those figures only
@@ -314,6 +524,51 @@ carryforward), which is lower than studies that credit every loss at once.</p>
 <h2>By year</h2>{year_tables}
 </body></html>
 """
+
+
+def _reconciliation_table(study: Study) -> str:
+    lines = reconciliations(study)
+    if not lines:
+        return ""
+    head = "".join(f"<th>{escape(n)}</th>" for n in lines)
+    body = "".join(
+        f"<tr><td>{escape(label.strip())}</td>"
+        + "".join(f"<td>{escape(_usd_cents(getattr(line, key)))}</td>" for line in lines.values())
+        + "</tr>"
+        for label, key in RECONCILIATION_ROWS
+    )
+    agree = "".join(f"<td>{'yes' if line.agrees else 'NO'}</td>" for line in lines.values())
+    return (
+        "<h2>Reconciliation (to the cent)</h2>"
+        f"<table><tr><th></th>{head}</tr>{body}"
+        f"<tr><td>taxes agree with the tax table (within a cent)</td>{agree}</tr></table>"
+    )
+
+
+def _assumption_tables(stated: Mapping[str, object]) -> str:
+    """One table per group of assumptions; nested values as nested tables."""
+    return "".join(
+        f"<h3>{escape(group.replace('_', ' '))}</h3>{_value_html(value)}"
+        for group, value in stated.items()
+    )
+
+
+def _value_html(value: object) -> str:
+    if isinstance(value, Mapping):
+        if not value:
+            return "none"
+        rows = "".join(
+            f"<tr><th>{escape(str(k).replace('_', ' '))}</th><td>{_value_html(v)}</td></tr>"
+            for k, v in value.items()
+        )
+        return f"<table>{rows}</table>"
+    if isinstance(value, list):
+        return "none" if not value else "<br>".join(_value_html(v) for v in value)
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return escape(f"{value:,.6g}" if abs(value) < 1 else f"{value:,.2f}")
+    return escape(str(value))
 
 
 def _year_table(r: RunMetrics) -> str:

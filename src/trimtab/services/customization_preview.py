@@ -511,11 +511,13 @@ def preview_change(
         night = uow.night
         advisors, branches = night.names()
         history = night.settings_history()
+        securities = night.securities()
         ctx = NightContext(
             as_of=day,
             firm=night.firm(),
             resolver=Resolver(catalog),
-            securities=night.securities(),
+            securities=securities,
+            wash_groups=uow.wash_groups.policy().groups(securities.values()),
             closes=night.closes(day),
             actions=night.actions(day),
             settings=SettingsBook(history),

@@ -8,7 +8,9 @@ Rule:
   eleven-sector scheme) from the table below, written from general knowledge of the
   companies as of 2016 — approximate, not an authoritative GICS assignment. Stocks in
   `MID_CAPS` (smaller index members of the time) are US Mid Cap; the rest US Large Cap.
-  A stock's name is its ticker ("MMM common stock"): the data set has no names.
+  A stock's name is its ticker ("MMM common stock"): the data set has no names. Stocks
+  that are share classes of one company carry its issuer id (`simulate/issuers.py`:
+  FOX and FOXA → `21CF`), so under the default policy they are one wash group.
 - Funds: for each asset class, a *Trimtab* ETF, a *Trimtab* index mutual fund in two
   share classes (institutional `…IX`, investor `…AX`; one wash group, because two share
   classes of one fund are substantially identical) and a *Keel* ETF tracking a different
@@ -21,6 +23,8 @@ Rule:
     ['EQUITY', 'US_LARGE', 'US_MID']
     >>> SECTOR_OF["AAPL"], asset_class_of_stock("AAPL"), asset_class_of_stock("FOSL")
     ('Information Technology', 'US_LARGE', 'US_MID')
+    >>> stock_security("FOXA").effective_wash_group, stock_security("GOOGL").issuer_id
+    ('issuer:21CF', None)
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from trimtab.domain import AssetAllocation, AssetClass, Model, Security, SecurityType
+from trimtab.simulate.issuers import ISSUERS
 
 __all__ = [
     "ALLOCATIONS",
@@ -120,6 +125,7 @@ def stock_security(ticker: str) -> Security:
         type=SecurityType.STOCK,
         asset_class=asset_class_of_stock(ticker),
         sector=SECTOR_OF.get(ticker),
+        issuer_id=ISSUERS.get(ticker),
     )
 
 

@@ -53,6 +53,7 @@ from trimtab.domain.transactions import (
     Split,
     Transaction,
 )
+from trimtab.domain.wash_sales import share_class_groups
 
 __all__ = ["ACTION_FIELDS", "HISTORY_FIELDS", "invalid_answer", "ledger_answer", "read_history"]
 
@@ -67,7 +68,7 @@ ACTIONS = ("buy", "sell", "split", "spinoff", "merger", "rename")
 _COMMON = ("date", "account", "security", "action")
 HISTORY_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "": ("method", "accounts", "wash_groups", "transactions"),
+        "": ("method", "accounts", "wash_groups", "issuers", "transactions"),
         "accounts[]": ("id", "household", "tax_status"),
         "transactions[].lots[]": ("acquired", "quantity"),
     }
@@ -104,6 +105,7 @@ def read_history(document: object) -> tuple[History | None, list[Problem]]:
     method = top.choice("method", ReliefMethod, default=ReliefMethod.FIFO)
     accounts = _read_accounts(top, problems)
     wash_groups = _read_wash_groups(document.get("wash_groups"), problems)
+    issuers = _read_issuers(document.get("issuers"), problems)
     known = {a.id for a in accounts}
     transactions: list[Transaction] = []
     raw = top.list("transactions")
@@ -113,7 +115,10 @@ def read_history(document: object) -> tuple[History | None, list[Problem]]:
             transactions.append(transaction)
     if problems or method is None:
         return None, problems
-    return History(method, tuple(accounts), wash_groups, tuple(transactions)), problems
+    # Share classes of one issuer are one wash group unless `wash_groups` names another:
+    # the same rule as the security master's (`WashGroupPolicy`, default policy).
+    groups = {**share_class_groups(issuers, issuers), **wash_groups}
+    return History(method, tuple(accounts), groups, tuple(transactions)), problems
 
 
 def ledger_answer(ledger: Ledger) -> dict[str, Any]:
@@ -170,6 +175,19 @@ def _read_wash_groups(raw: object, problems: list[Problem]) -> dict[str, str]:
     ):
         problems.append(
             Problem("wash_groups", 'must map each security to its group, e.g. {"SPY": "SP500"}')
+        )
+        return {}
+    return dict(raw)
+
+
+def _read_issuers(raw: object, problems: list[Problem]) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in raw.items()
+    ):
+        problems.append(
+            Problem("issuers", 'must map each security to its issuer, e.g. {"FOXA": "21CF"}')
         )
         return {}
     return dict(raw)

@@ -280,19 +280,12 @@ def resolve_account(
         )
         since = as_of - WASH_SALE_WINDOW
         trades = uow.trades.in_household_since(account.household, since)
+        wash_group = uow.wash_groups.policy().groups(catalog.securities.values())
     no_buy = {t for t, k in kinds.items() if Kind.NO_BUY in k or Kind.MUST_SELL in k}
     groups_sold_at_loss = {
-        catalog.securities[t.security].effective_wash_group
-        if t.security in catalog.securities
-        else t.security
-        for t in trades
-        if t.is_loss_sale and t.date <= as_of
+        wash_group.get(t.security, t.security) for t in trades if t.is_loss_sale and t.date <= as_of
     }
-    wash_blocked = {
-        s.ticker
-        for s in catalog.securities.values()
-        if s.effective_wash_group in groups_sold_at_loss
-    }
+    wash_blocked = {t for t, group in wash_group.items() if group in groups_sold_at_loss}
     return Resolver(catalog).resolve(target_id, no_buy=no_buy, wash_blocked=wash_blocked)
 
 

@@ -55,14 +55,28 @@ from trimtab.domain import (
 from trimtab.domain.calibration import APPLIED_WHEN_STATED, REFERENCE_COST_RATE, VOCABULARY
 from trimtab.domain.data_quality import AccountInputs, DataError, PricePoint, check_account
 from trimtab.domain.filters import Filter, matches
+from trimtab.domain.money import round_cents_even
 from trimtab.domain.problems import Problem
 from trimtab.domain.resolution import ResolvedTarget, Resolver
 from trimtab.domain.routing import Routing, RoutingPolicy, route
-from trimtab.domain.settings_catalog import RESTRICTION_PREFIX, default_value, is_restriction
+from trimtab.domain.settings_catalog import (
+    RESTRICTION_PREFIX,
+    default_value,
+    is_restriction,
+    tax_setting,
+)
 from trimtab.domain.settings_levels import Effective, Placement, SettingsBook
-from trimtab.domain.wash_sales import WASH_SALE_WINDOW
+from trimtab.domain.tax_picture import DEFAULT_CARRYFORWARD_DISCOUNT
+from trimtab.domain.wash_sales import DEFAULT_WASH_GROUP_POLICY, WASH_SALE_WINDOW
 from trimtab.engine import parse_case, rebalance
-from trimtab.engine.case import AccountInput, LotInput, RecentTrade, SecurityInput, TaxRates
+from trimtab.engine.case import (
+    AccountInput,
+    LotInput,
+    RecentTrade,
+    SecurityInput,
+    TaxRates,
+    picture_of,
+)
 from trimtab.services.nightly_case import build_case
 
 __all__ = [
@@ -71,6 +85,7 @@ __all__ = [
     "AccountSnapshot",
     "NightContext",
     "analyze_account",
+    "case_tax",
     "routing_record",
 ]
 
@@ -117,13 +132,14 @@ class NightContext:
         tuple[str, frozenset[str], frozenset[str]],
         tuple[ResolvedTarget | None, list[Problem]],
     ] = field(default_factory=dict, compare=False, repr=False)
-    # ticker -> wash group, derived once from `securities` (asked for every security
-    # of every account: ~15,000 times a chunk)
+    # ticker -> wash group under the firm's policy (`night_context` reads it), derived
+    # once (asked for every security of every account: ~15,000 times a chunk); left
+    # empty, the default policy with no firm-defined groups
     wash_groups: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.wash_groups:
-            groups = {t: s.effective_wash_group for t, s in self.securities.items()}
+            groups = DEFAULT_WASH_GROUP_POLICY.groups(self.securities.values())
             object.__setattr__(self, "wash_groups", groups)
 
     def wash_group(self, ticker: str) -> str:
@@ -236,6 +252,50 @@ def _case_settings(effective: Mapping[str, Effective], tax: TaxProfile | None) -
         if ytd > 0:
             out["realized_gains_ytd"] = float(ytd)
     return out
+
+
+def _plain_tax(tax: TaxProfile | None) -> tuple[dict[str, Any], TaxRates]:
+    rates = TaxRates(float(tax.short_term_rate), float(tax.long_term_rate)) if tax else TaxRates()
+    return {"short_term_rate": rates.short_term_rate, "long_term_rate": rates.long_term_rate}, rates
+
+
+def case_tax(
+    tax: TaxProfile | None, effective: Mapping[str, Effective]
+) -> tuple[dict[str, Any], TaxRates]:
+    """A taxable account's `tax`: the profile's rates (+ `state_tax_rate`) and its tax
+    picture — the household's realized gains this year from the profile (kept up to date
+    from fills), the tax-picture settings, the profile's carryforward split by
+    `carryforward_short_share` (docs/settings.md, "Tax picture")."""
+    if tax is None:
+        return _plain_tax(tax)
+
+    def setting(name: str) -> Decimal:
+        e = effective.get(name)
+        return tax_setting(name, None if e is None else e.value)
+
+    state = setting("state_tax_rate")
+    short_rate, long_rate = tax.short_term_rate + state, tax.long_term_rate + state
+    out: dict[str, Any] = {"short_term_rate": float(short_rate), "long_term_rate": float(long_rate)}
+    if short_rate >= 1 or long_rate >= 1:  # refused by the case's parser, with the field named
+        return out, TaxRates(float(short_rate), float(long_rate))
+    outside, outside_short = setting("outside_gains"), setting("outside_short_share")
+    carry, carry_short = tax.loss_carryforward, setting("carryforward_short_share")
+    amounts = {
+        "realized_short_ytd": tax.realized_short_ytd,
+        "realized_long_ytd": tax.realized_long_ytd,
+        "outside_short": outside * outside_short,
+        "outside_long": outside - outside * outside_short,
+        "carryforward_short": carry * carry_short,
+        "carryforward_long": carry - carry * carry_short,
+    }
+    # Only what differs from the contract's defaults: the case is stored every night.
+    picture = {k: float(round_cents_even(v)) for k, v in amounts.items() if v}
+    discount = setting("carryforward_discount")
+    if discount != DEFAULT_CARRYFORWARD_DISCOUNT:
+        picture["carryforward_discount"] = float(discount)
+    out["picture"] = picture
+    short, long = out["short_term_rate"], out["long_term_rate"]
+    return out, TaxRates(short, long, picture_of(short, long, picture))
 
 
 def _failed(
@@ -481,11 +541,11 @@ def _analyze(snapshot: AccountSnapshot, ctx: NightContext) -> AccountAnalysis:
             RecentTrade(t.security, t.side.value, t.date, float(t.quantity), gain, group)
         )
     tax = snapshot.tax
-    rates = TaxRates(float(tax.short_term_rate), float(tax.long_term_rate)) if tax else TaxRates()
+    tax_json, rates = case_tax(tax, effective) if account.is_taxable else _plain_tax(tax)
     case: dict[str, Any] = {
         "as_of": day.isoformat(),
         "account": {"id": account.id, "tax_status": account.tax_status.value, "cash": float(cash)},
-        "tax": {"short_term_rate": rates.short_term_rate, "long_term_rate": rates.long_term_rate},
+        "tax": tax_json,
         "securities": securities,
         "groups": groups,
         "lots": lots,

@@ -364,11 +364,13 @@ def night_context(
     with new_uow() as uow:
         night = uow.night
         advisors, branches = night.names()
+        securities = night.securities()
         return NightContext(
             as_of=as_of,
             firm=night.firm(),
             resolver=Resolver(load_catalog(uow, as_of)),
-            securities=night.securities(),
+            securities=securities,
+            wash_groups=uow.wash_groups.policy().groups(securities.values()),
             closes=night.closes(as_of),
             actions=night.actions(as_of),
             settings=SettingsBook(night.settings_history()),

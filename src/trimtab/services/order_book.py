@@ -15,6 +15,11 @@ when a fill was booked for it (`unfilled_orders` is the rest). Before the first 
 run has no orders yet: `to_order` counts the approved and auto-traded proposals the export
 will turn into orders.
 
+The `viewer`'s scope is a condition of every read (`advisors=`): an administrator acting
+for an advisor sees that advisor's accounts' orders only, and blocks summed over them,
+as `scoped_orders` answers the export file's; the firm's desk (a firm-wide scope) sees
+the whole run.
+
     >>> # book, problems = order_book(db.unit_of_work)
     >>> # [(b.security, b.side.value, b.quantity) for b in book.blocks]
     >>> # [('BND', 'buy', Decimal('41.5')), ('VOO', 'sell', Decimal('12'))]
@@ -22,20 +27,55 @@ will turn into orders.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from trimtab.domain.money import round_cents
+from trimtab.domain.principal import Principal, Scope
 from trimtab.domain.problems import Problem, ProblemKind
-from trimtab.services.order_ports import OrderLine, OrderUnitOfWork
+from trimtab.services.order_ports import OrderLine, OrderRepository, OrderUnitOfWork
 from trimtab.services.orders import NO_FINISHED_RUN, BlockOrder, block_orders
-from trimtab.services.review_ports import TRADED
+from trimtab.services.review_ports import TRADED, ProposalRepository, ProposalState
 from trimtab.services.run_ports import RunRecord, RunState
 
-__all__ = ["BlockLine", "OrderBook", "order_book"]
+__all__ = ["BlockLine", "OrderBook", "order_book", "scoped_orders"]
 
-NewUnitOfWork = Callable[[], OrderUnitOfWork]
+
+class ScopedOrders(OrderRepository, Protocol):
+    def orders(self, run_id: str, *, advisors: Scope | None = None) -> list[OrderLine]:
+        """The run's orders of accounts in scope (None: the firm's)."""
+        ...
+
+    def unfilled_orders(self, run_id: str, *, advisors: Scope | None = None) -> list[OrderLine]: ...
+
+
+class CountedProposals(ProposalRepository, Protocol):
+    def count(
+        self,
+        run_id: str,
+        *,
+        states: Collection[ProposalState] | None = None,
+        advisors: Scope | None = None,
+    ) -> int: ...
+
+
+class OrderBookUnitOfWork(OrderUnitOfWork, Protocol):
+    @property
+    def orders(self) -> ScopedOrders: ...
+    @property
+    def proposals(self) -> CountedProposals: ...
+
+
+NewUnitOfWork = Callable[[], OrderBookUnitOfWork]
+
+
+def _scope(viewer: Principal | None) -> Scope | None:
+    if viewer is None:
+        return None
+    scope = viewer.effective_scope
+    return None if scope.firm_wide else scope
 
 
 @dataclass(frozen=True)
@@ -86,9 +126,11 @@ class OrderBook:
 
 
 def order_book(
-    new_uow: NewUnitOfWork, *, run: str | None = None
+    new_uow: NewUnitOfWork, *, run: str | None = None, viewer: Principal | None = None
 ) -> tuple[OrderBook | None, list[Problem]]:
-    """The run's block orders and allocations (the latest finished run's by default)."""
+    """The run's block orders and allocations (the latest finished run's by default), of
+    the accounts in the viewer's scope."""
+    advisors = _scope(viewer)
     with new_uow() as uow:
         latest = uow.runs.latest_finished_run()
         found = latest if run is None else uow.runs.run(run)
@@ -97,9 +139,9 @@ def order_book(
                 NO_FINISHED_RUN if run is None else f"no run {run!r} (see `trimtab run status`)"
             )
             return None, [Problem("run", message, ProblemKind.NOT_FOUND)]
-        orders = uow.orders.orders(found.id)
-        open_ids = {o.id for o in uow.orders.unfilled_orders(found.id)}
-        to_order = len(uow.proposals.proposals(found.id, states=TRADED))
+        orders = uow.orders.orders(found.id, advisors=advisors)
+        open_ids = {o.id for o in uow.orders.unfilled_orders(found.id, advisors=advisors)}
+        to_order = uow.proposals.count(found.id, states=TRADED, advisors=advisors)
     filled = frozenset(o.id for o in orders if o.id not in open_ids)
     blocks = tuple(
         BlockLine(b, sum(1 for a in b.allocations if a.id in filled)) for b in block_orders(orders)
@@ -107,3 +149,9 @@ def order_book(
     allocations = tuple(a for b in blocks for a in b.block.allocations)
     exported = latest is not None and latest.id == found.id
     return OrderBook(found, exported, blocks, allocations, filled, to_order), []
+
+
+def scoped_orders(new_uow: NewUnitOfWork, run_id: str, *, viewer: Principal) -> list[OrderLine]:
+    """The run's orders of the accounts in the viewer's scope (what its export file holds)."""
+    with new_uow() as uow:
+        return uow.orders.orders(run_id, advisors=_scope(viewer))

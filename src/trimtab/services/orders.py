@@ -123,7 +123,8 @@ def reference_prices(closes: Mapping[str, Decimal], trades: Iterable[Trade]) -> 
 def create_orders(
     new_uow: NewUnitOfWork, *, principal: Principal, now: dt.datetime | None = None
 ) -> tuple[str | None, int, list[Problem]]:
-    """Orders for the latest finished run's approved and auto-traded proposals.
+    """Orders for the latest finished run's approved and auto-traded proposals (of the
+    accounts in the principal's scope).
 
     Returns the run, how many orders were new, and problems (no finished run yet).
     """
@@ -133,7 +134,12 @@ def create_orders(
         if run is None:
             return None, 0, [Problem("run", NO_FINISHED_RUN, ProblemKind.NOT_FOUND)]
         lines = []
-        proposals = uow.proposals.proposals(run.id, states=TRADED)
+        # Only the accounts the principal may act on: an administrator acting for an
+        # advisor creates that advisor's orders, never the firm's (the CLI is firm-wide).
+        scope = principal.effective_scope
+        proposals = uow.proposals.proposals(
+            run.id, states=TRADED, advisors=None if scope.firm_wide else scope
+        )
         trades = [t for p in proposals for t in p.trades]
         prices = reference_prices(
             uow.orders.closes_on(run.as_of, {t.security for t in trades}), trades

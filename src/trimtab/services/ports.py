@@ -17,7 +17,7 @@ the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
@@ -40,6 +40,7 @@ from trimtab.domain import (
     TaxProfile,
     TradeRecord,
 )
+from trimtab.domain.wash_sales import WashGroupPolicy
 from trimtab.services.audit import AuditTrail
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "TargetRepository",
     "TradeHistoryRepository",
     "UnitOfWork",
+    "WashGroupStore",
 ]
 
 
@@ -83,6 +85,18 @@ class SecurityRepository(Protocol):
     def add(self, security: Security) -> None: ...
     def get(self, ticker: str) -> Security | None: ...
     def list(self) -> list[Security]: ...
+
+
+class WashGroupStore(Protocol):
+    """The firm's wash groups and share-class policy (`services/wash_groups.py`)."""
+
+    def policy(self) -> WashGroupPolicy: ...
+    def members(self) -> dict[str, str]: ...
+    def set_members(
+        self, tickers: Collection[str], group: str, *, by: str, at: dt.datetime
+    ) -> None: ...
+    def remove_members(self, tickers: Collection[str]) -> None: ...
+    def set_share_classes_identical(self, on: bool, *, by: str, at: dt.datetime) -> None: ...
 
 
 class PriceRepository(Protocol):
@@ -198,6 +212,8 @@ class UnitOfWork(Protocol):
     def asset_classes(self) -> AssetClassRepository: ...
     @property
     def securities(self) -> SecurityRepository: ...
+    @property
+    def wash_groups(self) -> WashGroupStore: ...
     @property
     def prices(self) -> PriceRepository: ...
     @property

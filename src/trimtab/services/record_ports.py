@@ -8,7 +8,7 @@ decision, order and fill records with their own rows (same transaction).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -42,6 +42,10 @@ class Records(Protocol):
 
     def analysis(self, entry: RecordEntry) -> dict[str, Any]:
         """The analysis record an entry holds, joined from its parts."""
+        ...
+
+    def analyses(self, entries: Sequence[RecordEntry]) -> list[dict[str, Any]]:
+        """`analysis` of each entry, in order, their parts read together."""
         ...
 
     def parts(self, hashes: Collection[str]) -> dict[str, Any]: ...

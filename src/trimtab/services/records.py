@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 UnitOfWorkFactory = Callable[[], RecordUnitOfWork]
+_BATCH = 500  # records joined together in a bulk replay: one read of their parts
 
 
 @dataclass(frozen=True)
@@ -281,14 +282,17 @@ def replay_run(
         entries = uow.records.entries(run_id=run_id, kinds=[RecordKind.ANALYSIS])
         if not entries:
             return None, [_missing("run", f"no analysis records of run {run_id!r}")]
-        for entry in entries:
-            outcome = _replay_entry(entry, uow.records.analysis(entry))
-            if not outcome.replayed:
-                not_replayed += 1
-            elif outcome.identical:
-                identical += 1
-            else:
-                changed.append(outcome)
+        for start in range(0, len(entries), _BATCH):
+            batch = entries[start : start + _BATCH]
+            # One read for the parts of a batch of records, not one per record.
+            for entry, record in zip(batch, uow.records.analyses(batch), strict=True):
+                outcome = _replay_entry(entry, record)
+                if not outcome.replayed:
+                    not_replayed += 1
+                elif outcome.identical:
+                    identical += 1
+                else:
+                    changed.append(outcome)
     seconds = time.perf_counter() - started
     return RunReplay(run_id, identical, tuple(changed), not_replayed, seconds), []
 

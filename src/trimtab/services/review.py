@@ -486,20 +486,30 @@ def _matching(
     run, problems = _run_of(uow, run_id)
     if run is None:
         return None, problems
+    f, saved, problems = _selection(uow, text, viewer)
+    if f is None:
+        return None, problems
+    proposals = _pending_of(uow, run, f, _scope_of(viewer))
+    return Matching(run, f.text, saved, proposals), []
+
+
+def _selection(
+    uow: SelectingReviewUnitOfWork, text: str, viewer: Principal
+) -> tuple[Filter | None, str | None, list[Problem]]:
+    """The checked filter `text` names (and the saved filter's name, if one was named)."""
     name = text.removeprefix(SAVED_PREFIX).strip()
     looks_like_a_name = not validate_filter_name(name)  # filter text never is one
     saved = uow.filters.get(name, user=filter_owner(viewer)) if looks_like_a_name else None
     if saved is None and text.startswith(SAVED_PREFIX):
-        return None, [
+        return None, None, [
             Problem("filter", f"no saved filter named {name!r} (see `trimtab filters list`)",
                     ProblemKind.NOT_FOUND)
         ]  # fmt: skip
     expression = saved.expression if saved is not None else text
     f, errors = read_filter(expression)
     if f is None or errors:
-        return None, [Problem("filter", e.render(expression)) for e in errors]
-    proposals = _pending_of(uow, run, f, _scope_of(viewer))
-    return Matching(run, f.text, saved.name if saved else None, proposals), []
+        return None, None, [Problem("filter", e.render(expression)) for e in errors]
+    return f, saved.name if saved else None, []
 
 
 def _pending_of(

@@ -7,10 +7,11 @@ nightly run and the apply command read them.
 
 Rule: reads only, each in one unit of work over the data ports. A security's price is
 its last close on or before the day asked (default today), with that close's date, so a
-stale price shows as stale; its wash group is the effective one (its own ticker when the
-master names none). A ticker not in the master is not found (exit 3 at the command
-line). Corporate actions are listed by effective date, then id; pending ones are those
-not yet applied.
+stale price shows as stale; its wash group is the effective one under the firm's policy
+(`domain.wash_sales.WashGroupPolicy`: explicit, else the firm's group, else its issuer's
+share classes, else its own ticker), and its issuer id is shown. A ticker not in the
+master is not found (exit 3 at the command line). Corporate actions are listed by
+effective date, then id; pending ones are those not yet applied.
 
     >>> # view, problems = show_security(db.unit_of_work, "VOO")
     >>> # view.price, view.price_date, view.holders
@@ -26,6 +27,7 @@ from decimal import Decimal
 
 from trimtab.domain.problems import Problem, ProblemKind
 from trimtab.domain.securities import Security
+from trimtab.domain.wash_sales import WashGroupPolicy
 from trimtab.services.feed_ports import ActionStatus, DataUnitOfWork, UnknownSecurity
 
 __all__ = [
@@ -48,10 +50,11 @@ class SecurityView:
     asset_class: str | None
     asset_class_name: str | None
     sector: str | None
-    wash_group: str  # the effective one: the security's own ticker when none is set
+    wash_group: str  # the effective one (`WashGroupPolicy`): explicit, firm's, issuer's, own
     price: Decimal | None  # last close on or before the day asked
     price_date: dt.date | None
     holders: tuple[str, ...] = ()  # accounts holding it (`show` only)
+    issuer_id: str | None = None  # share classes of one company share it
 
 
 def _today() -> dt.date:
@@ -62,6 +65,7 @@ def _view(
     security: Security,
     classes: dict[str, str],
     price: object,
+    policy: WashGroupPolicy,
     holders: tuple[str, ...] = (),
 ) -> SecurityView:
     return SecurityView(
@@ -72,10 +76,11 @@ def _view(
         asset_class=security.asset_class,
         asset_class_name=classes.get(security.asset_class or ""),
         sector=security.sector,
-        wash_group=security.effective_wash_group,
+        wash_group=policy.group_of_security(security),
         price=getattr(price, "close", None),
         price_date=getattr(price, "date", None),
         holders=holders,
+        issuer_id=security.issuer_id,
     )
 
 
@@ -86,7 +91,8 @@ def list_securities(new_uow: NewUnitOfWork, *, as_of: dt.date | None = None) -> 
         securities = sorted(uow.securities.list(), key=lambda s: s.ticker)
         classes = {c.id: c.name for c in uow.asset_classes.list()}
         prices = uow.prices.latest([s.ticker for s in securities], day)
-    return [_view(s, classes, prices.get(s.ticker)) for s in securities]
+        policy = uow.wash_groups.policy()
+    return [_view(s, classes, prices.get(s.ticker), policy) for s in securities]
 
 
 def unknown_securities(new_uow: NewUnitOfWork) -> list[UnknownSecurity]:
@@ -108,7 +114,8 @@ def show_security(
         classes = {c.id: c.name for c in uow.asset_classes.list()}
         price = uow.prices.latest([security.ticker], day).get(security.ticker)
         holders = tuple(sorted(uow.feed_data.holders(security.ticker)))
-    return _view(security, classes, price, holders), []
+        policy = uow.wash_groups.policy()
+    return _view(security, classes, price, policy, holders), []
 
 
 def corporate_actions(new_uow: NewUnitOfWork, *, pending: bool = False) -> list[ActionStatus]:

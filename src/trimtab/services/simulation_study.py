@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -42,8 +43,8 @@ from trimtab.simulate.profiles import (
 )
 from trimtab.simulate.shadow_run import InitialLot, StudyConfig
 from trimtab.simulate.study import Study, run_study
-from trimtab.simulate.taxes import LossUse, TaxModel
-from trimtab.simulate.universe import Universe, Weighting, build_universe
+from trimtab.simulate.taxes import UNLIMITED, LossUse, TaxModel
+from trimtab.simulate.universe import Swaps, Universe, Weighting, build_universe
 
 __all__ = [
     "PreparedStudy",
@@ -72,6 +73,7 @@ class StudyRequest:
     withdrawals: tuple[str, ...] = ()
     stocks: int = 0  # the first N stocks of the file; 0 for all
     sectors: int = 11
+    swaps: str = "pairs"  # harvest replacements: risk-model pairs, or fixed swap sets
     set_size: int = 3
     weighting: str = "cap_like"
     band_share: float = 0.25
@@ -81,6 +83,9 @@ class StudyRequest:
     ordinary_rate: float = 0.408
     ordinary_offset: float = 3000.0
     loss_use: str = "carryforward"
+    outside_gains: str | None = None  # "AMOUNT/yearly": net gains outside the portfolio
+    outside_short_share: float = 0.0
+    carryforward_discount: float = 0.05
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,11 +142,13 @@ def prepare_study(
     for option, value, kind in (
         ("--schedule", request.schedule, Schedule),
         ("--weighting", request.weighting, Weighting),
+        ("--swaps", request.swaps, Swaps),
         ("--loss-use", request.loss_use, LossUse),
     ):
         if value not in {k.value for k in kind}:
             choices = ", ".join(k.value for k in kind)
             problems.append(Problem(option, f"must be one of {choices}; got {value!r}"))
+    outside = _outside_gains(request, problems)
     market, wrong = read_returns(request.returns)
     problems += wrong
     cash, lots = request.initial_cash, list[InitialLot]()
@@ -171,6 +178,9 @@ def prepare_study(
         request.ordinary_rate,
         request.ordinary_offset,
         LossUse(request.loss_use),
+        outside,
+        request.outside_short_share,
+        request.carryforward_discount,
     )
     config = StudyConfig(
         initial_cash=cash,
@@ -187,6 +197,7 @@ def prepare_study(
         n_sectors=request.sectors,
         set_size=request.set_size,
         weighting=Weighting(request.weighting),
+        swaps=Swaps(request.swaps),
     )
     return PreparedStudy(window, universe, tuple(profiles), config), []
 
@@ -199,6 +210,36 @@ def _date(value: str | None, option: str, problems: list[Problem]) -> dt.date | 
     except ValueError:
         problems.append(Problem(option, f"{value!r} is not a YYYY-MM-DD date"))
         return None
+
+
+def _outside_gains(request: StudyRequest, problems: list[Problem]) -> float | None:
+    """`--outside-gains AMOUNT/yearly` (or AMOUNT) in dollars a year; None when not given."""
+    if not 0 <= request.outside_short_share <= 1:
+        message = f"must be a fraction between 0 and 1; got {request.outside_short_share}"
+        problems.append(Problem("--outside-short-share", message))
+    if not 0 <= request.carryforward_discount <= 1:
+        message = f"must be a rate between 0 and 1; got {request.carryforward_discount}"
+        problems.append(Problem("--carryforward-discount", message))
+    text = request.outside_gains
+    if text is None:
+        return None
+    amount, _, period = text.strip().replace(",", "").partition("/")
+    try:
+        dollars = float(amount.removeprefix("$"))
+    except ValueError:
+        dollars = math.nan
+    if period.strip().lower() not in ("", "yearly") or not 0 <= dollars <= UNLIMITED:
+        message = f"must be dollars ≥ 0 a year, like 50000/yearly; got {text!r}"
+        problems.append(Problem("--outside-gains", message))
+        return None
+    if request.loss_use == LossUse.IMMEDIATE:
+        message = (
+            "the immediate preset already assumes unlimited outside long-term gains; "
+            "give --outside-gains with --loss-use carryforward (the default), or drop it"
+        )
+        problems.append(Problem("--outside-gains", message))
+        return None
+    return dollars
 
 
 def _flows(texts: tuple[str, ...], option: str, problems: list[Problem]) -> list[CashFlow]:

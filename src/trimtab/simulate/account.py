@@ -27,7 +27,7 @@ of 5 shares with basis $500.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -41,9 +41,10 @@ from trimtab.domain.money import ZERO, round_shares, to_decimal
 from trimtab.domain.transactions import Buy, LotPick, ReliefMethod, Sell
 from trimtab.simulate.market import Floats
 
-__all__ = ["ACCOUNT_ID", "SimulatedAccount", "TradeRecord"]
+__all__ = ["ACCOUNT_ID", "HOUSEHOLD_ID", "SimulatedAccount", "TradeRecord"]
 
 ACCOUNT_ID = "SIM"
+HOUSEHOLD_ID = "HH"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,10 @@ class TradeRecord:
     cost: float
     realized_gain: float = 0.0  # sells: the ledger's gain (before any wash-sale disallowance)
     realized_loss: float = 0.0  # sells: the part from lots sold at a loss (≤ 0)
+    # What the ledger was given, so the trade log replays through `trimtab lots replay`
+    # exactly (simulate/trade_log.py): the price per share and, for a sale, its lots.
+    price: float = 0.0
+    lots: tuple[LotPick, ...] = ()
 
     @property
     def is_loss_sale(self) -> bool:
@@ -66,10 +71,15 @@ class TradeRecord:
 class SimulatedAccount:
     """One taxable account of one household; mutable, owned by one run."""
 
-    def __init__(self, tickers: Sequence[str]) -> None:
+    def __init__(
+        self, tickers: Sequence[str], wash_groups: Mapping[str, str] | None = None
+    ) -> None:
         self.tickers = tuple(tickers)
         self._index = {t: i for i, t in enumerate(self.tickers)}
-        self.book = LedgerBook(ReliefMethod.HIFO, (Account(ACCOUNT_ID, "HH", TaxStatus.TAXABLE),))
+        # The wash groups (ticker -> group) the ledger applies: share classes of one issuer
+        # in one group, as the engine's case says; None: each security its own.
+        account = Account(ACCOUNT_ID, HOUSEHOLD_ID, TaxStatus.TAXABLE)
+        self.book = LedgerBook(ReliefMethod.HIFO, (account,), wash_groups)
         self.cash = 0.0
         self.shares: Floats = np.zeros(len(self.tickers))
         self.trades: list[TradeRecord] = []
@@ -103,7 +113,9 @@ class SimulatedAccount:
             raise ValueError(f"buy of {quantity} {self.tickers[i]}: quantity must be positive")
         self._record(Buy(day, ACCOUNT_ID, self.tickers[i], shares, to_decimal(price)))
         value = float(shares) * price
-        record = TradeRecord(day, self.tickers[i], "buy", float(shares), value, cost_rate * value)
+        record = TradeRecord(
+            day, self.tickers[i], "buy", float(shares), value, cost_rate * value, price=price
+        )
         self.cash -= value + record.cost
         self.shares[i] += float(shares)
         self.trades.append(record)
@@ -169,6 +181,8 @@ class SimulatedAccount:
             cost_rate * value,
             float(sum((g.gain for g in gains), ZERO)),
             float(sum((g.gain for g in gains if g.gain < 0), ZERO)),
+            price=price,
+            lots=picks,
         )
         self.cash += value - record.cost
         self.shares[i] = max(0.0, self.shares[i] - float(shares))

@@ -69,25 +69,39 @@ class Profile:
         words = ", ".join(f"{k} {v}" for k, v in self.settings.items()) or "firm defaults"
         return f"{words}; scans {self.schedule.value if self.schedule else 'on the study schedule'}"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # A read-only mapping does not pickle; `--workers N` sends profiles to processes.
+        return (_profile, (self.name, dict(self.settings), self.schedule))
+
+
+def _profile(name: str, settings: dict[str, object], schedule: Schedule | None) -> Profile:
+    return Profile(name, MappingProxyType(settings), schedule)
+
+
+# A direct index holds each stock in lots of a few thousand dollars ($1,000,000 over 431
+# stocks: ≈ $2,300), so the firm's year-round minimum of $500 a lot (made for accounts of a
+# few funds) would wait for a 22% loss. The tax-aware profiles state a direct index's
+# minimums. tax-max keeps them and values a harvest more against drift (maximum
+# sensitivity: h 0.7, λ 0.005): lower minimums would harvest earlier in a fall, and a stock
+# harvested early cannot be harvested again for 31 days, so they harvest *less*.
+DIRECT_INDEX_MINIMUMS: Mapping[str, object] = MappingProxyType(
+    {"harvest_min_loss": 100, "harvest_min_loss_pct": 0.03}
+)
+TAX_AWARE: Mapping[str, object] = MappingProxyType(
+    {"tax_sensitivity": "high", "loss_harvesting": "year_round", **DIRECT_INDEX_MINIMUMS}
+)
+TAX_MAX: Mapping[str, object] = MappingProxyType(
+    {"tax_sensitivity": "maximum", "loss_harvesting": "year_round", **DIRECT_INDEX_MINIMUMS}
+)
 
 DEFAULT_PROFILES: Mapping[str, Profile] = MappingProxyType(
     {
         "tax-naive": Profile(
             "tax-naive", MappingProxyType({"tax_sensitivity": "none", "loss_harvesting": "off"})
         ),
-        "tax-aware": Profile(
-            "tax-aware",
-            MappingProxyType({"tax_sensitivity": "high", "loss_harvesting": "year_round"}),
-        ),
-        "tax-aware-monthly": Profile(
-            "tax-aware-monthly",
-            MappingProxyType({"tax_sensitivity": "high", "loss_harvesting": "year_round"}),
-            Schedule.MONTHLY,
-        ),
-        "tax-max": Profile(
-            "tax-max",
-            MappingProxyType({"tax_sensitivity": "maximum", "loss_harvesting": "year_round"}),
-        ),
+        "tax-aware": Profile("tax-aware", TAX_AWARE),
+        "tax-aware-monthly": Profile("tax-aware-monthly", TAX_AWARE, Schedule.MONTHLY),
+        "tax-max": Profile("tax-max", TAX_MAX),
     }
 )
 

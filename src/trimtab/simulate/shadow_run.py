@@ -31,11 +31,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
+import numpy.typing as npt
 
 from trimtab.domain.calibration import resolve_parameters
 from trimtab.domain.holdings import TaxLot
@@ -47,13 +48,13 @@ from trimtab.engine.case import (
     LotInput,
     RecentTrade,
     SecurityInput,
-    TaxRates,
 )
 from trimtab.simulate.account import ACCOUNT_ID, SimulatedAccount, TradeRecord
 from trimtab.simulate.market import Floats, MarketHistory
 from trimtab.simulate.profiles import CashFlow, Profile, Schedule, scan_days
-from trimtab.simulate.taxes import TaxModel, net_gains_by_year, taxes_by_year
-from trimtab.simulate.universe import Universe, choose_buy_members, target_weights
+from trimtab.simulate.substitutes import pair_groups
+from trimtab.simulate.taxes import ScanDayTax, TaxModel, net_gains_by_year, taxes_by_year
+from trimtab.simulate.universe import Swaps, Universe, choose_buy_members, target_weights
 
 __all__ = [
     "BENCHMARK",
@@ -128,7 +129,9 @@ class _Run:
         self.market = market
         self.universe = universe
         self.config = config
-        self.account = SimulatedAccount(universe.tickers)
+        self.account = SimulatedAccount(
+            universe.tickers, {t: universe.wash_group(i) for i, t in enumerate(universe.tickers)}
+        )
         n = len(market.dates)
         self.value = np.zeros(n)
         self.flow = np.zeros(n)
@@ -252,9 +255,8 @@ class _Run:
             active_share=self.active,
             realized=self.account.realized(),
             lots=self.account.lots(),
-            final_prices=MappingProxyType(
-                {t: float(p) for t, p in zip(self.universe.tickers, last, strict=True)}
-            ),
+            # A plain dict: a run made in another process (`--workers N`) is pickled back.
+            final_prices={t: float(p) for t, p in zip(self.universe.tickers, last, strict=True)},
             trades=tuple(self.account.trades),
             engine=engine,
             seconds=time.perf_counter() - started,
@@ -323,7 +325,9 @@ class _EngineDays:
         self.scans = self.proofs = self.solves = self.trade_days = 0
         self.seconds = 0.0
         self.not_optimal: list[tuple[dt.date, str]] = []
-        self.tax = TaxRates(run.config.tax.short_term_rate, run.config.tax.long_term_rate)
+        self.tax = ScanDayTax(run.config.tax)  # the investor's tax year, each scan day
+        self.partner: dict[int, int] = {}  # stock sold at a loss → the substitute it bought
+        self.today_partner: dict[int, int] = {}
 
     def stats(self) -> EngineStats:
         return EngineStats(
@@ -364,10 +368,10 @@ class _EngineDays:
         if problems:
             raise ValueError(f"profile {self.profile.name}: {problems[0]}")
         recent = account.recent_trades(day)
-        blocked = np.zeros(len(self.tickers), dtype=bool)
-        for trade in recent:
-            if trade.is_loss_sale:
-                blocked[self.index[trade.security]] = True
+        # A loss sale blocks buys of its whole wash group (FOX's blocks FOXA: rule 5a).
+        wash_group = run.universe.wash_group
+        sold = {wash_group(self.index[t.security]) for t in recent if t.is_loss_sale}
+        blocked = np.array([wash_group(i) in sold for i in range(len(self.tickers))], dtype=bool)
         lots = self.lot_inputs()
         harvestable = np.zeros(len(self.tickers), dtype=bool)
         for lot in lots:
@@ -380,31 +384,19 @@ class _EngineDays:
             ):
                 harvestable[i] = True
         target = run.targets(d)
-        buys = choose_buy_members(
-            self.sets,
-            account.shares * prices,
-            target * value,
-            buy_blocked=blocked,
-            harvestable=harvestable,
-        )
-        share = run.config.band_share
-        groups = tuple(
-            GroupInput(
-                s.id,
-                tuple(self.tickers[i] for i in s.members),
-                None if b is None else self.tickers[b],
-                float(target[list(s.members)].sum()),
-                share * float(target[list(s.members)].sum()),
-            )
-            for s, b in zip(self.sets, buys, strict=True)
-        )
+        if run.universe.swaps is Swaps.PAIRS:
+            groups = self.pair_groups(target, recent, blocked, harvestable)
+        else:
+            groups = self.set_groups(target, account.shares * prices, blocked, harvestable)
         cost = run.config.cost_rate
+        universe = run.universe
         return Case(
             as_of=day,
             account=AccountInput(ACCOUNT_ID, "taxable", account.cash),
-            tax=self.tax,
+            tax=self.tax.case_tax(account.realized(), day),
             securities=tuple(
-                SecurityInput(t, float(p), cost) for t, p in zip(self.tickers, prices, strict=True)
+                SecurityInput(t, float(p), cost, universe.wash_group(i))
+                for i, (t, p) in enumerate(zip(self.tickers, prices, strict=True))
             ),
             groups=groups,
             lots=lots,
@@ -423,6 +415,68 @@ class _EngineDays:
             parameters=params,
             settings=MappingProxyType(dict(self.profile.settings)),
             explicit_parameters=MappingProxyType(explicit),
+            # No factor model: the tracking-error term's QP over hundreds of stocks takes
+            # minutes a scan day. The risk model picks each harvest's replacement instead
+            # (substitutes.py), and reports/simulation.py states the setting is unpriced.
+        )
+
+    def set_groups(
+        self,
+        target: Floats,
+        held_value: Floats,
+        blocked: npt.NDArray[np.bool_],
+        harvestable: npt.NDArray[np.bool_],
+    ) -> tuple[GroupInput, ...]:
+        """Fixed swap sets (universe.py): each set one group, today's buy member chosen."""
+        value = float(held_value.sum()) + self.run.account.cash
+        buys = choose_buy_members(
+            self.sets, held_value, target * value, buy_blocked=blocked, harvestable=harvestable
+        )
+        return tuple(
+            self.group(s.id, s.members, b, target) for s, b in zip(self.sets, buys, strict=True)
+        )
+
+    def pair_groups(
+        self,
+        target: Floats,
+        recent: Sequence[TradeRecord],
+        blocked: npt.NDArray[np.bool_],
+        harvestable: npt.NDArray[np.bool_],
+    ) -> tuple[GroupInput, ...]:
+        """Every stock its own group, paired with a risk-model substitute when it needs one."""
+        # A stock bought in the last 30 days cannot be sold at a loss (rule 5b), so its
+        # loss is not harvestable today and it needs no partner for it.
+        bought = np.zeros(len(self.tickers), dtype=bool)
+        for trade in recent:
+            if trade.side == "buy":
+                bought[self.index[trade.security]] = True
+        self.partner = {i: j for i, j in self.partner.items() if blocked[i]}
+        universe = self.run.universe
+        pairs = pair_groups(
+            substitutes=universe.substitutes,
+            wash_groups=[universe.wash_group(i) for i in range(len(self.tickers))],
+            needs=blocked | (harvestable & ~bought),
+            buy_blocked=blocked,
+            kept=self.partner,
+        )
+        self.today_partner = {m: g.buy for g in pairs if g.buy is not None for m in g.members}
+        return tuple(
+            self.group(
+                self.tickers[g.buy if g.buy is not None else g.members[0]], g.members, g.buy, target
+            )
+            for g in pairs
+        )
+
+    def group(
+        self, name: str, members: Sequence[int], buy: int | None, target: Floats
+    ) -> GroupInput:
+        weight = float(target[list(members)].sum())
+        return GroupInput(
+            name,
+            tuple(self.tickers[i] for i in members),
+            None if buy is None else self.tickers[buy],
+            weight,
+            self.run.config.band_share * weight,
         )
 
     def scan(self, d: int, withdrawal: float) -> None:
@@ -450,7 +504,10 @@ class _EngineDays:
             if trade.side == "sell":
                 i = self.index[trade.security]
                 picks = [(pick.lot, pick.quantity) for pick in trade.lots]
-                account.sell(day, i, picks, float(prices[i]), cost_rate=cost)
+                sold = account.sell(day, i, picks, float(prices[i]), cost_rate=cost)
+                partner = self.today_partner.get(i)
+                if sold.is_loss_sale and partner is not None and partner != i:
+                    self.partner[i] = partner  # where its money waits out the 30 days
         for trade in result.trades:
             if trade.side == "buy" and trade.quantity > 0 and not math.isclose(trade.quantity, 0):
                 i = self.index[trade.security]

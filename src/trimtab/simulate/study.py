@@ -47,6 +47,9 @@ class Study:
     runs: tuple[RunMetrics, ...]  # one per profile, in order
     reference: str | None
     seconds: float
+    # What each run left behind (benchmark first, then the profiles in order): the trade
+    # log and the lots the audit export (trade_log.py) and the reconciliation read.
+    records: tuple[RunRecord, ...] = ()
 
 
 def _one(
@@ -107,6 +110,7 @@ def run_study(
         runs,
         reference,
         time.perf_counter() - started,
+        tuple(records),
     )
 
 

@@ -28,7 +28,9 @@ Rules:
   of unassigned stocks and grow it to `set_size` with the unassigned stock most
   correlated with its members on average; a remainder smaller than a set joins the set it
   is most correlated with. `set_size` 1 gives one group per stock.
-- Wash groups: one per stock (the default: the security itself).
+- Wash groups: share classes of one issuer share one (`issuer:<id>`: FOX and FOXA, from
+  `simulate/issuers.py`, by `domain.wash_sales.share_class_groups`); every other stock
+  is its own. A caller's `wash_groups` replace them.
 - Buy member (`choose_buy_members`): on each scan day, the member furthest below its
   own share of the set's target, among members whose wash group had no loss sale in the
   last 30 days, preferring members with no harvestable loss (a member sold at a loss in
@@ -56,10 +58,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy.cluster.hierarchy import fcluster, linkage
 
+from trimtab.domain.wash_sales import share_class_groups
+from trimtab.engine.case import FactorModel
+from trimtab.simulate.issuers import ISSUERS
 from trimtab.simulate.market import Floats, MarketHistory
+from trimtab.simulate.substitutes import estimate_risk_model, rank_substitutes, swap_variances
 
 __all__ = [
     "SwapSet",
+    "Swaps",
     "Universe",
     "Weighting",
     "build_universe",
@@ -86,15 +93,31 @@ class SwapSet:
     sector: int
 
 
+class Swaps(StrEnum):
+    """How a harvest finds its replacement: risk-model pairs (substitutes.py) or fixed sets."""
+
+    PAIRS = "pairs"
+    SETS = "sets"
+
+
 @dataclass(frozen=True, eq=False)
 class Universe:
-    """The direct index: tickers, each one's sector, the swap sets and the weighting."""
+    """The direct index: tickers, sectors, the swap sets or substitutes, the weighting."""
 
     tickers: tuple[str, ...]
     sectors: Ints  # sector index per ticker
     sets: tuple[SwapSet, ...]
     weighting: Weighting
     cash_weight: float
+    swaps: Swaps = Swaps.SETS
+    wash_groups: tuple[str, ...] = ()  # per ticker; () = each stock its own
+    # The PCA risk model of the classification window's returns, as the engine reads it
+    # (plain dicts: a universe is pickled to the processes of `--workers N`).
+    risk_model: FactorModel | None = None
+    substitutes: tuple[tuple[int, ...], ...] = ()  # per ticker, least swap variance first
+
+    def wash_group(self, i: int) -> str:
+        return self.wash_groups[i] if self.wash_groups else self.tickers[i]
 
     @property
     def n_sectors(self) -> int:
@@ -166,13 +189,28 @@ def build_universe(
     weighting: Weighting = Weighting.CAP_LIKE,
     cash_weight: float = 0.02,
     classify_on: MarketHistory | None = None,
+    swaps: Swaps = Swaps.SETS,
+    wash_groups: Sequence[str] = (),
 ) -> Universe:
     """The universe of `market`'s tickers, sectors and sets estimated on `classify_on`.
 
-    `classify_on` defaults to `market` itself (look-ahead: the sectors of a 2007 start use
-    returns up to the end of the window; they decide only which stocks substitute).
+    `classify_on` defaults to `market` itself (look-ahead: the sectors, the risk model
+    and so the substitutes of a 2007 start use returns up to the end of the window; they
+    decide only which stocks substitute). `wash_groups` (per ticker) keeps a swap out
+    of the sold stock's wash group (share classes of one issuer).
     """
     returns = (classify_on or market).returns
+    groups = tuple(wash_groups) or tuple(share_class_groups(market.tickers, ISSUERS).values())
+    model = substitutes = None
+    if swaps is Swaps.PAIRS:
+        estimated = estimate_risk_model(returns, market.tickers)
+        substitutes = rank_substitutes(swap_variances(estimated), groups)
+        model = FactorModel(
+            estimated.factors,
+            dict(estimated.exposures),
+            estimated.covariance,
+            dict(estimated.specific_variance),
+        )
     sectors = statistical_sectors(returns, n_sectors)
     sets = swap_sets(returns, sectors, set_size)
     named = tuple(
@@ -183,7 +221,17 @@ def build_universe(
         )
         for members in sets
     )
-    return Universe(market.tickers, sectors, named, weighting, cash_weight)
+    return Universe(
+        market.tickers,
+        sectors,
+        named,
+        weighting,
+        cash_weight,
+        swaps,
+        groups,
+        model,
+        substitutes or (),
+    )
 
 
 def choose_buy_members(

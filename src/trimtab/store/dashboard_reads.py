@@ -1,5 +1,14 @@
 """SQL for the dashboards: counts and short lists over the latest run and the review queue.
 
+A finished run's firm-wide figures (outcomes, flagged accounts and their counts, flag
+counts, suspensions) never change once the run has finished, yet at 100,000 accounts
+each aggregates 100,000 outcomes (70–400 ms a statement). They are computed on the first
+read and remembered in this process, keyed by the database, the run and its start and
+finish times (`_RunFigures`): every later dashboard reads the remembered answer. A run
+still running is never remembered; scoped figures (an advisor's) are always one
+statement over the advisor's accounts. What may change after the run (the advisors'
+names and an account's advisor, shown beside a flagged account) is read each time.
+
 Each figure is one statement; the viewer's scope (advisor ids) is a condition of that
 statement (`_in_scope`: `store.scope_sql`, the advisors' accounts and their teams'
 households), never a filter applied afterwards, so a
@@ -14,9 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -54,6 +65,38 @@ def _voided() -> Any:
     return select(RunRow.id).where(RunRow.state == "voided")
 
 
+T = TypeVar("T")
+
+
+class _RunFigures:
+    """A finished run's firm-wide figures, remembered in this process (bounded: the
+    least recently used are forgotten first)."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._answers: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()  # uvicorn runs sync routes in a thread pool
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]  # type: ignore[no-any-return]
+        answer = compute()
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        return answer
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+
+
+RUN_FIGURES = _RunFigures()
+
+
 def _in_scope(query: Any, account_column: Any, advisors: Scopes) -> Any:
     # the row-level scope (advisors and their teams' households), part of the statement
     return query.where(account_ids_condition(as_scope(advisors), account_column))
@@ -62,6 +105,29 @@ def _in_scope(query: Any, account_column: Any, advisors: Scopes) -> Any:
 class SqlDashboardReads:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def _finished(self, run: str) -> tuple[Any, ...] | None:
+        """The key of a finished run's figures: the database, the run, its start and
+        finish (a rebuilt database reusing the run's id differs there); None while the
+        run is not finished."""
+        row = self.session.execute(
+            select(RunRow.state, RunRow.started_at, RunRow.finished_at).where(RunRow.id == run)
+        ).first()
+        if row is None or row.state != "finished" or row.finished_at is None:
+            return None
+        url = self.session.get_bind().engine.url.render_as_string(hide_password=True)
+        return (url, run, row.started_at, row.finished_at)
+
+    def _remembered(
+        self, run: str, advisors: Scopes, figure: tuple[Any, ...], compute: Callable[[], T]
+    ) -> T:
+        """`compute()`, remembered for a finished run's firm-wide figure."""
+        if advisors is not None and not as_scope(advisors).firm_wide:
+            return compute()
+        key = self._finished(run)
+        if key is None:
+            return compute()
+        return RUN_FIGURES.get((*key, *figure), compute)
 
     def latest_run(self) -> RunHeadline | None:
         row = self.session.execute(
@@ -73,6 +139,13 @@ class SqlDashboardReads:
         return None if row is None else RunHeadline(*row)
 
     def outcomes(self, run: str, *, advisors: Scopes) -> list[OutcomeTotal]:
+        return list(
+            self._remembered(
+                run, advisors, ("outcomes",), lambda: tuple(self._outcomes(run, advisors))
+            )
+        )
+
+    def _outcomes(self, run: str, advisors: Scopes) -> list[OutcomeTotal]:
         query = (
             select(
                 RunOutcomeRow.outcome,
@@ -107,7 +180,8 @@ class SqlDashboardReads:
                 ProposalRow.account_id,
                 ProposalRow.as_of,
                 ProposalRow.value,
-                ProposalRow.trades,
+                # counted by the database: the trades' JSON is not read for a count
+                func.json_array_length(ProposalRow.trades),
                 ProposalRow.estimated_tax,
             ),
             advisors,
@@ -115,7 +189,7 @@ class SqlDashboardReads:
         if limit is not None:
             query = query.limit(limit)
         return [
-            PendingProposal(run, account, as_of, value, len(trades or ()), tax)
+            PendingProposal(run, account, as_of, value, int(trades or 0), tax)
             for run, account, as_of, value, trades, tax in self.session.execute(query)
         ]
 
@@ -168,10 +242,43 @@ class SqlDashboardReads:
         flag: str | None = None,
         limit: int | None = None,
     ) -> list[FlaggedAccount]:
+        found = self._remembered(
+            run,
+            advisors,
+            ("flagged", flag, limit),
+            lambda: tuple(self._flagged_rows(run, advisors, flag, limit)),
+        )
+        # The account's advisor now (an account may change advisor, an advisor its name).
+        ids = [row[0] for row in found]
+        names: dict[str, str] = {}
+        if ids:
+            query = (
+                select(AccountRow.id, AdvisorRow.name)
+                .join(AdvisorRow, AdvisorRow.id == AccountRow.advisor_id)
+                .where(AccountRow.id.in_(ids))
+            )
+            names = {str(row[0]): str(row[1]) for row in self.session.execute(query)}
+        return [
+            FlaggedAccount(
+                account,
+                names.get(account),
+                outcome,
+                rule,
+                status,
+                tuple(flags or ()),
+                drift,
+                int(n),
+                value,
+            )
+            for account, outcome, rule, status, flags, drift, n, value in found
+        ]
+
+    def _flagged_rows(
+        self, run: str, advisors: Scopes, flag: str | None, limit: int | None
+    ) -> list[tuple[Any, ...]]:
         query = self._flagged(
             select(
                 RunOutcomeRow.account_id,
-                AdvisorRow.name,
                 RunOutcomeRow.outcome,
                 RunOutcomeRow.rule,
                 RunOutcomeRow.status,
@@ -183,26 +290,28 @@ class SqlDashboardReads:
             run,
             advisors,
             flag,
-        )
-        query = query.outerjoin(AdvisorRow, AdvisorRow.id == AccountRow.advisor_id).order_by(
-            func.coalesce(AnalysisRow.drift, 0).desc(), RunOutcomeRow.account_id
-        )
+        ).order_by(func.coalesce(AnalysisRow.drift, 0).desc(), RunOutcomeRow.account_id)
         if limit is not None:
             query = query.limit(limit)
-        return [
-            FlaggedAccount(
-                account, advisor, outcome, rule, status, tuple(flags or ()), drift, int(n), value
-            )
-            for account, advisor, outcome, rule, status, flags, drift, n, value in (
-                self.session.execute(query)
-            )
-        ]
+        return [tuple(row) for row in self.session.execute(query)]
 
     def flagged_count(self, run: str, *, advisors: Scopes, flag: str | None = None) -> int:
         query = self._flagged(select(func.count()), run, advisors, flag)
-        return int(self.session.scalar(query) or 0)
+        return self._remembered(
+            run,
+            advisors,
+            ("flagged_count", flag),
+            lambda: int(self.session.scalar(query) or 0),
+        )
 
     def flag_counts(self, run: str, *, advisors: Scopes) -> list[tuple[str, int]]:
+        return list(
+            self._remembered(
+                run, advisors, ("flag_counts",), lambda: tuple(self._flag_counts(run, advisors))
+            )
+        )
+
+    def _flag_counts(self, run: str, advisors: Scopes) -> list[tuple[str, int]]:
         # One grouped statement over the run's few distinct flag lists (not a row per
         # flagged account): each flag's count is the sum over the lists holding it.
         flags_text = cast(RunOutcomeRow.flags, String)
@@ -216,6 +325,13 @@ class SqlDashboardReads:
         return sorted(counts.items())
 
     def suspensions(self, run: str, *, advisors: Scopes) -> list[tuple[str, int]]:
+        return list(
+            self._remembered(
+                run, advisors, ("suspensions",), lambda: tuple(self._suspensions(run, advisors))
+            )
+        )
+
+    def _suspensions(self, run: str, advisors: Scopes) -> list[tuple[str, int]]:
         query = (
             select(RunOutcomeRow.rule, func.count())
             .where(RunOutcomeRow.run_id == run, RunOutcomeRow.outcome == "suspended")

@@ -126,6 +126,7 @@ def security_to_row(security: Security) -> Values:
         "asset_class_id": security.asset_class,
         "sector": security.sector,
         "wash_group": security.wash_group,
+        "issuer_id": security.issuer_id,
     }
 
 
@@ -138,6 +139,7 @@ def security_from_row(row: SecurityRow) -> Security:
         asset_class=row.asset_class_id,
         sector=row.sector,
         wash_group=row.wash_group,
+        issuer_id=row.issuer_id,
     )
 
 

@@ -115,6 +115,7 @@ class ProposalRow(Base):
     __table_args__ = (
         CheckConstraint("state IN ('pending', 'approved', 'rejected', 'auto')", name="state"),
         Index("ix_proposals_state", "state"),
+        Index("ix_proposals_state_value", "state", "value"),  # largest pending first (0018)
     )
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)

@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from trimtab.domain import TaxLot, TradeRecord, TradeSide
+from trimtab.domain.principal import Scope
 from trimtab.domain.records import RecordDraft, RecordKind
 from trimtab.services.order_ports import Booking, OrderLine
 from trimtab.services.review_ports import pick_from_dict, pick_to_dict
@@ -28,6 +29,7 @@ from trimtab.store import mapping as m
 from trimtab.store.data_tables import CustodianPositionRow, LotBasisUnknownRow
 from trimtab.store.nightly_tables import FillRow, OrderRow
 from trimtab.store.record_repository import SqlRecords
+from trimtab.store.scope_sql import account_ids_condition, as_scope
 from trimtab.store.tables import (
     AccountRow,
     CashBalanceRow,
@@ -110,10 +112,15 @@ class SqlOrderRepository:
             SqlRecords(self.session).append([_order_record(o) for o in new])
         return new
 
-    def orders(self, run_id: str) -> list[OrderLine]:
+    def orders(self, run_id: str, *, advisors: Scope | None = None) -> list[OrderLine]:
+        # `advisors`: only the orders of accounts in that scope (the web app's reads for
+        # an admin acting for an advisor), a condition of the statement itself.
         rows = self.session.scalars(
             select(OrderRow)
-            .where(OrderRow.run_id == run_id)
+            .where(
+                OrderRow.run_id == run_id,
+                account_ids_condition(as_scope(advisors), OrderRow.account_id),
+            )
             .order_by(OrderRow.security, OrderRow.side, OrderRow.account_id)
         )
         return [
@@ -132,9 +139,9 @@ class SqlOrderRepository:
             for r in rows
         ]
 
-    def unfilled_orders(self, run_id: str) -> list[OrderLine]:
+    def unfilled_orders(self, run_id: str, *, advisors: Scope | None = None) -> list[OrderLine]:
         filled = set(self.session.scalars(select(FillRow.order_id).where(FillRow.run_id == run_id)))
-        return [o for o in self.orders(run_id) if o.id not in filled]
+        return [o for o in self.orders(run_id, advisors=advisors) if o.id not in filled]
 
     def books(self, accounts: Sequence[str]) -> dict[str, tuple[list[TaxLot], Decimal]]:
         """Each account's open lots (in id order) and cash, read in bulk."""

@@ -8,7 +8,8 @@
                    they were written: its kind, run, account, day and time, its content
                    (canonical JSON: an analysis's part hashes, tonight's inputs, result,
                    status, routing and reasons; a decision's, order's or fill's fields)
-                   and its chain links. The content is `body`, compressed like a part;
+                   and its chain links. The content is `body`, compressed (an
+                   analysis against its account's key frame: `record_repository`);
                    rows written before migration 0016 keep it as text in `content`
     records_head   one row (id = 1): the last seq and hash. Every append updates it
                    first, so concurrent writers queue instead of forking the chain

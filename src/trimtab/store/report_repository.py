@@ -26,7 +26,7 @@ from trimtab.services.report_ports import (
 )
 from trimtab.store.mapping import as_utc
 from trimtab.store.nightly_tables import ProposalRow, RunOutcomeRow, RunRow
-from trimtab.store.record_repository import SqlRecords, _entry
+from trimtab.store.record_repository import SqlRecords
 from trimtab.store.record_tables import RecordRow
 from trimtab.store.report_tables import CounterfactualRow, HealthCheckRow, HealthExemptionRow
 from trimtab.store.run_repository import voided_runs
@@ -85,7 +85,7 @@ class SqlReportStore:
                 RecordRow.as_of <= end,
                 RecordRow.run_id.not_in(voided_runs()),
             )
-            found.extend(_entry(r) for r in self._session.scalars(query))
+            found.extend(self._records.entries_of(self._session.scalars(query).all()))
         return sorted(found, key=lambda e: e.seq)
 
     def run_analyses(self, run_id: str) -> list[RecordEntry]:

@@ -10,11 +10,13 @@ module converts at the boundary (`trade_from_dict` / `trade_to_dict`), so no row
 from __future__ import annotations
 
 from collections.abc import Collection
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from trimtab.domain.filters import Filter
 from trimtab.domain.principal import Scope
 from trimtab.domain.records import RecordDraft, RecordKind
 from trimtab.services.review_ports import (
@@ -27,6 +29,7 @@ from trimtab.services.review_ports import (
     trade_to_dict,
 )
 from trimtab.store.data_tables import DataErrorRow
+from trimtab.store.filter_sql import account_query
 from trimtab.store.mapping import as_utc
 from trimtab.store.nightly_tables import (
     ProposalRow,
@@ -37,9 +40,18 @@ from trimtab.store.nightly_tables import (
 from trimtab.store.record_repository import SqlRecords
 from trimtab.store.run_repository import json_safe
 from trimtab.store.scope_sql import account_condition, account_ids_condition, as_scope
-from trimtab.store.tables import AccountRow
+from trimtab.store.tables import MONEY, AccountRow
 
-__all__ = ["SqlProposalRepository"]
+__all__ = ["QUEUE_ORDERS", "SqlProposalRepository"]
+
+# The review queue's sort orders, as `services.review.SORTS` sorts in memory: largest
+# first, ties by account id, so a page boundary never depends on the plan.
+QUEUE_ORDERS = {
+    "value": (ProposalRow.value.desc(), ProposalRow.account_id),
+    "tax": (ProposalRow.estimated_tax.desc(), ProposalRow.account_id),
+    "turnover": (ProposalRow.turnover.desc(), ProposalRow.account_id),
+    "account": (ProposalRow.account_id,),
+}
 
 
 class SqlProposalRepository:
@@ -62,6 +74,67 @@ class SqlProposalRepository:
         if states is not None:
             query = query.where(ProposalRow.state.in_([s.value for s in states]))
         return [_proposal(r) for r in self.session.scalars(query.order_by(ProposalRow.account_id))]
+
+    def count(
+        self,
+        run_id: str,
+        *,
+        states: Collection[ProposalState] | None = None,
+        advisors: Scope | None = None,
+    ) -> int:
+        """How many of the run's proposals (in these states, in scope): counted, not read."""
+        query = select(func.count()).where(
+            ProposalRow.run_id == run_id,
+            account_ids_condition(as_scope(advisors), ProposalRow.account_id),
+        )
+        if states is not None:
+            query = query.where(ProposalRow.state.in_([s.value for s in states]))
+        return int(self.session.scalar(query) or 0)
+
+    def _queue(self, query: Any, run_id: str, advisors: Scope | None, selected: Any) -> Any:
+        # The run's pending proposals in scope (and, with a filter, of the accounts it
+        # selects: the filter's own statement as a semi-join), all in one WHERE clause.
+        query = query.where(
+            ProposalRow.run_id == run_id,
+            ProposalRow.state == ProposalState.PENDING.value,
+            account_ids_condition(as_scope(advisors), ProposalRow.account_id),
+        )
+        if selected is not None:
+            query = query.where(ProposalRow.account_id.in_(account_query(selected).order_by(None)))
+        return query
+
+    def queue_totals(
+        self, run_id: str, *, advisors: Scope | None = None, selected: Filter | None = None
+    ) -> tuple[int, Decimal, Decimal]:
+        """(count, value, estimated tax) of the run's pending proposals in scope."""
+        query = self._queue(
+            select(
+                func.count(),
+                type_coerce(func.coalesce(func.sum(ProposalRow.value), 0), MONEY),
+                type_coerce(func.coalesce(func.sum(ProposalRow.estimated_tax), 0), MONEY),
+            ),
+            run_id,
+            advisors,
+            selected,
+        )
+        count, value, tax = self.session.execute(query).one()
+        return int(count), Decimal(value or 0), Decimal(tax or 0)
+
+    def queue_page(
+        self,
+        run_id: str,
+        *,
+        sort: str,
+        offset: int,
+        limit: int,
+        advisors: Scope | None = None,
+        selected: Filter | None = None,
+    ) -> list[ProposalView]:
+        """One page of the run's pending proposals in scope, in `sort` order: only these
+        rows are read and only their trades parsed."""
+        query = self._queue(select(ProposalRow), run_id, advisors, selected)
+        query = query.order_by(*QUEUE_ORDERS[sort]).offset(offset).limit(limit)
+        return [_proposal(r) for r in self.session.scalars(query)]
 
     def proposal(self, run_id: str, account_id: str) -> ProposalView | None:
         row = self.session.get(ProposalRow, (run_id, account_id))

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from trimtab.domain import Restriction, Security, TaxLot, TradeRecord, TradeSide
 from trimtab.domain.data_quality import PricePoint
 from trimtab.domain.money import round_cents_even
-from trimtab.domain.records import RecordDraft, RecordKind, split_analysis
+from trimtab.domain.records import Parts, RecordDraft, RecordKind, split_analysis
 from trimtab.domain.settings_levels import SettingChange
 from trimtab.domain.wash_sales import WASH_SALE_WINDOW
 from trimtab.services.nightly_analysis import AccountAnalysis, AccountSnapshot
@@ -49,7 +49,7 @@ from trimtab.store.data_tables import (
 )
 from trimtab.store.model_tables import AccountTargetRow
 from trimtab.store.nightly_tables import ProposalRow, RunOutcomeRow, RunRow
-from trimtab.store.record_repository import SqlRecords
+from trimtab.store.record_repository import Prepared, SqlRecords
 from trimtab.store.tables import (
     AccountRow,
     AdvisorRow,
@@ -560,6 +560,9 @@ class SqlRunRepository:
         at: dt.datetime,
     ) -> None:
         s = self.session
+        # The records' reading and compressing first: on SQLite the first write below
+        # takes the database's write lock, which every other worker then waits for.
+        records = _prepare_records(s, run_id, as_of, analyses, at=at)
         ids = [a.account for a in analyses]
         for part in id_slices(ids):
             s.execute(
@@ -632,19 +635,20 @@ class SqlRunRepository:
         ]
         insert_rows(s, ProposalRow, proposals)
         # Last: the records' head stays locked from here until the commit.
-        _append_records(s, run_id, as_of, analyses, at=at)
+        SqlRecords(s).append(records.drafts, prepared=records)
 
 
-def _append_records(
+def _prepare_records(
     session: Session,
     run_id: str,
     as_of: dt.date,
     analyses: Sequence[AccountAnalysis],
     *,
     at: dt.datetime,
-) -> None:
-    """Each analysis's record, split into parts stored once and chained (domain/records.py)."""
-    drafts, parts = [], {}
+) -> Prepared:
+    """Each analysis's record, split into parts stored once (domain/records.py) and
+    compressed, ready to chain."""
+    drafts, parts = [], Parts()
     day = as_of.isoformat()
     for a in analyses:
         record = a.record()
@@ -654,9 +658,9 @@ def _append_records(
             record["case"] = json_safe(record["case"])
         record["result"] = json_safe(record["result"])
         content, found = split_analysis(record, account=a.account, as_of=day)
-        parts.update(found)
+        parts.merge(found)
         drafts.append(RecordDraft(RecordKind.ANALYSIS, run_id, a.account, as_of, at, content))
-    SqlRecords(session).append(drafts, parts)
+    return SqlRecords(session).prepare(drafts, parts)
 
 
 def _run(row: RunRow) -> RunRecord:

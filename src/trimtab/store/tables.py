@@ -35,6 +35,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -66,6 +67,8 @@ __all__ = [
     "TaxLotRow",
     "TaxProfileRow",
     "TransactionRow",
+    "WashGroupMemberRow",
+    "WashGroupPolicyRow",
 ]
 
 # Named constraints make migrations reproducible and let SQLite's batch mode find them.
@@ -143,6 +146,28 @@ class SecurityRow(Base):
     asset_class_id: Mapped[str | None] = mapped_column(ForeignKey("asset_classes.id"))
     sector: Mapped[str | None] = mapped_column(String(64))
     wash_group: Mapped[str | None] = mapped_column(String(40))
+    issuer_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class WashGroupMemberRow(Base):
+    """A firm-defined wash group's member (`services/wash_groups.py`)."""
+
+    __tablename__ = "wash_group_members"
+    ticker: Mapped[str] = mapped_column(TICKER, _ticker_fk(), primary_key=True)
+    wash_group: Mapped[str] = mapped_column(String(40), index=True)
+    set_by: Mapped[str] = mapped_column(String(120))
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WashGroupPolicyRow(Base):
+    """The firm's wash-group policy: one row (id 1); absent, the default applies."""
+
+    __tablename__ = "wash_group_policy"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    share_classes_identical: Mapped[bool] = mapped_column(Boolean)
+    set_by: Mapped[str] = mapped_column(String(120))
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class PriceRow(Base):

@@ -56,6 +56,7 @@ from trimtab.store.user_repository import (
     SqlTokenRepository,
     SqlUserRepository,
 )
+from trimtab.store.wash_group_repository import SqlWashGroups
 from trimtab.store.workflow_repositories import (
     SqlAccountSelection,
     SqlSavedFilterRepository,
@@ -105,6 +106,7 @@ class SqlUnitOfWork:
     web_sessions: SqlSessionRepository
     sign_in_attempts: SqlSignInAttempts
     coverage: SqlAdvisorCoverage
+    wash_groups: SqlWashGroups
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -159,6 +161,7 @@ class SqlUnitOfWork:
         self.web_sessions = SqlSessionRepository(session)
         self.sign_in_attempts = SqlSignInAttempts(session)
         self.coverage = SqlAdvisorCoverage(session)
+        self.wash_groups = SqlWashGroups(session)
         return self
 
     def __exit__(

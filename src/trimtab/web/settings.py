@@ -11,6 +11,8 @@ TRIMTAB_WEB_LOCK_AFTER       consecutive failed sign-ins that lock a user (defau
 TRIMTAB_WEB_LOCK_MINUTES     how long the lock lasts (default 15)
 TRIMTAB_WEB_ADDRESS_LIMIT    failed sign-ins from one address within the lock window
                              before that address is refused (default 20)
+TRIMTAB_WEB_WARM             read the model book when a worker starts, before its first
+                             request (default true; `false` starts at once)
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class WebSettings(BaseSettings):
     lock_after: int = 5
     lock_minutes: float = 15
     address_limit: int = 20
+    warm: bool = True
 
     @property
     def session_policy(self) -> SessionPolicy:

@@ -1,10 +1,14 @@
-"""A small demo firm after one night, one approval and the fills: records of every kind."""
+"""A small demo firm after one night, one approval and the fills: records of every kind.
+`two_nights` adds the next business day's night, on prices moved by 1%."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
+from sqlalchemy import insert, select
 
 from tests.builders import DEMO_AS_OF, TESTER, load_small_firm
 from trimtab.batch.run import run_nightly
@@ -12,6 +16,9 @@ from trimtab.bootstrap import Database, open_database
 from trimtab.services.executions import fill_at_close
 from trimtab.services.review import approve
 from trimtab.services.review_ports import ProposalState
+from trimtab.store.tables import PriceRow
+
+NEXT_DAY = DEMO_AS_OF + dt.timedelta(days=1)  # 2025-07-01, a Tuesday
 
 
 @pytest.fixture
@@ -28,3 +35,23 @@ def night(database_url: str) -> Iterator[tuple[str, Database, str]]:
     fill_at_close(db.unit_of_work, principal=TESTER)
     yield database_url, db, summary.run_id
     db.close()
+
+
+@pytest.fixture
+def two_nights(night: tuple[str, Database, str]) -> tuple[str, Database, str, str]:
+    """(url, database, night 1's run id, night 2's): the night after `night`'s fills."""
+    url, db, first = night
+    with db.unit_of_work() as uow:
+        closes = uow.session.execute(
+            select(PriceRow.security, PriceRow.close).where(PriceRow.date == DEMO_AS_OF)
+        ).all()
+        uow.session.execute(
+            insert(PriceRow),
+            [
+                {"security": s, "date": NEXT_DAY, "close": close * Decimal("1.01")}
+                for s, close in closes
+            ],
+        )
+        uow.commit()
+    second = run_nightly(url, as_of=NEXT_DAY, principal=TESTER, workers=1)
+    return url, db, first, second.run_id

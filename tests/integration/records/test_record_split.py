@@ -1,10 +1,11 @@
-"""An analysis record split into parts joins back exactly: any case, any result, old format.
+"""An analysis record split into parts joins back exactly: any case, any result, old formats.
 
 The split (`trimtab.domain.records`) leaves out what it can derive (a post-trade row's
-drift and distance out of band) and moves tonight's inputs into the record's own
-content; a record that did not come back bit for bit would make `records show` lie and
-`records replay` compare against the wrong answer. Equality is checked on the canonical
-JSON, so 0.0 vs -0.0, 1 vs 1.0 and key sets all count.
+drift and distance out of band), keeps the account's own inputs in the record's content
+and shares what a target's accounts share; a record that did not come back bit for bit
+would make `records show` lie and `records replay` compare against the wrong answer.
+Equality is checked on the canonical JSON, so 0.0 vs -0.0, 1 vs 1.0 and key sets all
+count. Records of formats 1 and 2, written by earlier code, still join.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from trimtab.domain.records import FORMAT, join_analysis, part_refs, split_analy
 from trimtab.engine import parse_case, rebalance
 
 FIRST_FORMAT = Path(__file__).with_name("first_format.json")
+# Written by format 2's split (the code of commit 86faf59) from first_format.json's record.
+SECOND_FORMAT = Path(__file__).with_name("second_format.json")
 
 json_values = st.recursive(
     st.none()
@@ -85,7 +88,9 @@ def test_a_record_of_any_shape_joins_back(case: Any, result: Any, versions: list
 
 
 def test_tonights_inputs_stay_in_the_record_and_the_rest_is_shared() -> None:
-    """Two nights of one account, which did not trade: only tonight's content is new."""
+    """Two nights of one account, which did not trade: the only new part is tonight's
+    prices; the lots are the record's own and the same text as last night's (which is
+    what its stored body is compressed against)."""
     case = {
         "as_of": "2025-06-30",
         "account": {"id": "A-1", "tax_status": "taxable", "cash": 100.0},
@@ -118,11 +123,57 @@ def test_tonights_inputs_stay_in_the_record_and_the_rest_is_shared() -> None:
     (first, parts_1), (second, parts_2) = (
         split_analysis(r, account="A-1", as_of=r["case"]["as_of"]) for r in records
     )
-    assert first["format"] == second["format"] == FORMAT
-    assert second["inputs"] == first["inputs"]  # the manifest is reused
-    assert second["nightly"]["lots"] == first["nightly"]["lots"]  # so are the lots
+    assert first["format"] == second["format"] == FORMAT == 3
+    assert second["shared"] == first["shared"]  # the target's part is reused
+    assert second["inputs"] == first["inputs"]
+    assert second["nightly"]["lots"] == first["nightly"]["lots"]
+    assert "columns" in second["nightly"]["lots"]
     assert second["nightly"]["settings"] == {"value": {"realized_gains_ytd": 12.0}}
     assert set(parts_2) - set(parts_1) == {second["nightly"]["prices"]}
+    assert set(parts_1) == {first["shared"], first["nightly"]["prices"]}
+    # Every part comes with the canonical text it was hashed from: the store compresses
+    # that text instead of serializing the part again.
+    assert {k: dumps(v) for k, v in parts_1.items()} == parts_1.texts
+
+
+def test_recent_trades_with_a_sell_keep_one_shape_and_join_back() -> None:
+    """A sell's `realized_gain` is a key the buys lack: the table lists where it is absent
+    (so the lots and trades stay columns from night to night) and gives the rows back."""
+    trades = [
+        {"date": "2025-06-02", "quantity": 5.0, "security": "VTI", "side": "buy"},
+        {"date": "2025-06-03", "quantity": 2.0, "security": "VTI", "side": "sell"},
+        {"date": "2025-06-04", "quantity": 1.0, "security": "VTI", "side": "buy"},
+    ]
+    trades[1]["realized_gain"] = -12.5
+    case = {
+        "as_of": "2025-06-30",
+        "account": {"id": "A-1", "tax_status": "taxable", "cash": 100.0},
+        "securities": [{"id": "VTI", "price": 250.5}],
+        "lots": [],
+        "recent_trades": trades,
+    }
+    record = {"case": case, "versions": [], "settings": [], "result": None, "reasons": []}
+    content, _parts = split_analysis(record, account="A-1", as_of="2025-06-30")
+    table = content["nightly"]["recent_trades"]["columns"]
+    assert table["absent"] == {"realized_gain": [0, 2]}
+    assert _round_trip(record, "A-1", "2025-06-30") == record
+
+
+def test_a_record_of_the_second_format_still_joins() -> None:
+    """Content written by format 2 (a manifest part; lots, recent trades, parameters and
+    the post-trade frame as parts of their own)."""
+    stored = json.loads(SECOND_FORMAT.read_text())
+    assert stored["content"]["format"] == 2
+    joined = join_analysis(
+        stored["content"], stored["parts"].__getitem__, account="A-1", as_of="2025-06-30"
+    )
+    assert dumps(joined) == dumps(stored["record"])
+    named, pending = set(), list(part_refs("content", stored["content"]))
+    while pending:
+        name, key = pending.pop()
+        named.add(key)
+        pending.extend(part_refs(name, stored["parts"][key]))
+    assert named == set(stored["parts"])  # verify still walks every part of it
 
 
 def test_a_record_of_the_first_format_still_joins() -> None:

@@ -186,22 +186,24 @@ def test_verify_names_a_record_altered(night: Night, cli: CliRunner) -> None:
 
 def test_verify_names_a_record_whose_part_was_altered(night: Night, cli: CliRunner) -> None:
     _url, db, _run = night
-    target = _entries(db, RecordKind.ANALYSIS)[3]
+    analyses = _entries(db, RecordKind.ANALYSIS)
+    target = analyses[3]
+    shared = target.draft.content["shared"]
     with db.unit_of_work() as uow:
-        result_part = target.draft.content["inputs"]
-        value = uow.records.parts([result_part])[result_part]
+        value = uow.records.parts([shared])[shared]
 
-    value["tampered"] = True
+    value["versions"] = ["target:tampered@1"]
     _tamper(
         db,
         "UPDATE record_blobs SET body = :body WHERE hash = :hash",
         body=encode(value),
-        hash=result_part,
+        hash=shared,
     )
     output = _verify_fails(cli)
-    assert "was altered: its part" in output
-    # the first record that uses the part is named (the part may be shared)
-    assert f"record {target.seq} " in output or "record " in output
+    # The first record that uses the part is named (the part may be shared).
+    first = next(e for e in analyses if e.draft.content["shared"] == shared)
+    assert f"record {first.seq} (analysis of {first.draft.account}" in output
+    assert f"was altered: its part shared ({shared[:12]}...) no longer matches its hash" in output
 
 
 def test_verify_names_the_record_after_a_deleted_one(night: Night, cli: CliRunner) -> None:

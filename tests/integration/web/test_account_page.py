@@ -6,7 +6,6 @@ list's filter; the list pages through the firm for a firm-wide role."""
 
 from __future__ import annotations
 
-import base64
 import re
 
 from fastapi import FastAPI
@@ -14,7 +13,7 @@ from fastapi import FastAPI
 from tests.integration.web.conftest import WebFirm, role_login, sign_in_as
 from trimtab.domain.principal import Principal, Role
 from trimtab.services.accounts import show_account
-from trimtab.web.pages.accounts import PAGE_SIZE, group_chart
+from trimtab.web.pages.accounts import PAGE_SIZE, group_bars
 
 FIRM = Principal.cli("test")
 
@@ -41,9 +40,17 @@ def test_an_advisor_sees_their_account_whole(app: FastAPI, web_firm: WebFirm) ->
     assert web_firm.run_id in text  # the latest run, and the history of analyses
     for trade in view.last.trades:
         assert trade.reason in text
-    chart = re.search(r'<img class="chart" alt="Target and current[^"]*" src="([^"]+)"', text)
-    assert chart
-    assert base64.b64decode(chart.group(1).split(",", 1)[1]).decode() == group_chart(view.groups)
+    # a bar per group, drawn by the browser: current weight, the band its good region
+    meters = re.findall(r'<meter min="0" max="([^"]+)" low="([^"]+)" high="([^"]+)"[^>]*'
+                        r'value="([^"]+)" title="([^"]+)"', text)  # fmt: skip
+    assert len(meters) == len(view.groups)
+    for (scale, low, high, value, label), bar in zip(meters, group_bars(view.groups), strict=True):
+        g = bar.group
+        assert float(value) == g.current
+        assert float(low) == max(0.0, g.target - g.band)
+        assert float(high) == min(float(scale), g.target + g.band)
+        assert float(scale) >= max(g.current, g.target)
+        assert label.startswith(f"current {g.current:.2%}, target {g.target:.2%}")
     assert f'href="/accounts/{web_firm.own_account}/customize"' in text
 
 

@@ -83,7 +83,9 @@ def _locate(case: dict[str, Any], where: str) -> dict[str, Any]:
     node: Any = case
     for step in filter(None, where.split(".")):
         key = step.removesuffix("[]")
-        node = node.setdefault(key, {} if key in ("settings", "parameters", "tax") else [])
+        node = node.setdefault(
+            key, {} if key in ("settings", "parameters", "tax", "picture") else []
+        )
         if step.endswith("[]"):
             if not node:
                 node.append({})

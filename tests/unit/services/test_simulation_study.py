@@ -77,3 +77,39 @@ def test_holdings_outside_the_market_or_after_the_start_are_refused() -> None:
     )
     _, problems = prepare_study(late, reader([]))
     assert [str(p) for p in problems] == ["--holdings: a lot of A is acquired after 2021-01-04"]
+
+
+def test_outside_gains_become_the_tax_models_parameters() -> None:
+    request = StudyRequest(
+        profiles=("tax-aware",),
+        outside_gains="50,000/yearly",
+        outside_short_share=0.3,
+        carryforward_discount=0.04,
+    )
+    prepared, problems = prepare_study(request, reader([]))
+    assert problems == []
+    assert prepared is not None
+    tax = prepared.config.tax
+    assert (tax.outside_gains, tax.outside_short_share, tax.carryforward_discount) == (
+        50_000.0,
+        0.3,
+        0.04,
+    )
+    assert "outside gains of $50,000 a year (30% short-term)" in tax.describe()
+
+
+def test_bad_outside_gains_are_named_and_nothing_is_prepared() -> None:
+    for request, path, words in [
+        (StudyRequest(outside_gains="50000/monthly"), "--outside-gains", "50000/yearly"),
+        (StudyRequest(outside_gains="-5"), "--outside-gains", "dollars ≥ 0"),
+        (
+            StudyRequest(outside_gains="5000", loss_use="immediate"),
+            "--outside-gains",
+            "immediate preset",
+        ),
+        (StudyRequest(outside_short_share=1.5), "--outside-short-share", "between 0 and 1"),
+    ]:
+        prepared, problems = prepare_study(request, reader([]))
+        assert prepared is None
+        assert [p.path for p in problems] == [path], problems
+        assert words in problems[0].message

@@ -13,19 +13,25 @@ from tests.builders import business_days
 from trimtab.simulate.market import MarketHistory
 from trimtab.simulate.profiles import DEFAULT_PROFILES
 from trimtab.simulate.shadow_run import StudyConfig, run_profile
-from trimtab.simulate.universe import build_universe
+from trimtab.simulate.universe import Swaps, build_universe
 
 DATES = business_days(dt.date(2021, 1, 4), dt.date(2021, 4, 30))
 TICKERS = ("A", "B", "C", "D", "E", "F")
 
 
 @settings(max_examples=8)
-@given(seed=st.integers(0, 2**32 - 1), volatility=st.sampled_from([0.01, 0.03, 0.06]))
-def test_a_tax_aware_run_never_makes_a_wash_sale(seed: int, volatility: float) -> None:
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    volatility=st.sampled_from([0.01, 0.03, 0.06]),
+    swaps=st.sampled_from(list(Swaps)),
+)
+def test_a_tax_aware_run_never_makes_a_wash_sale(
+    seed: int, volatility: float, swaps: Swaps
+) -> None:
     rng = np.random.default_rng(seed)
     returns = np.clip(rng.normal(-0.001, volatility, (len(DATES), len(TICKERS))), -0.5, 0.5)
     market = MarketHistory(DATES, TICKERS, returns, np.full(len(DATES), 0.0001))
-    universe = build_universe(market, n_sectors=2, set_size=3)
+    universe = build_universe(market, n_sectors=2, set_size=3, swaps=swaps)
     run = run_profile(market, universe, DEFAULT_PROFILES["tax-aware"], StudyConfig(100_000.0))
     assert all(g.wash_sale_disallowed == 0 for g in run.realized)
     held: dict[str, Decimal] = {}

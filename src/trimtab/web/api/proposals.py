@@ -4,15 +4,18 @@ Problem: a firm's OMS or its own review tool works the queue the nightly run lef
 every decision it makes must be recorded exactly as a person's in the review page is:
 who (the token's principal), when, why, and the trades before and after.
 
-Rule: each route is one call of `services.review` (`pending`, `open_proposal`,
-`approve`, `reject`, `edit`), with the principal the permission check gives; a decision
-needs a reason. The queue is the latest (not voided) run's unless `run` names one. The
-review queue is the overlay desk's (`review_trades`, firm-wide): an advisor sees the
-latest analysis and proposal of an own account on `GET /accounts/{id}`. Reads pass the
-principal as `viewer=`: an admin acting for an advisor sees only that advisor's
-proposals (404 outside them).
+Rule: each route is one call of `services.review` (`open_proposal`, `approve`, `reject`,
+`edit`) or of its paged read `services.review_queue.queue_page`, with the principal the
+permission check gives; a decision needs a reason. The list is paged: `limit` (default
+100, at most 500) proposals from `offset`, in `sort` order with ties by account, and
+`count`, `value` and `estimated_tax` are the whole queue's (sorted, counted and summed
+in SQL: a page reads only its own proposals). The queue is the latest (not voided)
+run's unless `run` names one. The review queue is the overlay desk's (`review_trades`,
+firm-wide): an advisor sees the latest analysis and proposal of an own account on
+`GET /accounts/{id}`. Reads pass the principal as `viewer=`: an admin acting for an
+advisor sees only that advisor's proposals (404 outside them).
 
-    GET  /api/v1/proposals?sort=tax
+    GET  /api/v1/proposals?sort=tax&limit=100&offset=100
     POST /api/v1/proposals/A0000042/approve   {"reason": "looks right"}
     POST /api/v1/proposals/A0000042/edit      {"reason": "keep VOO",
                                                "trades": [{"side": "sell", "security": "VOO",
@@ -29,7 +32,8 @@ from fastapi import APIRouter, Query
 from trimtab.domain.permissions import Permission
 from trimtab.domain.principal import Principal
 from trimtab.domain.problems import Problem
-from trimtab.services.review import approve, edit, open_proposal, pending, reject
+from trimtab.services.review import approve, edit, open_proposal, reject
+from trimtab.services.review_queue import queue_page
 from trimtab.web.api.schemas import (
     AccountId,
     DecisionIn,
@@ -50,20 +54,34 @@ Reviewer = Annotated[Principal, requires(Permission.REVIEW_TRADES)]
 RunQuery = Annotated[str | None, Query(max_length=100, description="default: the latest run")]
 
 
+# A page of the queue; the queue's count and totals come with every page.
+MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000
+
+
 @router.get("/proposals", response_model=QueueOut, responses=errors(404, 409))
 def proposals(
     new_uow: NewUnitOfWork,
     reviewer: Reviewer,
     sort: Literal["value", "tax", "turnover", "account"] = "value",
     run: RunQuery = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> QueueOut:
-    """The run's pending proposals, largest first by `sort`."""
-    queue = answer(pending(new_uow, sort=sort, run=run, viewer=reviewer))
+    """The run's pending proposals, largest first by `sort` (ties by account), one page:
+    `limit` from `offset`; `count` is the whole queue's."""
+    queue = answer(
+        queue_page(new_uow, sort=sort, run=run, offset=offset, limit=limit, viewer=reviewer)
+    )
     return QueueOut(
         run=queue.run.id,
         as_of=queue.run.as_of,
         proposals=[ProposalOut.of(p) for p in queue.items],
-        count=len(queue.items),
+        count=queue.count,
+        value=queue.total_value,
+        estimated_tax=queue.total_tax,
+        offset=offset,
+        limit=limit,
     )
 
 

@@ -14,7 +14,9 @@ finished run's orders (idempotent: a repeat adds none, and its file is the same 
 and answers the export file — `csv` the allocations (each line names its block's client
 order id), `fix` FIX 4.4 NewOrderSingle messages — exactly what `trimtab orders export`
 writes. All of it is the overlay desk's (`run_nightly` for runs, `review_trades` for
-orders).
+orders). Orders are read and created in the principal's scope (`order_book.scoped_orders`,
+`create_orders`): an administrator acting for an advisor lists, creates and exports
+that advisor's accounts' orders only; a token or the desk, the firm's.
 
     GET  /api/v1/runs?limit=5
     POST /api/v1/runs/2025-06-30.1/void     {"reason": "wrong prices from the custodian"}
@@ -33,7 +35,8 @@ from fastapi.responses import Response
 from trimtab.domain.permissions import Permission
 from trimtab.domain.principal import Principal
 from trimtab.services.nightly_run import Here, run_status, void_run
-from trimtab.services.orders import block_orders, create_orders, run_orders
+from trimtab.services.order_book import scoped_orders
+from trimtab.services.orders import block_orders, create_orders
 from trimtab.web.api.schemas import OrderOut, RunId, RunOut, VoidIn, errors
 from trimtab.web.deps import NewUnitOfWork, requires
 from trimtab.web.errors import WebProblem, not_found
@@ -82,9 +85,10 @@ def void(run_id: RunId, body: VoidIn, new_uow: NewUnitOfWork, principal: Operato
 
 
 @router.get("/runs/{run_id}/orders", response_model=list[OrderOut], responses=errors(404))
-def orders(run_id: RunId, new_uow: NewUnitOfWork, _trader: Trader) -> list[OrderOut]:
-    """The run's orders (none until they are created by an export)."""
-    return [OrderOut.of(o) for o in run_orders(new_uow, run_id)]
+def orders(run_id: RunId, new_uow: NewUnitOfWork, trader: Trader) -> list[OrderOut]:
+    """The run's orders (none until they are created by an export), of the accounts in
+    your scope."""
+    return [OrderOut.of(o) for o in scoped_orders(new_uow, run_id, viewer=trader)]
 
 
 _FILES = {
@@ -120,7 +124,7 @@ def export_orders(
     run_id, added, problems = create_orders(new_uow, principal=principal)
     if run_id is None:
         raise WebProblem.of(problems)
-    blocks = block_orders(run_orders(new_uow, run_id))
+    blocks = block_orders(scoped_orders(new_uow, run_id, viewer=principal))
     config = load_settings()
     writers = order_writers(
         fix_sender=config.fix_sender_comp_id, fix_target=config.fix_target_comp_id

@@ -422,8 +422,12 @@ class ProposalOut(_Out):
 class QueueOut(_Out):
     run: str
     as_of: dt.date
-    proposals: list[ProposalOut]
-    count: int
+    proposals: list[ProposalOut] = Field(description="this page, in the sort order")
+    count: int = Field(description="pending proposals in your scope (every page)")
+    value: Decimal = Field(description="the accounts' value, every page")
+    estimated_tax: Decimal = Field(description="the proposals' estimated tax, every page")
+    offset: int
+    limit: int
 
 
 class DecisionOut(_Out):
@@ -739,6 +743,7 @@ class SecurityOut(_Out):
     asset_class_name: str | None
     sector: str | None
     wash_group: str
+    issuer_id: str | None = Field(None, description="share classes of one company share it")
     price: Decimal | None
     price_date: dt.date | None
     holders: list[str] | None = Field(None, description="accounts holding it (one security)")
@@ -754,6 +759,7 @@ class SecurityOut(_Out):
             asset_class_name=s.asset_class_name,
             sector=s.sector,
             wash_group=s.wash_group,
+            issuer_id=s.issuer_id,
             price=s.price,
             price_date=s.price_date,
             holders=list(s.holders) if holders else None,

@@ -8,6 +8,8 @@ allocation, which are filled — and to download the file it sends to the tradin
 Rule: every route needs `review_trades`.
 - `GET /orders?run=&page=&per=` the latest finished run's order book
   (`services.order_book.order_book`), or the named run's; the allocations are paged.
+  Both routes are in the principal's scope: an administrator acting for an advisor sees
+  and exports that advisor's accounts' orders only.
 - `POST /orders/export` (form field `format`: `csv` or `fix`, and the CSRF token) is
   exactly `POST /api/v1/orders/export`: the same route function, so the same service
   (`orders.create_orders`, idempotent) and the same bytes; the answer is the file
@@ -52,12 +54,12 @@ def price(value: Decimal) -> str:
 def orders_page(
     request: Request,
     new_uow: NewUnitOfWork,
-    _trader: Trader,
+    trader: Trader,
     run: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per: Annotated[int, Query(ge=10, le=500)] = 100,
 ) -> Response:
-    book = answer(order_book(new_uow, run=run))
+    book = answer(order_book(new_uow, run=run, viewer=trader))
     pages = max(1, math.ceil(len(book.allocations) / per))
     page = min(page, pages)
     return render(

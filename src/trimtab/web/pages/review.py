@@ -7,9 +7,11 @@ and terms, the routing outcome and the filter that decided it), and the decision
 `trimtab review` — each with its reason, each re-checked by the engine's rules when
 edited, approving many at once only after seeing how many and how much.
 
-Rule: every route needs `review_trades` and calls `trimtab.services.review` only:
-- `GET /review?sort=&filter=&page=` the latest run's pending proposals (`pending`, or
-  `pending_matching` with a filter, in the same sort order); a bad filter answers 422
+Rule: every route needs `review_trades` and calls `trimtab.services.review` (and its
+paged read, `trimtab.services.review_queue`) only:
+- `GET /review?sort=&filter=&page=&per=` one page of the latest run's pending proposals
+  (`queue_page`: sorted, counted, totalled and paged in SQL, the filter and the scope in
+  the same statements, so only the page's proposals are read); a bad filter answers 422
   with each error under the text, a caret at its column.
 - `GET /review/{account}` the proposal in detail (`account_review`).
 - Every read passes the principal as `viewer=`: an admin acting for an advisor works
@@ -37,7 +39,7 @@ from trimtab.domain.permissions import Permission
 from trimtab.domain.principal import Principal
 from trimtab.domain.problems import Problem, ProblemKind
 from trimtab.services import review as reviews
-from trimtab.services.review_ports import ProposalView
+from trimtab.services.review_queue import QueuePage, queue_page
 from trimtab.web.deps import NewUnitOfWork, requires
 from trimtab.web.errors import WebProblem
 from trimtab.web.templating import flash, render
@@ -61,20 +63,20 @@ def _status(problems: list[Problem]) -> int:
     return WebProblem.of(problems).status
 
 
-def _queue(
-    new_uow: NewUnitOfWork, viewer: Principal, sort: str, text: str
-) -> tuple[object, tuple[ProposalView, ...], list[Problem]]:
-    """The run and its pending proposals in `sort` order, through the filter if any."""
-    if text.strip():
-        matching, problems = reviews.pending_matching(new_uow, text, viewer=viewer)
-        if matching is None:
-            return None, (), problems
-        items = tuple(sorted(matching.proposals, key=reviews.SORTS[sort]))
-        return matching.run, items, []
-    queue, problems = reviews.pending(new_uow, sort=sort, viewer=viewer)
-    if queue is None:
-        return None, (), problems
-    return queue.run, queue.items, []
+def _queue_page(
+    new_uow: NewUnitOfWork, viewer: Principal, sort: str, text: str, page: int, per: int
+) -> tuple[QueuePage | None, int, list[Problem]]:
+    """The page of the run's pending proposals in `sort` order (through the filter if
+    any), and its number: a page past the end shows the last one."""
+    found, problems = queue_page(
+        new_uow, sort=sort, filter_text=text, offset=(page - 1) * per, limit=per, viewer=viewer
+    )
+    if found is None:
+        return None, 1, problems
+    pages = max(1, math.ceil(found.count / per))
+    if page > pages:
+        return _queue_page(new_uow, viewer, sort, text, pages, per)
+    return found, page, []
 
 
 @router.get("/review")
@@ -87,34 +89,32 @@ def review_queue_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per: Annotated[int, Query(ge=10, le=200)] = 50,
 ) -> Response:
-    run, items, problems = _queue(new_uow, viewer, sort, filter)
+    found, page, problems = _queue_page(new_uow, viewer, sort, filter, page, per)
     # No run yet is a state of the firm, not an error of the request: the page says so.
     no_run = any(p.path == "run" and p.kind is ProblemKind.NOT_FOUND for p in problems)
     filter_errors = [p for p in problems if p.path == "filter"]
-    pages = max(1, math.ceil(len(items) / per))
-    page = min(page, pages)
-    shown = items[(page - 1) * per : page * per]
     status = 200
     if filter_errors:
         status = 422
     elif problems and not no_run:
         raise WebProblem.of(problems)
+    count = found.count if found is not None else 0
     return render(
         request,
         "review/queue.html",
         {
-            "run": run,
-            "items": shown,
-            "count": len(items),
-            "total_value": sum((p.value for p in items), Decimal(0)),
-            "total_tax": sum((p.estimated_tax for p in items), Decimal(0)),
+            "run": found.run if found is not None else None,
+            "items": found.items if found is not None else (),
+            "count": count,
+            "total_value": found.total_value if found is not None else Decimal(0),
+            "total_tax": found.total_tax if found is not None else Decimal(0),
             "sort": sort,
             "sorts": list(reviews.SORTS),
             "filter": filter,
             "filter_errors": filter_errors,
             "no_run": no_run,
             "page": page,
-            "pages": pages,
+            "pages": max(1, math.ceil(count / per)),
             "per": per,
         },
         status_code=status,
