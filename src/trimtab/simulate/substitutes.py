@@ -120,7 +120,6 @@ def pair_groups(
         return (
             not needs[j]
             and not buy_blocked[j]
-            and j not in partner_of
             and wash_groups[j] != wash_groups[i]
             and len(absorbed.get(j, ())) < MAX_ABSORBED
         )
