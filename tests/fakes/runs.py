@@ -146,6 +146,10 @@ class FakeRunRepository:
     def done(self, run_id: str) -> set[str]:
         return set(self.outcome_rows.get(run_id, {}))
 
+    def not_analyzed(self, run_id: str, *, limit: int) -> tuple[int, list[str]]:
+        missing = sorted(set(self.population()) - self.done(run_id))
+        return len(missing), missing[:limit]
+
     def tally(self, run_id: str) -> Tally:
         rows = self.outcome_rows.get(run_id, {}).values()
         tax = sum((r.estimated_tax or Decimal(0) for r in rows), Decimal(0))

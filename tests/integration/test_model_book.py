@@ -24,11 +24,14 @@ from trimtab.domain import Account, CashBalance, Firm, Household, Price, TaxLot,
 from trimtab.domain.allocations import AssetAllocation
 from trimtab.domain.model_hub import ModelProvider, Subscription
 from trimtab.domain.principal import Principal
+from trimtab.domain.resolution import Resolver
 from trimtab.domain.restrictions import Kind, Level, Restriction
 from trimtab.domain.targets import DropClass, Product, ReplaceProduct, Tilt
 from trimtab.services.model_book import (
     assign_target,
     history,
+    load_catalog,
+    load_catalog_for,
     preview_customization,
     record_definitions,
     resolve_account,
@@ -189,3 +192,21 @@ def test_hub_upload_is_versioned_and_earns_its_provider_a_monthly_fee(db: Databa
     assert fee.month == "2026-01"
     assert fee.average_assets == D("300000.00")
     assert fee.fee == (D("300000") * D("0.0025") * 31 / 365).quantize(D("0.01"))
+
+
+def test_one_accounts_catalog_holds_its_target_chain_and_resolves_as_the_whole_book(
+    db: Database,
+) -> None:
+    mine, other = child("A1-CUSTOM", DropClass("REAL_ESTATE")), child("B-CUSTOM")
+    assert record_definitions(
+        db.unit_of_work, [mine, other], principal=ADVISOR, reason="clients asked", now=NOW
+    ).saved
+    with db.unit_of_work() as uow:
+        whole = load_catalog(uow, JAN_1)
+        narrow = load_catalog_for(uow, JAN_1, ["A1-CUSTOM", "NO-SUCH-TARGET"])
+    assert set(narrow.targets) == {"A1-CUSTOM", FIRM_TARGET.id}
+    assert set(whole.targets) > set(narrow.targets)
+    assert Resolver(narrow).resolve("A1-CUSTOM") == Resolver(whole).resolve("A1-CUSTOM")
+    missing, problems = Resolver(narrow).resolve("NO-SUCH-TARGET")
+    assert missing is None
+    assert problems

@@ -60,7 +60,7 @@ from trimtab.engine.result import Trade
 from trimtab.services.account_ports import AccountLine, AccountReads, LastOutcome
 from trimtab.services.feed_ports import HoldRepository
 from trimtab.services.filters import resolve_filter_text
-from trimtab.services.model_book import load_catalog
+from trimtab.services.model_book import load_catalog_for
 from trimtab.services.model_ports import ModelUnitOfWork
 from trimtab.services.review_ports import ProposalRepository, trade_from_dict
 from trimtab.services.workflow_ports import WorkflowUnitOfWork
@@ -285,7 +285,9 @@ def show_account(
         resolved: ResolvedTarget | None = None
         target_problems: list[Problem] = []
         if target is not None:
-            resolved, target_problems = Resolver(load_catalog(uow, day)).resolve(target)
+            resolved, target_problems = Resolver(load_catalog_for(uow, day, [target])).resolve(
+                target
+            )
         placement = uow.selection.placements([account_id])
         effective = SettingsBook(uow.settings.history()).resolve(placement[0]) if placement else {}
         holds = [h.reason for h in uow.holds.active() if h.account == account_id]

@@ -490,6 +490,17 @@ class SqlRunRepository:
             )
         )
 
+    def not_analyzed(self, run_id: str, *, limit: int) -> tuple[int, list[str]]:
+        outcome = select(RunOutcomeRow.account_id).where(
+            RunOutcomeRow.run_id == run_id, RunOutcomeRow.account_id == AccountRow.id
+        )
+        missing = AccountRow.status.in_(ANALYZED) & ~outcome.exists()
+        count = self.session.scalar(select(func.count()).select_from(AccountRow).where(missing))
+        if not count:
+            return 0, []
+        first = select(AccountRow.id).where(missing).order_by(AccountRow.id).limit(limit)
+        return int(count), list(self.session.scalars(first))
+
     def tally(self, run_id: str) -> Tally:
         """Accounts by outcome, trades and estimated tax of the run, from its outcomes."""
         counts = dict(

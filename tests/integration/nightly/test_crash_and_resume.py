@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from tests.builders import DEMO_AS_OF, load_small_firm
 from trimtab.bootstrap import open_database
+from trimtab.services.nightly_run import Here, run_status
 from trimtab.store.nightly_tables import RunOutcomeRow, RunRow
 from trimtab.store.record_tables import RecordRow
 from trimtab.store.workflow_tables import AnalysisRow
@@ -64,6 +65,12 @@ def test_a_run_killed_mid_way_resumes_without_losing_or_repeating_an_account(
     assert state == "running"
     done_before = _count(db, RunOutcomeRow, run_id)
     assert 0 < done_before < population
+    (status,) = run_status(db.unit_of_work, here=Here.this_process(), limit=1)
+    with db.unit_of_work() as uow:
+        done = {a for (a,) in uow.session.execute(select(RunOutcomeRow.account_id))}
+        left = sorted(set(uow.runs.population()) - done)
+    assert (status.shown, status.done) == ("interrupted", done_before)
+    assert (status.not_analyzed, status.not_analyzed_sample) == (len(left), tuple(left[:20]))
 
     resumed = _trimtab(url, "--json")
     _out, err = resumed.communicate(timeout=300)

@@ -254,6 +254,7 @@ def test_finishing_tallies_every_outcome_and_releases_the_run(store: NightlyStor
     # a finished run is never shown running, whatever its process does next
     (status,) = run_status(store.unit_of_work, here=here(101), now=NOW)
     assert status.shown == "finished"
+    assert (status.done, status.tally, status.not_analyzed) == (4, end.tally, 0)
     # and the next start of the same day is a new run, not a resume
     second, _ = start(store, 101, at=NOW + dt.timedelta(minutes=1))
     assert second is not None
@@ -264,6 +265,9 @@ def test_status_shows_a_run_nobody_drives_as_interrupted(store: NightlyStore) ->
     start(store, 999)
     (status,) = run_status(store.unit_of_work, here=here(101), now=NOW)
     assert status.shown == "interrupted"
+    accounts = store.runs.population()
+    assert (status.done, status.not_analyzed) == (0, len(accounts))
+    assert status.not_analyzed_sample == tuple(sorted(accounts)[:20])
     start(store, 101, at=NOW + dt.timedelta(seconds=1))  # resumed by a live process
     (status,) = run_status(store.unit_of_work, here=here(101), now=NOW + dt.timedelta(seconds=2))
     assert status.shown == "running"

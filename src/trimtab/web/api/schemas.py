@@ -544,7 +544,7 @@ class RunOut(_Out):
             voided_by=r.voided_by,
             void_reason=r.void_reason,
             failures=[FailureOut(account=a, status=st, reason=w) for a, st, w in s.failures],
-            not_analyzed=len(s.not_analyzed),
+            not_analyzed=s.not_analyzed,
         )
 
 
