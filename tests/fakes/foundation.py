@@ -93,6 +93,9 @@ class FakeOrganization:
     def advisors(self) -> list[Advisor]:
         return sorted(self.all_advisors, key=lambda a: a.id)
 
+    def advisor(self, id: str) -> Advisor | None:
+        return next((a for a in self.all_advisors if a.id == id), None)
+
 
 class FakeAssetClasses:
     def __init__(self) -> None:

@@ -223,6 +223,9 @@ class FakeOrganization:
     def advisors(self) -> list[Advisor]:
         return list(self.advisor_list)
 
+    def advisor(self, id: str) -> Advisor | None:
+        return next((a for a in self.advisor_list if a.id == id), None)
+
 
 class FakeHouseholds:
     def __init__(self, households: Iterable[str] = ()) -> None:

@@ -270,24 +270,21 @@ def show_account(
         ):
             return None, [_not_found(account_id)]
         household = uow.households.get(account.household)
-        advisor = next(
-            (a.name for a in uow.organization.advisors() if a.id == account.advisor), None
-        )
+        advisor = uow.organization.advisor(account.advisor) if account.advisor else None
         lots = sorted(uow.lots.for_account(account_id), key=lambda lot: (lot.security, lot.id))
         balance = uow.cash.get(account_id)
         cash = balance.amount if balance is not None else ZERO
         held = sorted({lot.security for lot in lots})
         prices = uow.prices.latest(held, day)
         # One read of the security master, not one per holding (a direct index holds ~300).
-        master = {s.ticker: s for s in uow.securities.list()}
+        master = {s.ticker: s for s in uow.securities.list()}  # the catalog's too
         securities = {t: master.get(t) for t in held}
         target = uow.model_book.target_of(account_id) or account.target
         resolved: ResolvedTarget | None = None
         target_problems: list[Problem] = []
         if target is not None:
-            resolved, target_problems = Resolver(load_catalog_for(uow, day, [target])).resolve(
-                target
-            )
+            catalog = load_catalog_for(uow, day, [target], securities=master)
+            resolved, target_problems = Resolver(catalog).resolve(target)
         placement = uow.selection.placements([account_id])
         effective = SettingsBook(uow.settings.history()).resolve(placement[0]) if placement else {}
         holds = [h.reason for h in uow.holds.active() if h.account == account_id]
@@ -308,7 +305,7 @@ def show_account(
         AccountView(
             account=account,
             household_name=household.name if household is not None else "",
-            advisor_name=advisor,
+            advisor_name=advisor.name if advisor else None,
             target=target,
             as_of=day,
             value=round_cents(value),

@@ -43,6 +43,7 @@ from trimtab.domain.resolution import (
     catalog_as_of,
 )
 from trimtab.domain.restrictions import Kind, effective_restrictions
+from trimtab.domain.securities import Security
 from trimtab.domain.targets import Target
 from trimtab.domain.versions import Version, in_force, next_version
 from trimtab.domain.wash_sales import WASH_SALE_WINDOW
@@ -110,12 +111,18 @@ def load_catalog(uow: ModelUnitOfWork, as_of: dt.date) -> Catalog:
     )
 
 
-def load_catalog_for(uow: ModelUnitOfWork, as_of: dt.date, target_ids: Sequence[str]) -> Catalog:
+def load_catalog_for(
+    uow: ModelUnitOfWork,
+    as_of: dt.date,
+    target_ids: Sequence[str],
+    securities: Mapping[str, Security] | None = None,
+) -> Catalog:
     """The model book in force on `as_of` with, of the targets, only `target_ids` and their
     ancestors: what resolving those targets reads.
 
     The book holds a target of its own for every customized account (100,000 at a large
-    firm): deciding all of them to show one account cost its page ≈ 120 ms.
+    firm): deciding all of them to show one account cost its page ≈ 120 ms. A caller that
+    has read the security master already passes it (`securities`).
     """
     histories = uow.model_book.histories("target")
     chain: dict[str, list[Version[Target]]] = {}
@@ -131,7 +138,7 @@ def load_catalog_for(uow: ModelUnitOfWork, as_of: dt.date, target_ids: Sequence[
     return catalog_as_of(
         as_of,
         asset_classes=AssetClassTree(uow.asset_classes.list()),
-        securities={s.ticker: s for s in uow.securities.list()},
+        securities=securities or {s.ticker: s for s in uow.securities.list()},
         allocations=_typed(uow.model_book.histories("allocation"), AssetAllocation),
         models=_typed(uow.model_book.histories("model"), Model),
         equivalence_sets=_typed(uow.model_book.histories("equivalence_set"), EquivalenceSet),

@@ -670,9 +670,9 @@ def run_status(
     """The latest runs, newest first (voided ones too), each as the operator should read it.
 
     A finished run's tally was written when it finished and is read from the run; only
-    an unfinished one is counted from its outcomes, and only the latest run (not voided)
-    is compared with the population, in SQL: at 100,000 accounts reading the ids of
-    every account and every outcome cost the runs page and admin dashboard 400 ms.
+    an unfinished one is counted from its outcomes, and only the latest run, if it is
+    unfinished, is compared with the population, in SQL: at 100,000 accounts reading the
+    ids of every account and every outcome cost the runs page and admin dashboard 400 ms.
     """
     now = now or dt.datetime.now(dt.UTC)
     out = []
@@ -685,7 +685,7 @@ def run_status(
             else:
                 tally = runs.tally(run.id)
             missing, sample = 0, []
-            if i == 0 and run.state is not RunState.VOIDED:
+            if i == 0 and run.state is RunState.RUNNING:  # a finished run analyzed them all
                 missing, sample = runs.not_analyzed(run.id, limit=20)
             out.append(
                 RunStatus(

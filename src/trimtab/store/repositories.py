@@ -110,6 +110,10 @@ class SqlOrganizationRepository(_Repository):
         rows = self.session.scalars(select(AdvisorRow).order_by("id"))
         return [m.advisor_from_row(r) for r in rows]
 
+    def advisor(self, id: str) -> Advisor | None:
+        row = self.session.get(AdvisorRow, id)
+        return m.advisor_from_row(row) if row else None
+
 
 class SqlAssetClassRepository(_Repository):
     def add(self, asset_class: AssetClass) -> None:
