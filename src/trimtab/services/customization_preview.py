@@ -80,7 +80,7 @@ from trimtab.domain.targets import (
 )
 from trimtab.engine.result import Trade
 from trimtab.services.account_ports import AccountReads
-from trimtab.services.model_book import load_catalog
+from trimtab.services.model_book import load_catalog_for
 from trimtab.services.model_ports import ModelUnitOfWork
 from trimtab.services.nightly_analysis import AccountAnalysis, NightContext, analyze_account
 from trimtab.services.review_ports import trade_from_dict
@@ -350,6 +350,16 @@ def _placement(uow: PreviewUnitOfWork, account: str) -> Placement | None:
     return found[0] if found else None
 
 
+def _account_catalog(
+    uow: PreviewUnitOfWork, account: str, followed: str | None, day: dt.date
+) -> Catalog:
+    """The book as one account's change reads it: the target it follows, its own child
+    target and their parents (not the other accounts' own targets: 100,000 at a large
+    firm)."""
+    wanted = [own_target_id(account), *([followed] if followed is not None else [])]
+    return load_catalog_for(uow, day, wanted)
+
+
 def child_target(
     account: str, followed: str | None, catalog: Catalog, customizations: Sequence[Customization]
 ) -> tuple[Target | None, list[Problem]]:
@@ -382,7 +392,7 @@ def customization_editor(
             return None, [_not_found(account_id)]
         day = _day(uow)
         followed = uow.model_book.target_of(account_id) or account.target
-        catalog = load_catalog(uow, _book_day(day))
+        catalog = _account_catalog(uow, account_id, followed, _book_day(day))
         effective = SettingsBook(uow.settings.history()).resolve(placement)
     own_child = catalog.targets.get(own_target_id(account_id))
     parent = own_child.parent if own_child is not None and followed == own_child.id else followed
@@ -471,8 +481,8 @@ def checked_change(
         account = _visible(uow, account_id, viewer)
         if account is None:
             return None, [_not_found(account_id)]
-        catalog = load_catalog(uow, _book_day(_day(uow)))
         followed = uow.model_book.target_of(account_id) or account.target
+        catalog = _account_catalog(uow, account_id, followed, _book_day(_day(uow)))
         return check_change(uow, account_id, change, catalog, followed)
 
 
@@ -502,8 +512,8 @@ def preview_change(
         if account is None or placement is None:
             return None, [_not_found(account_id)]
         day = _day(uow)
-        catalog = load_catalog(uow, _book_day(day))
         followed = uow.model_book.target_of(account_id) or account.target
+        catalog = _account_catalog(uow, account_id, followed, _book_day(day))
         child, problems = check_change(uow, account_id, change, catalog, followed)
         if problems:
             return None, problems

@@ -114,8 +114,11 @@ class ProposalRow(Base):
     __tablename__ = "proposals"
     __table_args__ = (
         CheckConstraint("state IN ('pending', 'approved', 'rejected', 'auto')", name="state"),
-        Index("ix_proposals_state", "state"),
         Index("ix_proposals_state_value", "state", "value"),  # largest pending first (0018)
+        # 0019: a scope's proposals; pending by age and taxes saved read from the index
+        Index("ix_proposals_account_state", "account_id", "state"),
+        Index("ix_proposals_state_as_of", "state", "as_of", "run_id"),
+        Index("ix_proposals_state_tax", "state", "run_id", "estimated_tax"),
     )
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)

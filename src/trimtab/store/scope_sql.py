@@ -65,12 +65,14 @@ def account_condition(scope: Scope) -> ColumnElement[bool]:
     """The condition "this `accounts` row is in `scope`"."""
     if scope.advisor_ids is None:
         return true()
-    conditions: list[ColumnElement[bool]] = []
-    if scope.advisor_ids:
-        conditions.append(AccountRow.advisor_id.in_(sorted(scope.advisor_ids)))
-    if scope.team_ids:
-        conditions.append(AccountRow.household_id.in_(_team_households(scope)))
-    return or_(*conditions) if conditions else false()
+    if not scope.team_ids:
+        if not scope.advisor_ids:
+            return false()
+        return AccountRow.advisor_id.in_(sorted(scope.advisor_ids))
+    # With teams, the ids of the two ways in (see `account_ids_condition`): the OR of
+    # both made PostgreSQL scan every account to count an advisor's 340 (37 ms at
+    # 100,000 accounts; 0.5 ms this way).
+    return account_ids_condition(scope, AccountRow.id)
 
 
 def account_ids_condition(scope: Scope, column: Any) -> ColumnElement[bool]:
