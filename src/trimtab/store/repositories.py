@@ -139,8 +139,10 @@ class SqlSecurityRepository(_Repository):
         return m.security_from_row(row) if row else None
 
     def list(self) -> list[Security]:
-        rows = self.session.scalars(select(SecurityRow).order_by("ticker"))
-        return [m.security_from_row(r) for r in rows]
+        # Plain rows, not ORM instances: the whole master is read on every account page
+        # and preview, where the instances' bookkeeping cost more than the query.
+        rows = self.session.execute(select(*SecurityRow.__table__.columns).order_by("ticker"))
+        return [m.security_from_row(r) for r in rows]  # type: ignore[arg-type]
 
 
 class SqlPriceRepository(_Repository):
