@@ -306,9 +306,14 @@ class AdvisorDashboard:
 
 
 def advisor_dashboard(
-    new_uow: Callable[[], Any], *, viewer: Principal, limit: int = 100
+    new_uow: Callable[[], Any], *, viewer: Principal, limit: int = 25
 ) -> AdvisorDashboard:
-    """My households and accounts: value, drift, last outcome, pending proposals, flags."""
+    """My households and accounts: value, drift, last outcome, pending proposals, flags.
+
+    Each list shows its first `limit` (accounts by id, proposals largest first, flagged
+    accounts most drifted first) beside the whole count: a summary to open every
+    morning, with the whole book on the accounts page (paged, with a filter).
+    """
     advisors = _scope(viewer)
     with new_uow() as uow:
         reads: DashboardReads = uow.dashboards
