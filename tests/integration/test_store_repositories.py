@@ -119,6 +119,7 @@ def test_lots_cash_tax_profile_and_prices_keep_every_digit(database: Database) -
         uow.households.set_tax_profile(profile)
         uow.prices.add(Price("TTLC", DAY, D("101.2345")))
         uow.prices.add(Price("TTLC", DAY + dt.timedelta(days=1), D("102.5")))
+        uow.prices.add(Price("TTLC", DAY + dt.timedelta(days=9), D("99")))  # after as_of below
         uow.commit()
     with database.unit_of_work() as uow:
         assert uow.lots.for_account("T1") == [lot]
@@ -127,6 +128,7 @@ def test_lots_cash_tax_profile_and_prices_keep_every_digit(database: Database) -
         assert uow.prices.on("TTLC", DAY) == Price("TTLC", DAY, D("101.2345"))
         latest = uow.prices.latest(["TTLC", "AAPL"], as_of=DAY + dt.timedelta(days=5))
         assert latest == {"TTLC": Price("TTLC", DAY + dt.timedelta(days=1), D("102.5"))}
+        assert uow.prices.latest(["TTLC"], as_of=DAY - dt.timedelta(days=1)) == {}
         assert len(uow.prices.history("TTLC", DAY, DAY + dt.timedelta(days=1))) == 2
         uow.lots.remove("L1")
         uow.commit()

@@ -96,3 +96,34 @@ def test_the_harvest_ceiling_gathers_each_fall_below_the_basis_once_a_wait() -> 
     assert total == pytest.approx(95_000.0)
     assert years == {2021: pytest.approx(95_000.0)}
     assert generator.harvest_ceiling(market, wait_days=31)[0] == pytest.approx(50_000.0)
+
+
+def test_a_loss_in_the_last_year_gives_its_refund_and_nothing_once_liquidated() -> None:
+    """$10,000 lost in the last year at 23.8%: the $2,380 refund comes on the last day, so it
+    is $2,380 more at the end; liquidated, the basis the loss cut is taxed back, $0 more."""
+    dates = (dt.date(2020, 1, 2), dt.date(2020, 12, 31), dt.date(2021, 12, 31))
+    growth = np.array([1.0, 1.1, 1.21])
+    extra, extra_liquidated = generator.refunds_at_end({2021: 10_000.0}, dates, growth, rate=0.238)
+    assert extra == pytest.approx(2_380.0)
+    assert extra_liquidated == pytest.approx(0.0, abs=1e-9)
+
+    effect, effect_liquidated = generator.harvest_tax_effect(
+        {2021: 10_000.0}, dates, growth, rate=0.238
+    )
+    years = 729 / 365.25  # calendar days, 2020-01-02 to 2021-12-31
+    held = 1_210_000.0
+    assert effect == pytest.approx(
+        ((held + 2_380.0) / 1e6) ** (1 / years) - (held / 1e6) ** (1 / years)
+    )
+    assert effect_liquidated == pytest.approx(0.0, abs=1e-12)
+
+
+def test_an_earlier_refund_grows_with_the_target_and_its_gain_is_taxed_when_liquidated() -> None:
+    """$10,000 lost in 2020, refunded ($2,380) at 2020's end when the target stands at 1.1,
+    grows to $2,618 by 2021's end (1.21). Liquidated: less the $2,380 basis cut and 23.8% of
+    the refund's $238 gain, $181.36."""
+    dates = (dt.date(2020, 1, 2), dt.date(2020, 12, 31), dt.date(2021, 12, 31))
+    growth = np.array([1.0, 1.1, 1.21])
+    extra, extra_liquidated = generator.refunds_at_end({2020: 10_000.0}, dates, growth, rate=0.238)
+    assert extra == pytest.approx(2_618.0)
+    assert extra_liquidated == pytest.approx(2_618.0 - 2_380.0 - 0.238 * 238.0)
