@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi import FastAPI
 
 from tests.integration.web.conftest import WebFirm, role_login, sign_in_as
 from trimtab.domain.principal import Principal, Role
 from trimtab.services.accounts import show_account
+from trimtab.web.pages import accounts as account_pages
 from trimtab.web.pages.accounts import PAGE_SIZE, group_bars
 
 FIRM = Principal.cli("test")
@@ -102,3 +104,21 @@ def test_the_accounts_list_pages_through_the_firm(app: FastAPI, web_firm: WebFir
     assert (
         re.findall(r'<td><a href="/accounts/([^"/]+)">', beyond.text) == ids[PAGE_SIZE:][:PAGE_SIZE]
     )
+
+
+def test_a_direct_index_lists_its_lots_on_their_own_page(
+    app: FastAPI, web_firm: WebFirm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view, _ = show_account(web_firm.database.unit_of_work, web_firm.own_account, viewer=FIRM)
+    assert view is not None
+    assert len(view.lots) > 1
+    monkeypatch.setattr(account_pages, "LOTS_INLINE", len(view.lots) - 1)  # one too many
+    advisor, _ = sign_in_as(app, role_login(Role.ADVISOR))
+    page = advisor.get(f"/accounts/{web_firm.own_account}").text
+    assert 'id="lots"' not in page
+    assert f'href="/accounts/{web_firm.own_account}/lots"' in page
+    lots = advisor.get(f"/accounts/{web_firm.own_account}/lots")
+    assert lots.status_code == 200
+    for lot in view.lots:
+        assert f"<td>{lot.id}</td>" in lots.text
+    assert advisor.get(f"/accounts/{web_firm.other_account}/lots").status_code == 404
