@@ -44,6 +44,7 @@ from trimtab.reports.charts import bar_chart, line_chart
 from trimtab.simulate.metrics import RunMetrics
 from trimtab.simulate.shadow_run import RunRecord
 from trimtab.simulate.study import Study
+from trimtab.simulate.universe import Universe
 
 __all__ = [
     "PUBLISHED",
@@ -212,16 +213,23 @@ def assumptions(study: Study) -> dict[str, object]:
             for p in study.profiles
         ],
         "universe": {
-            "stocks": len(u.tickers),
-            "weighting": u.weighting.value,
-            "cash_weight": u.cash_weight,
-            "statistical_sectors": u.n_sectors,
-            "swap_sets": len(u.sets),
+            **_universe(u),
             "swaps": _plain(getattr(u, "swaps", None)),
             "band_share": c.band_share,
             "shared_wash_groups": shared,
         },
         "tax_model": {**_as_mapping(_plain(c.tax)), "description": c.tax.describe()},
+    }
+
+
+def _universe(u: Universe) -> dict[str, object]:
+    """The universe as the report and its assumptions state it."""
+    return {
+        "stocks": len(u.tickers),
+        "weighting": u.weighting.value,
+        "cash_weight": u.cash_weight,
+        "statistical_sectors": u.n_sectors,
+        "swap_sets": len(u.sets),
     }
 
 
@@ -339,13 +347,7 @@ def study_as_dict(study: Study) -> dict[str, object]:
             "end": m.dates[-1].isoformat(),
             "trading_days": len(m.dates),
         },
-        "universe": {
-            "stocks": len(u.tickers),
-            "weighting": u.weighting.value,
-            "cash_weight": u.cash_weight,
-            "statistical_sectors": u.n_sectors,
-            "swap_sets": len(u.sets),
-        },
+        "universe": _universe(u),
         "config": {
             "initial_cash": c.initial_cash,
             "initial_lots": len(c.initial_lots),

@@ -100,15 +100,7 @@ def _typed(
 
 def load_catalog(uow: ModelUnitOfWork, as_of: dt.date) -> Catalog:
     """The model book in force on `as_of`, read inside an open unit of work."""
-    return catalog_as_of(
-        as_of,
-        asset_classes=AssetClassTree(uow.asset_classes.list()),
-        securities={s.ticker: s for s in uow.securities.list()},
-        allocations=_typed(uow.model_book.histories("allocation"), AssetAllocation),
-        models=_typed(uow.model_book.histories("model"), Model),
-        equivalence_sets=_typed(uow.model_book.histories("equivalence_set"), EquivalenceSet),
-        targets=_typed(uow.model_book.histories("target"), Target),
-    )
+    return _catalog(uow, as_of, _typed(uow.model_book.histories("target"), Target))
 
 
 def load_catalog_for(
@@ -135,14 +127,26 @@ def load_catalog_for(
         current = in_force(chain[key], as_of)
         if current is not None and current.value.parent is not None:
             pending.append(current.value.parent)
+    return _catalog(uow, as_of, chain, securities)
+
+
+def _catalog(
+    uow: ModelUnitOfWork,
+    as_of: dt.date,
+    targets: Mapping[str, Sequence[Version[Target]]],
+    securities: Mapping[str, Security] | None = None,
+) -> Catalog:
+    """The book in force on `as_of` over these targets' histories (all, or one chain)."""
+    if securities is None:
+        securities = {s.ticker: s for s in uow.securities.list()}
     return catalog_as_of(
         as_of,
         asset_classes=AssetClassTree(uow.asset_classes.list()),
-        securities=securities or {s.ticker: s for s in uow.securities.list()},
+        securities=securities,
         allocations=_typed(uow.model_book.histories("allocation"), AssetAllocation),
         models=_typed(uow.model_book.histories("model"), Model),
         equivalence_sets=_typed(uow.model_book.histories("equivalence_set"), EquivalenceSet),
-        targets=chain,
+        targets=targets,
     )
 
 

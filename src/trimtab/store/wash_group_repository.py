@@ -45,14 +45,10 @@ class SqlWashGroups:
     def set_members(
         self, tickers: Collection[str], group: str, *, by: str, at: dt.datetime
     ) -> None:
-        for ticker in sorted(tickers):
-            row = self.session.get(WashGroupMemberRow, ticker)
-            if row is None:
-                self.session.add(
-                    WashGroupMemberRow(ticker=ticker, wash_group=group, set_by=by, set_at=at)
-                )
-            else:
-                row.wash_group, row.set_by, row.set_at = group, by, at
+        for ticker in sorted(tickers):  # a member moves to `group`, a new one joins it
+            self.session.merge(
+                WashGroupMemberRow(ticker=ticker, wash_group=group, set_by=by, set_at=at)
+            )
         self.session.flush()
 
     def remove_members(self, tickers: Collection[str]) -> None:
@@ -61,11 +57,7 @@ class SqlWashGroups:
         )
 
     def set_share_classes_identical(self, on: bool, *, by: str, at: dt.datetime) -> None:
-        row = self.session.get(WashGroupPolicyRow, POLICY_ROW)
-        if row is None:
-            self.session.add(
-                WashGroupPolicyRow(id=POLICY_ROW, share_classes_identical=on, set_by=by, set_at=at)
-            )
-        else:
-            row.share_classes_identical, row.set_by, row.set_at = on, by, at
+        self.session.merge(
+            WashGroupPolicyRow(id=POLICY_ROW, share_classes_identical=on, set_by=by, set_at=at)
+        )
         self.session.flush()
