@@ -72,6 +72,16 @@ class DefinitionVersionRow(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+# The book's latest versions in the committee dashboard's order (migration 0020).
+Index(
+    "ix_definition_versions_latest",
+    DefinitionVersionRow.recorded_at.desc(),
+    DefinitionVersionRow.kind,
+    DefinitionVersionRow.key,
+    DefinitionVersionRow.number.desc(),
+)
+
+
 class TargetRow(Base):
     __tablename__ = "targets"
     id: Mapped[str] = mapped_column(ID, primary_key=True)

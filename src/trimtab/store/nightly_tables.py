@@ -41,6 +41,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -96,6 +97,14 @@ class RunOutcomeRow(Base):
     __table_args__ = (
         CheckConstraint(OUTCOMES, name="outcome"),
         Index("ix_run_outcomes_account", "account_id"),
+        # The night's failures alone, for the admin's dashboard (migration 0020).
+        Index(
+            "ix_run_outcomes_failed",
+            "run_id",
+            "account_id",
+            postgresql_where=text("failure IS NOT NULL"),
+            sqlite_where=text("failure IS NOT NULL"),
+        ),
     )
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
