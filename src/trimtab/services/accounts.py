@@ -58,6 +58,7 @@ from trimtab.domain.resolution import ResolvedTarget, Resolver
 from trimtab.domain.settings_levels import Effective, SettingsBook
 from trimtab.engine.result import Trade
 from trimtab.services.account_ports import AccountLine, AccountReads, LastOutcome
+from trimtab.services.dashboards import AccountHistory, DashboardReads
 from trimtab.services.feed_ports import HoldRepository
 from trimtab.services.filters import resolve_filter_text
 from trimtab.services.model_book import load_catalog_for
@@ -92,6 +93,8 @@ class AccountsUnitOfWork(WorkflowUnitOfWork, ModelUnitOfWork, Protocol):
     def proposals(self) -> ProposalRepository: ...
     @property
     def holds(self) -> HoldRepository: ...
+    @property
+    def dashboards(self) -> DashboardReads: ...
 
 
 NewUnitOfWork = Callable[[], AccountsUnitOfWork]
@@ -185,6 +188,7 @@ class AccountView:
     flags: tuple[str, ...]
     settings: tuple[SettingView, ...]
     last: AnalysisView | None
+    history: AccountHistory | None = None  # when asked for (`show_account(history=N)`)
 
 
 def _scope(viewer: Principal) -> Scope | None:
@@ -259,8 +263,11 @@ def show_account(
     *,
     viewer: Principal,
     as_of: dt.date | None = None,
+    history: int = 0,
 ) -> tuple[AccountView | None, list[Problem]]:
-    """One account whole, as of a day (default today); see the module doc."""
+    """One account whole, as of a day (default today); see the module doc. With
+    `history`, also its latest `history` analyses and review decisions (the account
+    page shows them: read in the same unit of work, not a second visit to the store)."""
     day = as_of or dt.datetime.now(dt.UTC).date()
     with new_uow() as uow:
         account = uow.accounts.get(account_id)
@@ -287,9 +294,17 @@ def show_account(
             resolved, target_problems = Resolver(catalog).resolve(target)
         placement = uow.selection.placements([account_id])
         effective = SettingsBook(uow.settings.history()).resolve(placement[0]) if placement else {}
-        holds = [h.reason for h in uow.holds.active() if h.account == account_id]
+        holds = [h.reason for h in uow.holds.active(account=account_id)]
         last = uow.account_reads.last_outcome(account_id)
         analysis = _analysis(uow, account_id, last) if last is not None else None
+        past = (
+            AccountHistory(
+                tuple(uow.dashboards.analyses(account_id, limit=history)),
+                tuple(uow.dashboards.decisions(account_id, limit=history)),
+            )
+            if history
+            else None
+        )
 
     lot_views = tuple(_lot(lot, prices.get(lot.security), day) for lot in lots)
     value = cash + sum((v.value for v in lot_views if v.value is not None), ZERO)
@@ -317,6 +332,7 @@ def show_account(
             flags=flags,
             settings=tuple(settings),
             last=analysis,
+            history=past,
         ),
         [],
     )

@@ -42,7 +42,6 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from trimtab.domain.principal import Principal, Scope
-from trimtab.domain.problems import Problem, ProblemKind
 from trimtab.domain.users import SystemToken, User
 from trimtab.services.account_ports import AccountLine
 from trimtab.services.feed_ports import AccountHold, ActionStatus, Alert, UnknownSecurity
@@ -68,7 +67,6 @@ __all__ = [
     "OverlayDashboard",
     "PendingProposal",
     "RunHeadline",
-    "account_history",
     "admin_dashboard",
     "advisor_dashboard",
     "backlog_buckets",
@@ -268,25 +266,6 @@ def backlog_buckets(
 class AccountHistory:
     analyses: tuple[AnalysisLine, ...]
     decisions: tuple[DecisionLine, ...]
-
-
-def account_history(
-    new_uow: Callable[[], Any], account_id: str, *, viewer: Principal, limit: int = 20
-) -> tuple[AccountHistory | None, list[Problem]]:
-    """The account's analyses (per run: outcome, trades, tax) and review decisions (who,
-    what, why); an account outside the viewer's scope is not found."""
-    advisors = _scope(viewer)
-    with new_uow() as uow:
-        account = uow.accounts.get(account_id)
-        if account is None or (
-            advisors is not None and not uow.account_reads.visible(account_id, advisors=advisors)
-        ):
-            return None, [Problem("account", f"no account {account_id!r}", ProblemKind.NOT_FOUND)]
-        reads: DashboardReads = uow.dashboards
-        return AccountHistory(
-            tuple(reads.analyses(account_id, limit=limit)),
-            tuple(reads.decisions(account_id, limit=limit)),
-        ), []
 
 
 # ----------------------------------------------------------------------------- advisor

@@ -233,7 +233,9 @@ class HoldRepository(Protocol):
         an account when no other hold remains. The accounts released."""
         ...
 
-    def active(self, cause: str | None = None) -> list[AccountHold]: ...
+    def active(self, cause: str | None = None, *, account: str | None = None) -> list[AccountHold]:
+        """Holds not released, of one cause and of one account when given."""
+        ...
 
 
 class DataUnitOfWork(UnitOfWork, Protocol):

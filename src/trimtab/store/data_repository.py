@@ -722,10 +722,12 @@ class SqlHoldRepository(_Sql):
         self.session.flush()
         return sorted(set(released))
 
-    def active(self, cause: str | None = None) -> list[AccountHold]:
+    def active(self, cause: str | None = None, *, account: str | None = None) -> list[AccountHold]:
         query = select(AccountHoldRow).where(AccountHoldRow.released_at.is_(None))
         if cause is not None:
             query = query.where(AccountHoldRow.cause == cause)
+        if account is not None:
+            query = query.where(AccountHoldRow.account_id == account)
         return [
             AccountHold(r.account_id, r.cause, r.key, r.reason, m.as_utc(r.since))
             for r in self.session.scalars(

@@ -62,6 +62,7 @@ class SqlModelBookRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._recorded = False
+        self._stamped: dict[str, tuple[int, Any]] | None = None
 
     def record(self, version: Version[Definition]) -> None:
         self._recorded = True
@@ -121,11 +122,7 @@ class SqlModelBookRepository:
         if self._recorded:
             return self._read_histories(kind)
         engine = self.session.get_bind()
-        count, latest = self.session.execute(
-            select(func.count(), func.max(DefinitionVersionRow.recorded_at)).where(
-                DefinitionVersionRow.kind == kind
-            )
-        ).one()
+        count, latest = self._stamps().get(kind, (0, None))
         with _HISTORIES_LOCK:
             stamped, cached = _HISTORIES.get(engine, {}).get(kind, ((0, None), None))
         if cached is None or stamped != (count, latest):
@@ -133,6 +130,20 @@ class SqlModelBookRepository:
             with _HISTORIES_LOCK:
                 _HISTORIES.setdefault(engine, {})[kind] = ((count, latest), cached)
         return MappingProxyType(cached)  # read-only: shared by every request of the process
+
+    def _stamps(self) -> dict[str, tuple[int, Any]]:
+        """Every kind's stamp, read once per unit of work in one statement (an account's
+        page reads four kinds)."""
+        if self._stamped is None:
+            rows = self.session.execute(
+                select(
+                    DefinitionVersionRow.kind,
+                    func.count(),
+                    func.max(DefinitionVersionRow.recorded_at),
+                ).group_by(DefinitionVersionRow.kind)
+            )
+            self._stamped = {kind: (count, latest) for kind, count, latest in rows}
+        return self._stamped
 
     def _refreshed(
         self,

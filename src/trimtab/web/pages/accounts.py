@@ -11,8 +11,9 @@ Rule: both routes need `see_accounts` and pass the principal as `viewer`:
   `@saved-name`); a filter with errors answers 422 with each message under the box (the
   filter machinery's message points at the column with a caret). Pages of `PAGE_SIZE`
   accounts, in account order; the count is that of the whole match, in scope.
-- `GET /accounts/{id}` is `show_account` and `account_history`; an account outside the
-  viewer's scope is 404, as is one that does not exist (its existence does not leak).
+- `GET /accounts/{id}` is `show_account` with its last `HISTORY` analyses and review
+  decisions (one unit of work); an account outside the viewer's scope is 404, as is
+  one that does not exist (its existence does not leak).
   Target vs current by group is the groups' table with a bar per group (`group_bars`:
   an HTML `<meter>` the browser draws, the band its "good" region), not a drawn chart.
   Up to `LOTS_INLINE` lots are listed on the page; a direct index's hundreds are on
@@ -31,7 +32,6 @@ from fastapi.responses import Response
 from trimtab.domain.permissions import Permission
 from trimtab.domain.principal import Principal
 from trimtab.services.accounts import GroupView, list_accounts, show_account
-from trimtab.services.dashboards import account_history
 from trimtab.web.deps import NewUnitOfWork, requires
 from trimtab.web.errors import WebProblem, answer
 from trimtab.web.pages import dashboards as _formatting  # noqa: F401  (the number filters)
@@ -44,6 +44,7 @@ router = APIRouter()
 Viewer = Annotated[Principal, requires(Permission.SEE_ACCOUNTS)]
 PAGE_SIZE = 50
 LOTS_INLINE = 100
+HISTORY = 20  # analyses and decisions listed on the page
 
 
 @router.get("/accounts")
@@ -129,14 +130,13 @@ def account(
     new_uow: NewUnitOfWork,
     viewer: Viewer,
 ) -> Response:
-    view = answer(show_account(new_uow, account_id, viewer=viewer))
-    history = answer(account_history(new_uow, account_id, viewer=viewer))
+    view = answer(show_account(new_uow, account_id, viewer=viewer, history=HISTORY))
     return render(
         request,
         "accounts/show.html",
         {
             "view": view,
-            "history": history,
+            "history": view.history,
             "bars": group_bars(view.groups),
             "lots_inline": LOTS_INLINE,
         },
