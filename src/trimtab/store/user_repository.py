@@ -59,13 +59,15 @@ class SqlUserRepository:
         )
 
     def get(self, login: str) -> User | None:
-        row = self.session.get(UserRow, login)
-        if row is None:
+        # One statement with the teams (every signed-in request reads its user).
+        rows = self.session.execute(
+            select(UserRow, TeamMemberRow.team_id)
+            .outerjoin(TeamMemberRow, TeamMemberRow.login == UserRow.login)
+            .where(UserRow.login == login)
+        ).all()
+        if not rows:
             return None
-        teams = self.session.scalars(
-            select(TeamMemberRow.team_id).where(TeamMemberRow.login == login)
-        )
-        return self._user(row, teams)
+        return self._user(rows[0][0], [team for _, team in rows if team is not None])
 
     def password_hash(self, login: str) -> str | None:
         return self.session.scalar(select(UserRow.password_hash).where(UserRow.login == login))
