@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import insert
 
+from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
 from trimtab.domain import (
     Account,
@@ -81,6 +82,7 @@ from trimtab.services.replay_history import replay_history
 from trimtab.services.routing import install_demo_policy
 from trimtab.simulate.market import MarketHistory
 from trimtab.simulate.universe import SwapSet, Universe, Weighting
+from trimtab.store.run_repository import refresh_latest_analyses
 from trimtab.store.workflow_tables import AnalysisRow
 
 D = Decimal
@@ -590,6 +592,8 @@ def load_workflow_firm(db: Database, firm: WorkflowFirm) -> None:
         ]
         if rows:
             uow.session.execute(insert(AnalysisRow), rows)
+            # Written as rows, so their pointers too (a run keeps them as it writes).
+            refresh_latest_analyses(uow.session, list(firm.analyses))
         uow.commit()
 
 
@@ -685,3 +689,26 @@ def load_small_firm(db: Database, accounts: int = 40) -> None:
     assert load_demo_firm(db.unit_of_work, spec, principal=TESTER).loaded
     seed_model_book(db.unit_of_work, as_of=DEMO_AS_OF, principal=TESTER, now=DEMO_NOW)
     install_demo_policy(db.unit_of_work, principal=TESTER, now=DEMO_NOW)
+
+
+# Recipes for `Snapshots.restore` (tests/integration/snapshots.py): built once per test
+# process and database kind, then copied into each test's own database.
+
+
+def small_firm(url: str, db: Database) -> None:
+    """The 40-account `load_small_firm`."""
+    load_small_firm(db)
+
+
+def sixty_accounts(url: str, db: Database) -> None:
+    """The small firm with 60 accounts: enough chunks for a run to be caught mid-way."""
+    load_small_firm(db, accounts=60)
+
+
+def small_firm_night(url: str, db: Database) -> str:
+    """The 40-account small firm after one night as of DEMO_AS_OF, started by `TESTER`
+    on one worker in one chunk; the run's id."""
+    load_small_firm(db)
+    summary = run_nightly(url, as_of=DEMO_AS_OF, principal=TESTER, workers=1, chunk_size=40)
+    assert summary.finished, summary
+    return summary.run_id

@@ -2,13 +2,13 @@
 
 The list is one statement: the filter's own query (`filter_sql.account_query`, values
 bound, fields from the registry only) as a subquery of matching ids, joined to the
-account's household, advisor, cash balance, latest analysis (the order of
-`filter_sql.latest_analyses`: newest `as_of`, then newest id; voided runs excluded) and
-that analysis' run outcome. The advisor scope is a condition of the same statement, so a
-limit never cuts before it. Each line's latest analysis is found for that account alone
-(a correlated look-up on `ix_analyses_account_as_of`), so a page of 50 reads 50 accounts'
-analyses, not a window over every analysis of the firm (≈ 100 ms a page at 100,000
-accounts, bench/README.md "Web app under load").
+account's household, advisor, cash balance, latest analysis and that analysis' run
+outcome. The advisor scope is a condition of the same statement, so a limit never cuts
+before it. The latest analysis is the kept pointer `latest_analyses` (newest `as_of`,
+then highest id, voided runs left out; run_repository.py keeps it): a primary-key
+look-up per line, so a page of 50 reads 50 pointers, not a window over every analysis
+of the firm (≈ 100 ms a page at 100,000 accounts, bench/README.md "Web app under load").
+An account's last outcome is its pointer's run outcome, the same way.
 
     >>> # with db.unit_of_work() as uow: uow.account_reads.lines(f, limit=50)
 """
@@ -18,17 +18,17 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from trimtab.domain.filters import Filter
 from trimtab.domain.principal import Scope
 from trimtab.services.account_ports import AccountLine, LastOutcome
 from trimtab.store.filter_sql import account_query
-from trimtab.store.nightly_tables import RunOutcomeRow, RunRow
+from trimtab.store.nightly_tables import RunOutcomeRow
 from trimtab.store.scope_sql import account_condition, as_scope
 from trimtab.store.tables import AccountRow, AdvisorRow, CashBalanceRow
-from trimtab.store.workflow_tables import AnalysisRow
+from trimtab.store.workflow_tables import AnalysisRow, LatestAnalysisRow
 
 __all__ = ["SqlAccountReads"]
 
@@ -37,19 +37,17 @@ class SqlAccountReads:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _scoped(
-        self, query: Any, f: Filter | None, advisors: Scope | Collection[str] | None
-    ) -> Any:
-        if f is not None:
-            matching = account_query(f).subquery("matching")
-            query = query.join(matching, matching.c.id == AccountRow.id)
+    def _matching(self, f: Filter | None, advisors: Scope | Collection[str] | None) -> Select[str]:
+        """The ids the filter matches inside the scope, from one `accounts` (the filter's
+        own query): joining its ids back to `accounts` scanned the firm twice to count."""
+        query = select(AccountRow.id) if f is None else account_query(f).order_by(None)
         # The row-level scope (advisors and their teams' households), part of the query.
         return query.where(account_condition(as_scope(advisors)))
 
     def visible(self, account: str, *, advisors: Scope | Collection[str] | None = None) -> bool:
         """Whether `account` exists inside the scope (one indexed look-up)."""
-        query = select(AccountRow.id).where(AccountRow.id == account)
-        return self.session.scalar(self._scoped(query, None, advisors)) is not None
+        query = self._matching(None, advisors).where(AccountRow.id == account)
+        return self.session.scalar(query) is not None
 
     def lines(
         self,
@@ -61,13 +59,14 @@ class SqlAccountReads:
     ) -> list[AccountLine]:
         # The page of ids first (filter, scope, order, window: an index walk), then each
         # line's details for those ids only, a deep page included.
-        page = self._scoped(select(AccountRow.id), f, advisors).order_by(AccountRow.id)
+        page = self._matching(f, advisors).order_by(AccountRow.id)
         if limit is not None:
             page = page.limit(limit)
         if offset:
             page = page.offset(offset)
         ids = page.subquery("page")
-        analysis = _latest_analysis_of_each_account()
+        # Any: ten columns are more than `select`'s typed overloads spell out.
+        analysis: Any = aliased(AnalysisRow, name="latest_analysis")
         query = (
             select(
                 AccountRow.id,
@@ -85,7 +84,8 @@ class SqlAccountReads:
             .join(AccountRow, AccountRow.id == ids.c.id)
             .outerjoin(AdvisorRow, AdvisorRow.id == AccountRow.advisor_id)
             .outerjoin(CashBalanceRow, CashBalanceRow.account_id == AccountRow.id)
-            .outerjoin(analysis, analysis.id == _latest_analysis_id())
+            .outerjoin(LatestAnalysisRow, LatestAnalysisRow.account_id == AccountRow.id)
+            .outerjoin(analysis, analysis.id == LatestAnalysisRow.analysis_id)
             .outerjoin(
                 RunOutcomeRow,
                 and_(
@@ -98,25 +98,21 @@ class SqlAccountReads:
         return [AccountLine(*row) for row in self.session.execute(query)]
 
     def count(self, f: Filter | None, *, advisors: Scope | Collection[str] | None = None) -> int:
-        query = self._scoped(select(func.count()).select_from(AccountRow), f, advisors)
-        return int(self.session.scalar(query) or 0)
+        matching = self._matching(f, advisors).subquery("matching")
+        return int(self.session.scalar(select(func.count()).select_from(matching)) or 0)
 
     def last_outcome(self, account: str) -> LastOutcome | None:
-        # One account: its own latest row by the same order as `latest_analyses`, not
-        # the firm-wide window.
-        voided = select(RunRow.id).where(RunRow.state == "voided")
+        # The outcome of the run of the account's latest analysis (its kept pointer).
         row = self.session.execute(
-            select(RunOutcomeRow, AnalysisRow.as_of)
+            select(RunOutcomeRow, LatestAnalysisRow.as_of)
             .join(
-                AnalysisRow,
+                LatestAnalysisRow,
                 and_(
-                    AnalysisRow.run_id == RunOutcomeRow.run_id,
-                    AnalysisRow.account_id == RunOutcomeRow.account_id,
+                    LatestAnalysisRow.run_id == RunOutcomeRow.run_id,
+                    LatestAnalysisRow.account_id == RunOutcomeRow.account_id,
                 ),
             )
-            .where(AnalysisRow.account_id == account, AnalysisRow.run_id.not_in(voided))
-            .order_by(AnalysisRow.as_of.desc(), AnalysisRow.id.desc())
-            .limit(1)
+            .where(LatestAnalysisRow.account_id == account)
         ).first()
         if row is None:
             return None
@@ -132,21 +128,3 @@ class SqlAccountReads:
             trades=outcome.trades,
             estimated_tax=outcome.estimated_tax,
         )
-
-
-def _latest_analysis_of_each_account() -> Any:
-    return aliased(AnalysisRow, name="latest_analysis")
-
-
-def _latest_analysis_id() -> Any:
-    """The id of the outer `accounts` row's latest analysis of a run not voided (a scalar
-    subquery correlated to that row: an index look-up per account line)."""
-    voided = select(RunRow.id).where(RunRow.state == "voided")
-    return (
-        select(AnalysisRow.id)
-        .where(AnalysisRow.account_id == AccountRow.id, AnalysisRow.run_id.not_in(voided))
-        .order_by(AnalysisRow.as_of.desc(), AnalysisRow.id.desc())
-        .limit(1)
-        .correlate(AccountRow)
-        .scalar_subquery()
-    )

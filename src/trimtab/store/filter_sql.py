@@ -11,8 +11,12 @@ How fields map to columns:
   and branch's *names* (outer joins), `household` and `program` their ids;
 - `field.<name>` reads the JSON `fields` column as text: `JSON_EXTRACT(fields, '$."name"')`
   on SQLite and `fields ->> 'name'` on PostgreSQL, the key itself a bound parameter;
-- analysis fields read the account's latest `analyses` row (latest `as_of`, then highest
-  id), joined only when the filter reads one. An account never analyzed has NULLs there.
+- analysis fields read the account's latest `analyses` row, joined only when the filter
+  reads one. Latest is kept, not ranked: `latest_analyses` points each account at its
+  newest `as_of`, then highest id, voided runs left out (kept by the writes that change
+  it, store/run_repository.py), so the join is two primary-key look-ups per account
+  instead of a window over every analysis of the firm. An account with no analysis (or
+  only voided ones) has no pointer, and NULLs there.
 
 SQL's three-valued logic is kept as is (NULL compared is unknown, NOT unknown is unknown)
 and `trimtab.domain.filters.evaluate` mirrors it, so both give the same answers.
@@ -43,7 +47,6 @@ from sqlalchemy import (
     Select,
     and_,
     false,
-    func,
     not_,
     or_,
     select,
@@ -71,9 +74,8 @@ from trimtab.domain.filters import (
     Or,
     lookup,
 )
-from trimtab.store.nightly_tables import RunRow
 from trimtab.store.tables import AccountRow, AdvisorRow, BranchRow
-from trimtab.store.workflow_tables import AnalysisRow
+from trimtab.store.workflow_tables import AnalysisRow, LatestAnalysisRow
 
 __all__ = ["account_query", "compile_condition", "latest_analyses"]
 
@@ -82,24 +84,19 @@ _branch = aliased(BranchRow, name="filter_branch")
 
 
 def latest_analyses() -> Any:
-    """A subquery: each account's latest analysis row (window function, both databases).
+    """A subquery: each account's latest analysis row, through its kept pointer.
 
-    A voided run's analyses are nobody's latest (`trimtab run void`)."""
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=AnalysisRow.account_id,
-            order_by=(AnalysisRow.as_of.desc(), AnalysisRow.id.desc()),
-        )
-        .label("rank")
+    A voided run's analyses are nobody's latest (`trimtab run void` moves the pointers).
+    Its `account_id` is the pointer's, so the join to `accounts` can walk both primary
+    keys in account order (a page stops after its first matches) and reach each
+    analysis by its id."""
+    figures = [c for c in AnalysisRow.__table__.c if c.name != "account_id"]
+    return (
+        select(LatestAnalysisRow.account_id, *figures)
+        .select_from(LatestAnalysisRow)
+        .join(AnalysisRow, AnalysisRow.id == LatestAnalysisRow.analysis_id)
+        .subquery("latest_analysis")
     )
-    voided = select(RunRow.id).where(RunRow.state == "voided")
-    ranked = (
-        select(AnalysisRow, rank)
-        .where(AnalysisRow.run_id.not_in(voided))
-        .subquery("ranked_analyses")
-    )
-    return select(ranked).where(ranked.c.rank == 1).subquery("latest_analysis")
 
 
 def account_query(f: Filter) -> Select[str]:

@@ -13,6 +13,12 @@ Starting a run is serialized the same way (`lock_runs`: PostgreSQL's table lock,
 write lock taken by a first write), so two `trimtab run` started together cannot both
 find no run in progress; the lease is then a compare-and-set on the run row.
 
+Each account's latest analysis (`latest_analyses`: newest `as_of`, then highest id,
+voided runs left out) is kept by the writes that change it, in their own transaction: a
+chunk moves its accounts' pointers to the analyses it wrote when those are newer (an
+upsert, so an earlier day run late leaves them), and voiding a run points its accounts
+back at their newest analysis left (`refresh_latest_analyses`), or at none.
+
     >>> # with db.unit_of_work() as uow: uow.night.snapshots(ids, as_of=day)
 """
 
@@ -26,7 +32,20 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, delete, func, or_, select, text, update
+from sqlalchemy import (
+    CursorResult,
+    Select,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -64,7 +83,7 @@ from trimtab.store.tables import (
     TransactionRow,
 )
 from trimtab.store.workflow_repositories import SqlSettingsRepository
-from trimtab.store.workflow_tables import AnalysisRow
+from trimtab.store.workflow_tables import AnalysisRow, LatestAnalysisRow
 
 __all__ = [
     "SqlNightInputs",
@@ -72,6 +91,7 @@ __all__ = [
     "closes_as_of",
     "id_slices",
     "json_safe",
+    "refresh_latest_analyses",
     "voided_runs",
 ]
 
@@ -145,6 +165,56 @@ def closes_as_of(session: Session, as_of: dt.date) -> dict[str, tuple[PricePoint
 def voided_runs() -> Any:
     """The ids of voided runs, as a subquery: what every "latest" reader leaves out."""
     return select(RunRow.id).where(RunRow.state == RunState.VOIDED.value)
+
+
+_POINTER = ("account_id", "analysis_id", "as_of", "run_id")  # latest_analyses' columns
+
+
+def refresh_latest_analyses(session: Session, accounts: Sequence[str]) -> None:
+    """Point each of `accounts` at its latest analysis from scratch (none: no row).
+
+    For writes that change an account's answer other than by adding a newer analysis: a
+    run voided, analyses stored without a run (the test firms' builder). Each account's
+    newest analysis is an index look-up (`ix_analyses_account_as_of`, read backwards)."""
+    for part in id_slices(sorted(set(accounts))):
+        session.execute(delete(LatestAnalysisRow).where(LatestAnalysisRow.account_id.in_(part)))
+        newest = select(AnalysisRow.id).where(
+            AnalysisRow.account_id == AccountRow.id, AnalysisRow.run_id.not_in(voided_runs())
+        )
+        newest = newest.order_by(AnalysisRow.as_of.desc(), AnalysisRow.id.desc()).limit(1)
+        pointers = (
+            _pointers()
+            .select_from(AccountRow)
+            .join(AnalysisRow, AnalysisRow.id == newest.correlate(AccountRow).scalar_subquery())
+            .where(AccountRow.id.in_(part))
+        )
+        session.execute(insert(LatestAnalysisRow).from_select(_POINTER, pointers))
+
+
+def _pointers() -> Select[str, int, dt.date, str]:
+    """Analyses as rows of `latest_analyses` (`_POINTER`'s columns, in order)."""
+    return select(AnalysisRow.account_id, AnalysisRow.id, AnalysisRow.as_of, AnalysisRow.run_id)
+
+
+def _point_to_newer(session: Session, written: Select[str, int, dt.date, str]) -> None:
+    """Upsert `written` (rows of `_POINTER`) where each is newer than the account's kept
+    pointer: a later `as_of`, or the same day and a higher id (a re-run of the day)."""
+    table = LatestAnalysisRow.__table__
+    assert isinstance(table, Table)
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = make(table).from_select(_POINTER, written)
+    new, kept = statement.excluded, table.c
+    newer = or_(
+        new.as_of > kept.as_of, and_(new.as_of == kept.as_of, new.analysis_id > kept.analysis_id)
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["account_id"],
+            set_={c: new[c] for c in _POINTER[1:]},
+            where=newer,
+        )
+    )
 
 
 class SqlNightInputs:
@@ -449,6 +519,10 @@ class SqlRunRepository:
                 heartbeat_at=None,
             )
         )
+        # After the state: the run's analyses are now nobody's latest, so its accounts
+        # fall back to their newest analysis left (or to none).
+        pointed = select(LatestAnalysisRow.account_id).where(LatestAnalysisRow.run_id == run_id)
+        refresh_latest_analyses(self.session, list(self.session.scalars(pointed)))
 
     # -- progress: the run's outcomes ----------------------------------------------------
 
@@ -626,6 +700,15 @@ class SqlRunRepository:
                 for a in analyses
             ],
         )
+        for part in id_slices(ids):
+            # A run voided under a stalled writer moves no pointer (voided_runs).
+            written = _pointers().where(
+                AnalysisRow.account_id.in_(part),
+                AnalysisRow.as_of == as_of,
+                AnalysisRow.run_id == run_id,
+                AnalysisRow.run_id.not_in(voided_runs()),
+            )
+            _point_to_newer(s, written)
         proposals = [
             {
                 "run_id": run_id,

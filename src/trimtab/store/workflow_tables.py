@@ -5,8 +5,9 @@
                     → setting_changes      at one level and scope; `reverts` points at
                                            the change a revert undoes)
     bulk_changes ← bulk_exemptions → accounts
-    analyses → accounts                  (written by the nightly run; filters read the
-                                           latest row per account)
+    analyses → accounts                  (written by the nightly run)
+    latest_analyses → accounts, analyses (each account's latest analysis, kept by the
+                                           writes that change it; filters read it)
 
 Settings rows are never updated or deleted: the history *is* the settings. `value` is
 JSON (a word, a number, or a [low, high] range); SQL NULL means "cleared at this scope".
@@ -40,6 +41,7 @@ __all__ = [
     "AnalysisRow",
     "BulkChangeRow",
     "BulkExemptionRow",
+    "LatestAnalysisRow",
     "SavedFilterRow",
     "SettingChangeRow",
 ]
@@ -131,3 +133,21 @@ class AnalysisRow(Base):
     data_errors: Mapped[int] = mapped_column(Integer)
     mandate: Mapped[bool] = mapped_column(Boolean)
     trades: Mapped[int] = mapped_column(Integer)
+
+
+class LatestAnalysisRow(Base):
+    """Each account's latest analysis: newest `as_of`, then highest id, voided runs left
+    out; no row for an account with none.
+
+    Kept instead of ranked: finding it with a window over every analysis of the firm cost
+    each filter on an analysis field a sort of the whole table (≈ 180 ms at 100,000
+    accounts). The writes that change the answer keep it in their own transaction
+    (run_repository.py: a chunk's insert, a run's void). `as_of` and `run_id` are the
+    analysis' own, copied so the newer-wins upsert and the void find theirs here.
+    """
+
+    __tablename__ = "latest_analyses"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("analyses.id"))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    run_id: Mapped[str] = mapped_column(ID)
