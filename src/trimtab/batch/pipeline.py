@@ -262,7 +262,7 @@ class StageWork:
         day. Both are idempotent (a re-claimed stage computes only what is missing);
         nothing depends on this stage, so a failure here alerts and stops nothing else."""
         from trimtab.services.health_checks import record_health_checks
-        from trimtab.services.taxes_saved import compute_counterfactuals
+        from trimtab.services.taxes_saved import compute_counterfactuals, record_taxes_saved_to_date
 
         run_id = self._finished_run(run.day)
         if run_id is None:
@@ -272,6 +272,11 @@ class StageWork:
         )
         if problems:
             return Failed("counterfactuals: " + "; ".join(str(p) for p in problems))
+        _, problems = record_taxes_saved_to_date(
+            self.db.unit_of_work, principal=SCHEDULER, now=run.now
+        )
+        if problems:
+            return Failed("taxes saved to date: " + "; ".join(str(p) for p in problems))
         checks, problems = record_health_checks(self.db.unit_of_work, run_id, principal=SCHEDULER)
         if problems:
             return Failed("health checks: " + "; ".join(str(p) for p in problems))

@@ -109,14 +109,21 @@ def _write(report: Any, fmt: str, out: Path, *, view: str = "letter") -> None:
 def counterfactuals(
     run: str = typer.Option("latest", "--run", help="A run id (2025-06-30.1) or latest."),
 ) -> None:
-    """Compute the tax-naive counterfactual of every analysis of a run (once each)."""
+    """Compute the tax-naive counterfactual of every analysis of a run (once each), then
+    keep the firm's taxes saved this year to date (the management dashboard's figure)."""
     from trimtab.services.report_scope import resolve_run
-    from trimtab.services.taxes_saved import compute_counterfactuals
+    from trimtab.services.taxes_saved import compute_counterfactuals, record_taxes_saved_to_date
 
+    who = principal()
     with unit_of_work() as new_uow:
         run_id, _ = answer(resolve_run(new_uow, run))
-        computed = answer(compute_counterfactuals(new_uow, run_id, principal=principal()))
+        computed = answer(compute_counterfactuals(new_uow, run_id, principal=who))
+        total = answer(record_taxes_saved_to_date(new_uow, principal=who))
     typer.echo(f"run {run_id}: {computed} counterfactuals computed")
+    typer.echo(
+        f"taxes saved {total.start} to {total.end}: ${total.total:,.2f} "
+        f"({total.analyses:,} analyses counted)"
+    )
 
 
 @reports_app.command("taxes-saved")

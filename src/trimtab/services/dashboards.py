@@ -13,9 +13,11 @@ Rule:
   firm) inside that query, so an advisor's counts and lists agree and never include
   another advisor's accounts. Figures of "tonight" are those of the latest run that was
   not voided (`latest_run`); an account outside it does not count.
-- A figure the product does not store yet is shown for what it is: taxes saved need the
-  taxes-saved report (issue 15), so management sees the estimated tax of the proposals
-  traded to date, labelled as an estimate (`Management.tax_label`).
+- Management's taxes saved to date are the taxes-saved report's, for the firm from
+  January 1 to the latest night, as last kept (`record_taxes_saved_to_date`, after each
+  night's counterfactuals): the report reads every analysis of the year, minutes at
+  100,000 accounts, so the page shows the kept total with the night and time it was
+  computed, and says when none is kept yet.
 - The review backlog's age is counted in whole days from the proposal's analysis day to
   today, bucketed 0–1, 2–3, 4–7 and 8+ days.
 - Existing read services are reused, not repeated: file monitoring (`feed_status`), the
@@ -47,6 +49,7 @@ from trimtab.services.account_ports import AccountLine
 from trimtab.services.feed_ports import AccountHold, ActionStatus, Alert, UnknownSecurity
 from trimtab.services.file_monitoring import DayStatus, feed_status
 from trimtab.services.nightly_run import Here, RunStatus, run_status
+from trimtab.services.report_ports import TaxesSavedTotal
 from trimtab.services.security_master import unknown_securities
 from trimtab.services.users import list_tokens, list_users
 
@@ -210,10 +213,6 @@ class DashboardReads(Protocol):
 
     def suspensions(self, run: str, *, advisors: Scopes) -> list[tuple[str, int]]:
         """Suspended accounts of the run by the rule that suspended them, most first."""
-        ...
-
-    def traded_tax(self, *, advisors: Scopes) -> Decimal:
-        """Estimated tax of every approved or auto-traded proposal of runs not voided."""
         ...
 
     def analyses(self, account: str, *, limit: int) -> list[AnalysisLine]:
@@ -400,8 +399,9 @@ class ManagementDashboard:
     backlog_count: int
     oldest_pending: dt.date | None
     suspensions: tuple[tuple[str, int], ...]
-    traded_tax: Decimal
-    tax_label: str
+    # The firm's taxes saved this year to date, as last kept after a night's
+    # counterfactuals (services/taxes_saved.py); None until the first is kept.
+    taxes_saved: TaxesSavedTotal | None
 
 
 def management_dashboard(
@@ -422,7 +422,7 @@ def management_dashboard(
         )
         days = reads.pending_days(advisors=advisors)
         suspensions = reads.suspensions(run.id, advisors=advisors) if run else []
-        tax = reads.traded_tax(advisors=advisors)
+        saved = uow.reports.latest_taxes_saved_total()
     return ManagementDashboard(
         run,
         tuple(missed),
@@ -431,10 +431,7 @@ def management_dashboard(
         sum(n for _, n in days),
         min((day for day, _ in days), default=None),
         tuple(suspensions),
-        tax,
-        # issue 15 brings the taxes-saved report; until then the honest figure is this one
-        "Estimated tax of the proposals traded to date (an estimate at analysis, not taxes "
-        "saved: the taxes-saved report is not built yet)",
+        saved,
     )
 
 

@@ -56,6 +56,27 @@ class Counterfactual:
 
 
 @dataclass(frozen=True, slots=True)
+class TaxesSavedTotal:
+    """The firm's taxes saved from `start` (January 1) to the night `end`, as the
+    taxes-saved report counted them when `computed_at`."""
+
+    start: dt.date
+    end: dt.date
+    analyses: int
+    not_counted: int
+    missing: int
+    losses_harvested: Decimal
+    short_term_avoided: Decimal
+    gains_deferred: Decimal
+    portfolio_value: Decimal
+    computed_at: dt.datetime
+
+    @property
+    def total(self) -> Decimal:
+        return self.losses_harvested + self.short_term_avoided + self.gains_deferred
+
+
+@dataclass(frozen=True, slots=True)
 class HealthCheck:
     run_id: str
     account: str
@@ -124,6 +145,12 @@ class ReportStore(Protocol):
     def counterfactuals(self, analysis_ids: Collection[int]) -> dict[int, Counterfactual]: ...
 
     def add_counterfactuals(self, items: Sequence[Counterfactual], at: dt.datetime) -> None: ...
+
+    def add_taxes_saved_total(self, total: TaxesSavedTotal) -> None: ...
+
+    def latest_taxes_saved_total(self) -> TaxesSavedTotal | None:
+        """The total kept last (the latest night, the latest computation of it)."""
+        ...
 
     def outcomes(
         self, scope: Scope, accounts: Collection[str], start: dt.date, end: dt.date

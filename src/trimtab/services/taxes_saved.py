@@ -59,6 +59,7 @@ from trimtab.services.report_ports import (
     Counterfactual,
     OutcomeFacts,
     ReportUnitOfWork,
+    TaxesSavedTotal,
 )
 from trimtab.services.report_scope import Level, ReportRequest, select_accounts
 
@@ -73,6 +74,7 @@ __all__ = [
     "counterfactual_of",
     "naive_case",
     "realized_fifo",
+    "record_taxes_saved_to_date",
     "saving",
     "taxes_saved",
 ]
@@ -558,3 +560,51 @@ class _Group:
                 assumptions=assumptions,
             ),
         )
+
+
+@write_service("reports.taxes_saved_total")
+def record_taxes_saved_to_date(
+    new_uow: UnitOfWorkFactory,
+    *,
+    principal: Principal,
+    assumptions: Assumptions = Assumptions(),
+    now: dt.datetime | None = None,
+) -> tuple[TaxesSavedTotal | None, list[Problem]]:
+    """Keep the firm's taxes saved from January 1 to the latest night, as the report
+    counts them (the management dashboard shows the latest kept; a report at 100,000
+    accounts is minutes of work, too long for a page). Called after each night's
+    counterfactuals; again after the day's approvals to count them."""
+    with new_uow() as uow:
+        latest = uow.reports.latest_run()
+    if latest is None:
+        return None, [Problem("run", "no nightly run yet", ProblemKind.NOT_FOUND)]
+    night = latest[1]
+    request = ReportRequest(Level.FIRM, None, dt.date(night.year, 1, 1), night)
+    report, problems = taxes_saved(new_uow, request, viewer=principal, assumptions=assumptions)
+    if report is None:
+        return None, problems
+    saved = report.total
+    total = TaxesSavedTotal(
+        request.start,
+        request.end,
+        sum(line.analyses for line in report.lines),
+        sum(report.not_counted.values()),
+        report.missing_counterfactuals,
+        saved.losses_harvested,
+        saved.short_term_avoided,
+        saved.gains_deferred,
+        report.portfolio_value,
+        now or dt.datetime.now(dt.UTC),
+    )
+    with new_uow() as uow:
+        uow.reports.add_taxes_saved_total(total)
+        record(
+            uow,
+            principal,
+            "reports.taxes_saved_total",
+            targets=["firm"],
+            summary={"from": request.start, "to": request.end, "taxes_saved": total.total},
+            at=total.computed_at,
+        )
+        uow.commit()
+    return total, []

@@ -341,13 +341,6 @@ class SqlDashboardReads:
         found = [(rule, int(n)) for rule, n in self.session.execute(query)]
         return sorted(found, key=lambda r: (-r[1], r[0]))
 
-    def traded_tax(self, *, advisors: Scopes) -> Decimal:
-        query = select(func.coalesce(func.sum(ProposalRow.estimated_tax), 0)).where(
-            ProposalRow.state.in_(("approved", "auto")), ProposalRow.run_id.not_in(_voided())
-        )
-        query = _in_scope(query, ProposalRow.account_id, advisors)
-        return Decimal(str(self.session.scalar(query) or 0))
-
     def analyses(self, account: str, *, limit: int) -> list[AnalysisLine]:
         query = (
             select(

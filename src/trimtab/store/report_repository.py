@@ -23,12 +23,18 @@ from trimtab.services.report_ports import (
     Exemption,
     HealthCheck,
     OutcomeFacts,
+    TaxesSavedTotal,
 )
 from trimtab.store.mapping import as_utc
 from trimtab.store.nightly_tables import ProposalRow, RunOutcomeRow, RunRow
 from trimtab.store.record_repository import SqlRecords
 from trimtab.store.record_tables import RecordRow
-from trimtab.store.report_tables import CounterfactualRow, HealthCheckRow, HealthExemptionRow
+from trimtab.store.report_tables import (
+    CounterfactualRow,
+    HealthCheckRow,
+    HealthExemptionRow,
+    TaxesSavedTotalRow,
+)
 from trimtab.store.run_repository import voided_runs
 from trimtab.store.scope_sql import account_condition, account_ids_condition
 from trimtab.store.tables import AccountRow, HouseholdRow
@@ -122,6 +128,44 @@ class SqlReportStore:
                     Decimal(r.long_term_losses),
                 )
         return found
+
+    def add_taxes_saved_total(self, total: TaxesSavedTotal) -> None:
+        self._session.add(
+            TaxesSavedTotalRow(
+                start=total.start,
+                end=total.end,
+                analyses=total.analyses,
+                not_counted=total.not_counted,
+                missing=total.missing,
+                losses_harvested=total.losses_harvested,
+                short_term_avoided=total.short_term_avoided,
+                gains_deferred=total.gains_deferred,
+                portfolio_value=total.portfolio_value,
+                computed_at=total.computed_at,
+            )
+        )
+        self._session.flush()
+
+    def latest_taxes_saved_total(self) -> TaxesSavedTotal | None:
+        row = self._session.scalars(
+            select(TaxesSavedTotalRow)
+            .order_by(TaxesSavedTotalRow.end.desc(), TaxesSavedTotalRow.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return TaxesSavedTotal(
+            row.start,
+            row.end,
+            row.analyses,
+            row.not_counted,
+            row.missing,
+            Decimal(row.losses_harvested),
+            Decimal(row.short_term_avoided),
+            Decimal(row.gains_deferred),
+            Decimal(row.portfolio_value),
+            as_utc(row.computed_at),
+        )
 
     def add_counterfactuals(self, items: Sequence[Counterfactual], at: dt.datetime) -> None:
         self._session.add_all(

@@ -9,6 +9,9 @@
     health_checks       one row per account, night and check (drift, cash, restrictions,
                         risk, data): passed or not, the measure and the threshold it was held
                         to, in words (services/health_checks.py)
+    taxes_saved_totals  the firm's taxes saved this year to date, as the taxes-saved
+                        report counts them, kept each time a night's counterfactuals
+                        are computed (the management dashboard shows the latest)
     health_exemptions   a person's answer to a failed check: exempted, with a reason, by
                         whom and when (the other answers — traded, reviewed, suspended —
                         are read from proposals, decisions and run outcomes)
@@ -28,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from trimtab.store.audit_tables import APPEND_ONLY
 from trimtab.store.tables import ID, MONEY, Base
 
-__all__ = ["CounterfactualRow", "HealthCheckRow", "HealthExemptionRow"]
+__all__ = ["CounterfactualRow", "HealthCheckRow", "HealthExemptionRow", "TaxesSavedTotalRow"]
 
 USER = String(80)
 
@@ -77,3 +80,19 @@ class HealthExemptionRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(USER)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TaxesSavedTotalRow(Base):
+    __tablename__ = "taxes_saved_totals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    start: Mapped[dt.date] = mapped_column(Date)  # January 1 of the year
+    end: Mapped[dt.date] = mapped_column(Date)  # the night the total runs to
+    analyses: Mapped[int] = mapped_column(Integer)  # counted (traded or stood)
+    not_counted: Mapped[int] = mapped_column(Integer)  # pending, rejected, suspended, ...
+    missing: Mapped[int] = mapped_column(Integer)  # analyses still without a counterfactual
+    losses_harvested: Mapped[Decimal] = mapped_column(MONEY)
+    short_term_avoided: Mapped[Decimal] = mapped_column(MONEY)
+    gains_deferred: Mapped[Decimal] = mapped_column(MONEY)
+    portfolio_value: Mapped[Decimal] = mapped_column(MONEY)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

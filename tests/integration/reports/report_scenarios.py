@@ -19,7 +19,7 @@ from trimtab.services.health_checks import (
     record_health_checks,
 )
 from trimtab.services.report_scope import Level, ReportRequest
-from trimtab.services.taxes_saved import compute_counterfactuals
+from trimtab.services.taxes_saved import compute_counterfactuals, record_taxes_saved_to_date
 
 __all__ = ["REPORT_SCENARIOS"]
 
@@ -29,6 +29,12 @@ Made = tuple[Callable[[], object], str]
 def counterfactuals(db: Database, who: Principal) -> Made:
     run_id = one_night(db, accounts=8)
     return lambda: compute_counterfactuals(db.unit_of_work, run_id, principal=who), f"run:{run_id}"
+
+
+def taxes_saved_total(db: Database, who: Principal) -> Made:
+    run_id = one_night(db, accounts=8)
+    compute_counterfactuals(db.unit_of_work, run_id, principal=TESTER)
+    return lambda: record_taxes_saved_to_date(db.unit_of_work, principal=who), "firm"
 
 
 def health_record(db: Database, who: Principal) -> Made:
@@ -58,6 +64,7 @@ def health_exempt(db: Database, who: Principal) -> Made:
 
 REPORT_SCENARIOS: dict[str, Callable[[Database, Principal], Made]] = {
     "reports.counterfactuals": counterfactuals,
+    "reports.taxes_saved_total": taxes_saved_total,
     "reports.health_record": health_record,
     "reports.health_exempt": health_exempt,
 }

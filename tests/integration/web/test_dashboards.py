@@ -7,16 +7,24 @@ charts are images of SVG drawn by the kept library, the same bytes every time.""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import re
+from decimal import Decimal
 
 from fastapi import FastAPI
 from sqlalchemy import func, or_, select
 
 from tests.integration.web.conftest import WebFirm, role_login, sign_in_as
-from trimtab.domain.principal import Role
+from trimtab.domain.principal import Principal, Role
 from trimtab.reports.charts import count_chart, drift_chart
 from trimtab.services.dashboards import OutcomeTotal
 from trimtab.services.demo_users import DEMO_USERS
+from trimtab.services.report_scope import Level, ReportRequest
+from trimtab.services.taxes_saved import (
+    compute_counterfactuals,
+    record_taxes_saved_to_date,
+    taxes_saved,
+)
 from trimtab.store.model_tables import DefinitionVersionRow
 from trimtab.store.nightly_tables import ProposalRow, RunOutcomeRow
 from trimtab.store.tables import AccountRow
@@ -141,7 +149,7 @@ def test_compliance_sees_the_accounts_outside_their_settings(
         assert f'href="/accounts/{account}"' in page
 
 
-def test_management_sees_program_health_with_an_honest_tax_label(
+def test_management_sees_program_health_and_the_taxes_saved_to_date(
     app: FastAPI, web_firm: WebFirm
 ) -> None:
     page = _open(app, Role.MANAGEMENT)
@@ -155,8 +163,30 @@ def test_management_sees_program_health_with_an_honest_tax_label(
         missed = sum(1 for f in flags if "should_have_traded" in (f or ()))
     assert _figure(page, "backlog-count") == pending
     assert _figure(page, "missed-count") == missed
-    assert "not taxes saved" in page  # the figure is an estimate and says so
     assert "Pending proposals by age" in page
+    # Before a night's counterfactuals nothing is kept, and the page says how it will be.
+    assert 'id="taxes-saved-missing"' in page
+    assert 'id="taxes-saved"' not in page
+
+    ops = Principal.cli("ops")
+    compute_counterfactuals(web_firm.database.unit_of_work, web_firm.run_id, principal=ops)
+    kept, problems = record_taxes_saved_to_date(web_firm.database.unit_of_work, principal=ops)
+    assert not problems
+    assert kept is not None
+    night = kept.end
+    report, _ = taxes_saved(
+        web_firm.database.unit_of_work,
+        ReportRequest(Level.FIRM, None, dt.date(night.year, 1, 1), night),
+        viewer=ops,
+    )
+    assert report is not None
+    assert report.lines  # the demo firm's night saved something
+    assert kept.total == report.total.total
+    page = _open(app, Role.MANAGEMENT)
+    shown = re.search(r'id="taxes-saved">(-?)\$([\d,]+\.\d\d)<', page)
+    assert shown, "no taxes-saved figure on the page"
+    assert Decimal(shown.group(1) + shown.group(2).replace(",", "")) == round(kept.total, 2)
+    assert f"to the night of {night}" in page
 
 
 def test_the_data_desk_sees_files_unknown_securities_actions_and_holds(
