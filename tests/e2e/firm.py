@@ -26,6 +26,7 @@ from tests.builders import DEMO_AS_OF, TESTER, load_small_firm
 from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import open_database
 from trimtab.services.demo_users import DEMO_TEAM, DEMO_USERS, demo_users
+from trimtab.services.taxes_saved import compute_counterfactuals, record_taxes_saved_to_date
 from trimtab.store.tables import AccountRow
 
 __all__ = ["ACCOUNTS", "DEMO_AS_OF", "PASSWORDS", "DemoFirm", "build_demo_firm"]
@@ -50,6 +51,10 @@ def build_demo_firm(url: str, accounts: int = ACCOUNTS) -> DemoFirm:
         summary = run_nightly(url, as_of=DEMO_AS_OF, principal=TESTER, workers=1)
         if not summary.finished or summary.failures:
             raise RuntimeError(f"the demo firm's night did not finish cleanly: {summary}")
+        # As `make demo` does: the night's counterfactuals and the firm's taxes saved to
+        # date (the management dashboard shows it).
+        compute_counterfactuals(db.unit_of_work, summary.run_id, principal=TESTER)
+        record_taxes_saved_to_date(db.unit_of_work, principal=TESTER)
         added, problems = demo_users(db.unit_of_work, principal=TESTER)
         if problems or len(added) != len(DEMO_USERS):
             raise RuntimeError(f"the demo users were not all added: {added} {problems}")
