@@ -6,6 +6,9 @@ database). Each test gets its own schema (a unique name, selected through libpq'
 `options=-csearch_path=...` in the URL, so subprocesses and parallel workers stay
 isolated) and the schema is dropped afterwards. An unreachable server skips those tests
 with the reason shown, or fails them when CI=true.
+
+`snapshots` copies a state built once per test process (a firm, a night) into a test's
+fresh database (tests/integration/snapshots.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from tests.integration.snapshots import Snapshots, migrated, schema_url
 from trimtab.bootstrap import Database, open_database
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -53,18 +57,25 @@ def database_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[s
     schema = f"test_{uuid.uuid4().hex[:16]}"
     with admin.connect() as connection:  # type: ignore[attr-defined]
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(postgres_admin_url()).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
-        yield url.render_as_string(hide_password=False)
+        yield schema_url(postgres_admin_url(), schema)
     finally:
         with admin.connect() as connection:  # type: ignore[attr-defined]
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    """A migrated, empty database."""
+def database(database_url: str, snapshots: Snapshots) -> Iterator[Database]:
+    """A migrated, empty database (the migration run once per test process, then copied)."""
+    snapshots.restore(database_url, migrated)
     db = open_database(database_url)
-    db.upgrade()
     yield db
     db.close()
+
+
+@pytest.fixture(scope="session")
+def snapshots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snapshots]:
+    """This test process's built databases, copied into a test's own on request."""
+    kept = Snapshots(tmp_path_factory.mktemp("snapshots"), postgres_admin_url())
+    yield kept
+    kept.close()

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from tests.builders import DEMO_AS_OF as AS_OF
 from tests.builders import DEMO_NOW as NOW
-from tests.builders import load_small_firm
-from trimtab.batch.run import run_nightly
+from tests.builders import small_firm_night
+from tests.integration.snapshots import Snapshots
 from trimtab.bootstrap import Database, open_database
 from trimtab.cli import app
 from trimtab.domain.bulk_changes import BulkChangeRequest
@@ -37,12 +37,13 @@ OPS = Principal.cli("ops")
 
 
 @pytest.fixture
-def night(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    """The 40-account demo firm after one nightly run, named by TRIMTAB_DATABASE_URL."""
+def night(
+    database_url: str, snapshots: Snapshots, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Database]:
+    """The 40-account demo firm after one nightly run, named by TRIMTAB_DATABASE_URL
+    (built once per test process, copied for each test: tests/integration/snapshots.py)."""
+    snapshots.restore(database_url, small_firm_night)
     db = open_database(database_url)
-    db.upgrade()
-    load_small_firm(db)
-    run_nightly(database_url, as_of=AS_OF, principal=OPS, workers=1, chunk_size=40)
     monkeypatch.setenv("TRIMTAB_DATABASE_URL", database_url)
     yield db
     db.close()

@@ -14,7 +14,9 @@ on SQLite and PostgreSQL:
 - no write drops its principal (`del actor`, `del principal`).
 
 A scenario's setup writes through the services too (loading the firm, running a night);
-those entries come before the one the test counts, so they do not count.
+those entries come before the one the test counts, so they do not count. The states a
+scenario starts from (`Given`: empty, the firm, the firm after a night) are built once
+per test process and copied into each test's database (tests/integration/snapshots.py).
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ import datetime as dt
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal as D
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -37,10 +40,11 @@ from tests.integration.ops.alert_scenarios import ALERT_DELEGATES, ALERT_SCENARI
 from tests.integration.pipeline.audit_scenarios import DELEGATES as PIPELINE_DELEGATES
 from tests.integration.pipeline.audit_scenarios import PIPELINE_SCENARIOS
 from tests.integration.reports.report_scenarios import REPORT_SCENARIOS
+from tests.integration.snapshots import Snapshots, migrated
 from tests.integration.user_scenarios import DELEGATES as USER_DELEGATES
 from tests.integration.user_scenarios import USER_SCENARIOS
 from tests.integration.wash_groups.audit_scenarios import WASH_GROUP_SCENARIOS
-from trimtab.bootstrap import Database
+from trimtab.bootstrap import Database, open_database
 from trimtab.domain import Firm
 from trimtab.domain.bulk_changes import BulkChangeRequest
 from trimtab.domain.file_transfers import ExpectedFile
@@ -131,6 +135,48 @@ def _firm(db: Database, *, policy: bool = True) -> None:
         install_demo_policy(db.unit_of_work, principal=SETUP, now=NOW)
 
 
+def _routed_firm(url: str, db: Database) -> None:
+    _firm(db)
+
+
+def _unrouted_firm(url: str, db: Database) -> None:
+    _firm(db, policy=False)
+
+
+def _routed_night(url: str, db: Database) -> str:
+    return _ran(db)
+
+
+def _night_all_for_review(url: str, db: Database) -> str:
+    return _ran(db, review_everyone=True)
+
+
+@dataclass
+class Given:
+    """A test's own database, put in the state its scenario starts from, and a folder."""
+
+    url: str
+    folder: Path
+    snapshots: Snapshots
+    databases: list[Database] = field(default_factory=list)
+
+    def empty(self) -> Database:
+        return self._restored(migrated)[0]
+
+    def firm(self, *, policy: bool = True) -> Database:
+        """`_firm`: the small demo firm, with its routing policy unless told."""
+        return self._restored(_routed_firm if policy else _unrouted_firm)[0]
+
+    def ran(self, *, review_everyone: bool = False) -> tuple[Database, str]:
+        """`_ran`: the firm after one finished night; the database and the run's id."""
+        return self._restored(_night_all_for_review if review_everyone else _routed_night)
+
+    def _restored(self, build: Callable[[str, Database], Any]) -> tuple[Database, Any]:
+        answer = self.snapshots.restore(self.url, build)
+        self.databases.append(open_database(self.url))
+        return self.databases[-1], answer
+
+
 def _account(db: Database) -> str:
     with db.unit_of_work() as uow:
         found = sorted(uow.model_book.account_allocations())
@@ -213,11 +259,11 @@ class Act:
     target: str
 
 
-Scenario = Callable[[Database, Path], Act]
+Scenario = Callable[[Given], Act]
 
 
-def settings_set(db: Database, folder: Path) -> Act:
-    _firm(db)
+def settings_set(given: Given) -> Act:
+    db = given.firm()
     account = _account(db)
     return Act(
         lambda: set_setting(
@@ -233,8 +279,8 @@ def settings_set(db: Database, folder: Path) -> Act:
     )
 
 
-def settings_bulk_change(db: Database, folder: Path) -> Act:
-    _firm(db)
+def settings_bulk_change(given: Given) -> Act:
+    db = given.firm()
     request = BulkChangeRequest("drift_tolerance", "tight", 'status = "open"', "tighter")
     return Act(
         lambda: bulk_change(db.unit_of_work, request, principal=WHO, apply=True, now=NOW),
@@ -242,8 +288,8 @@ def settings_bulk_change(db: Database, folder: Path) -> Act:
     )
 
 
-def settings_revert(db: Database, folder: Path) -> Act:
-    _firm(db)
+def settings_revert(given: Given) -> Act:
+    db = given.firm()
     account = _account(db)
     change, problems = set_setting(
         db.unit_of_work,
@@ -261,8 +307,8 @@ def settings_revert(db: Database, folder: Path) -> Act:
     )
 
 
-def filters_save(db: Database, folder: Path) -> Act:
-    _firm(db)
+def filters_save(given: Given) -> Act:
+    db = given.firm()
     return Act(
         lambda: save_filter(
             db.unit_of_work, principal=WHO, name="big", expression="value > 1m", now=NOW
@@ -271,16 +317,19 @@ def filters_save(db: Database, folder: Path) -> Act:
     )
 
 
-def firm_load(db: Database, folder: Path) -> Act:
+def firm_load(given: Given) -> Act:
+    db = given.empty()
     batch = Batch(firms=[Firm("F1", "First firm")])
     return Act(lambda: load_batches(db.unit_of_work, [batch], principal=WHO), "firm:F1")
 
 
-def demo_load(db: Database, folder: Path) -> Act:
+def demo_load(given: Given) -> Act:
+    db = given.empty()
     return Act(lambda: load_demo_firm(db.unit_of_work, SPEC, principal=WHO), "firm:DEMO")
 
 
-def demo_seed_model_book(db: Database, folder: Path) -> Act:
+def demo_seed_model_book(given: Given) -> Act:
+    db = given.empty()
     assert load_demo_firm(db.unit_of_work, SPEC, principal=SETUP).loaded
     return Act(
         lambda: seed_model_book(db.unit_of_work, as_of=AS_OF, principal=WHO, now=NOW),
@@ -288,8 +337,8 @@ def demo_seed_model_book(db: Database, folder: Path) -> Act:
     )
 
 
-def models_record(db: Database, folder: Path) -> Act:
-    _firm(db)
+def models_record(given: Given) -> Act:
+    db = given.firm()
     sleeve = PROVIDER_MODELS[0]
     reweighted = Model(
         sleeve.id,
@@ -306,8 +355,8 @@ def models_record(db: Database, folder: Path) -> Act:
     )
 
 
-def models_assign(db: Database, folder: Path) -> Act:
-    _firm(db)
+def models_assign(given: Given) -> Act:
+    db = given.firm()
     account = _account(db)
     return Act(
         lambda: assign_target(
@@ -317,13 +366,14 @@ def models_assign(db: Database, folder: Path) -> Act:
     )
 
 
-def hub_add_provider(db: Database, folder: Path) -> Act:
+def hub_add_provider(given: Given) -> Act:
+    db = given.empty()
     provider = ModelProvider("NEWP", "New Provider", D("12"))
     return Act(lambda: add_provider(db.unit_of_work, provider, principal=WHO), "provider:NEWP")
 
 
-def hub_upload(db: Database, folder: Path) -> Act:
-    _firm(db)
+def hub_upload(given: Given) -> Act:
+    db = given.firm()
     sleeve = PROVIDER_MODELS[0]
     lines = [(t, D("1") / len(sleeve.weights)) for t in sleeve.weights]
     return Act(
@@ -340,24 +390,25 @@ def hub_upload(db: Database, folder: Path) -> Act:
     )
 
 
-def hub_subscribe(db: Database, folder: Path) -> Act:
-    _firm(db)
+def hub_subscribe(given: Given) -> Act:
+    db = given.firm()
     sleeve = PROVIDER_MODELS[0]
     again = Subscription(sleeve.provider or "", sleeve.id, AS_OF)
     return Act(lambda: subscribe(db.unit_of_work, again, principal=WHO), f"model:{sleeve.id}")
 
 
-def feeds_load(db: Database, folder: Path) -> Act:
-    _firm(db)
+def feeds_load(given: Given) -> Act:
+    db = given.firm()
     account = _account(db)
-    path = folder / "cash.csv"
+    path = given.folder / "cash.csv"
     path.write_text(f"account,amount,as_of\n{account},1234.56,{AS_OF}\n", encoding="utf-8")
     feed, problems = open_feed(path)
     assert feed is not None, problems
     return Act(lambda: load_feed(db.unit_of_work, feed, principal=WHO, now=NOW), account)
 
 
-def feeds_expect(db: Database, folder: Path) -> Act:
+def feeds_expect(given: Given) -> Act:
+    db = given.empty()
     files = [ExpectedFile("northbank", "lots", dt.time(7))]
     return Act(
         lambda: expect_files(
@@ -367,17 +418,17 @@ def feeds_expect(db: Database, folder: Path) -> Act:
     )
 
 
-def feeds_check_quality(db: Database, folder: Path) -> Act:
-    _firm(db)
+def feeds_check_quality(given: Given) -> Act:
+    db = given.firm()
     account = _account(db)
     # Negative cash is a data error the check must name.
-    _load(db, folder / "cash.csv", f"account,amount,as_of\n{account},-50,{AS_OF}\n")
+    _load(db, given.folder / "cash.csv", f"account,amount,as_of\n{account},-50,{AS_OF}\n")
     return Act(lambda: check_data_quality(db.unit_of_work, day=AS_OF, principal=WHO), account)
 
 
-def feeds_check_sync(db: Database, folder: Path) -> Act:
-    _firm(db)
-    action = _split_recorded(db, folder)
+def feeds_check_sync(given: Given) -> Act:
+    db = given.firm()
+    action = _split_recorded(db, given.folder)
     apply_corporate_actions(db.unit_of_work, principal=SETUP, now=NOW)
     return Act(
         lambda: check_synchronization(db.unit_of_work, day=AS_OF, principal=WHO, now=NOW),
@@ -385,18 +436,18 @@ def feeds_check_sync(db: Database, folder: Path) -> Act:
     )
 
 
-def corporate_actions_apply(db: Database, folder: Path) -> Act:
-    _firm(db)
-    action = _split_recorded(db, folder)
+def corporate_actions_apply(given: Given) -> Act:
+    db = given.firm()
+    action = _split_recorded(db, given.folder)
     return Act(lambda: apply_corporate_actions(db.unit_of_work, principal=WHO, now=NOW), action)
 
 
-def securities_classify(db: Database, folder: Path) -> Act:
-    _firm(db)
+def securities_classify(given: Given) -> Act:
+    db = given.firm()
     account = _account(db)
     _load(
         db,
-        folder / "lots.csv",
+        given.folder / "lots.csv",
         "lot_id,account,security,quantity,cost_basis,acquired\n"
         f"NEW-1,{account},NEWCO,10,500,2025-05-01\n",
     )
@@ -408,13 +459,13 @@ def securities_classify(db: Database, folder: Path) -> Act:
     )
 
 
-def routing_install_demo(db: Database, folder: Path) -> Act:
-    _firm(db, policy=False)
+def routing_install_demo(given: Given) -> Act:
+    db = given.firm(policy=False)
     return Act(lambda: install_demo_policy(db.unit_of_work, principal=WHO, now=NOW), "filter:held")
 
 
-def routing_set(db: Database, folder: Path) -> Act:
-    _firm(db)
+def routing_set(given: Given) -> Act:
+    db = given.firm()
     text = DEMO_POLICY.replace("flag        should_have_traded\n", "")
     return Act(
         lambda: set_policy(db.unit_of_work, text, principal=WHO, reason="quieter", now=NOW),
@@ -422,8 +473,8 @@ def routing_set(db: Database, folder: Path) -> Act:
     )
 
 
-def run_start(db: Database, folder: Path) -> Act:
-    _firm(db)
+def run_start(given: Given) -> Act:
+    db = given.firm()
     return Act(
         lambda: start_run(
             db.unit_of_work, RunRequest(AS_OF), principal=WHO, here=HERE, today=AS_OF, now=NOW
@@ -432,14 +483,14 @@ def run_start(db: Database, folder: Path) -> Act:
     )
 
 
-def run_chunk(db: Database, folder: Path) -> Act:
-    _firm(db)
+def run_chunk(given: Given) -> Act:
+    db = given.firm()
     start = _started(db)
     return Act(lambda: _analyze(db, start, WHO), start.todo[0])
 
 
-def run_finish(db: Database, folder: Path) -> Act:
-    _firm(db)
+def run_finish(given: Given) -> Act:
+    db = given.firm()
     start = _started(db)
     _analyze(db, start, SETUP)
     return Act(
@@ -450,8 +501,8 @@ def run_finish(db: Database, folder: Path) -> Act:
     )
 
 
-def run_void(db: Database, folder: Path) -> Act:
-    run_id = _ran(db)
+def run_void(given: Given) -> Act:
+    db, run_id = given.ran()
     return Act(
         lambda: void_run(
             db.unit_of_work, run_id, principal=WHO, reason="wrong prices", here=HERE, now=NOW
@@ -460,16 +511,16 @@ def run_void(db: Database, folder: Path) -> Act:
     )
 
 
-def review_approve(db: Database, folder: Path) -> Act:
-    _ran(db, review_everyone=True)
+def review_approve(given: Given) -> Act:
+    db, _ = given.ran(review_everyone=True)
     account = _pending(db)
     return Act(
         lambda: approve(db.unit_of_work, account, principal=WHO, reason="fine", now=NOW), account
     )
 
 
-def review_reject(db: Database, folder: Path) -> Act:
-    _ran(db, review_everyone=True)
+def review_reject(given: Given) -> Act:
+    db, _ = given.ran(review_everyone=True)
     account = _pending(db)
     return Act(
         lambda: reject(db.unit_of_work, account, principal=WHO, reason="call first", now=NOW),
@@ -477,8 +528,8 @@ def review_reject(db: Database, folder: Path) -> Act:
     )
 
 
-def review_bulk_approve(db: Database, folder: Path) -> Act:
-    _ran(db, review_everyone=True)
+def review_bulk_approve(given: Given) -> Act:
+    db, _ = given.ran(review_everyone=True)
     account = _pending(db)
     return Act(
         lambda: approve_matching(
@@ -488,8 +539,8 @@ def review_bulk_approve(db: Database, folder: Path) -> Act:
     )
 
 
-def review_edit(db: Database, folder: Path) -> Act:
-    _ran(db, review_everyone=True)
+def review_edit(given: Given) -> Act:
+    db, _ = given.ran(review_everyone=True)
     account = _pending(db)
     detail, _ = open_proposal(db.unit_of_work, account)
     assert detail is not None
@@ -505,13 +556,13 @@ def review_edit(db: Database, folder: Path) -> Act:
     )
 
 
-def orders_create(db: Database, folder: Path) -> Act:
-    run_id = _ran(db)
+def orders_create(given: Given) -> Act:
+    db, run_id = given.ran()
     return Act(lambda: create_orders(db.unit_of_work, principal=WHO, now=NOW), f"run:{run_id}")
 
 
-def orders_fill(db: Database, folder: Path) -> Act:
-    _ran(db)
+def orders_fill(given: Given) -> Act:
+    db, _ = given.ran()
     run_id, added, problems = create_orders(db.unit_of_work, principal=SETUP, now=NOW)
     assert problems == []
     assert added
@@ -556,7 +607,7 @@ def _user_scenario(
     make: Callable[[Database, Principal], tuple[Callable[[], object], str]],
 ) -> Scenario:
     """A scenario of tests/integration/user_scenarios.py (users, teams, tokens, sessions)."""
-    return lambda db, folder: Act(*make(db, WHO))
+    return lambda given: Act(*make(given.empty(), WHO))
 
 
 SCENARIOS.update({action: _user_scenario(make) for action, make in USER_SCENARIOS.items()})
@@ -622,14 +673,21 @@ def test_no_write_drops_its_principal() -> None:
     assert dropped == []
 
 
+@pytest.fixture
+def given(database_url: str, tmp_path: Path, snapshots: Snapshots) -> Iterator[Given]:
+    start = Given(database_url, tmp_path, snapshots)
+    yield start
+    for db in start.databases:
+        db.close()
+
+
 @pytest.mark.parametrize("action", sorted(WRITE_SERVICES))
-def test_each_write_leaves_exactly_one_audit_entry(
-    action: str, database: Database, tmp_path: Path
-) -> None:
+def test_each_write_leaves_exactly_one_audit_entry(action: str, given: Given) -> None:
     scenario = SCENARIOS.get(action)
     if scenario is None:
         pytest.fail(f"{action} ({_qualified(WRITE_SERVICES[action])}) has no scenario")
-    act = scenario(database, tmp_path)
+    act = scenario(given)
+    (database,) = given.databases  # a scenario starts from one state
     with database.unit_of_work() as uow:
         before = max((e.seq for e in uow.audit.in_order()), default=0)
 

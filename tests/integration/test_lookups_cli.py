@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from tests.builders import DEMO_AS_OF as AS_OF
 from tests.builders import DEMO_NOW as NOW
-from tests.builders import load_small_firm
+from tests.builders import small_firm
+from tests.integration.snapshots import Snapshots
 from trimtab.bootstrap import Database, open_database
 from trimtab.cli import app
 from trimtab.domain.corporate_action_events import ActionKind, CorporateActionEvent
@@ -30,11 +31,13 @@ from trimtab.domain.securities import Security
 
 
 @pytest.fixture
-def demo(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    """The 40-account demo firm, named by TRIMTAB_DATABASE_URL."""
+def demo(
+    database_url: str, snapshots: Snapshots, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Database]:
+    """The 40-account demo firm, named by TRIMTAB_DATABASE_URL (built once per test
+    process, copied for each test: tests/integration/snapshots.py)."""
+    snapshots.restore(database_url, small_firm)
     db = open_database(database_url)
-    db.upgrade()
-    load_small_firm(db)
     monkeypatch.setenv("TRIMTAB_DATABASE_URL", database_url)
     yield db
     db.close()

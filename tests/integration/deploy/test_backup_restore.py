@@ -16,16 +16,20 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from tests.builders import load_small_firm
+from tests.integration.snapshots import Snapshots
 from trimtab.bootstrap import Database, open_database
 from trimtab.cli import app
 from trimtab.services.audit import AuditFilter, audit_entries
 
 
-@pytest.fixture
-def firm(database_url: str) -> Iterator[Database]:
-    db = open_database(database_url)
-    db.upgrade()
+def _ten_accounts(url: str, db: Database) -> None:
     load_small_firm(db, accounts=10)
+
+
+@pytest.fixture
+def firm(database_url: str, snapshots: Snapshots) -> Iterator[Database]:
+    snapshots.restore(database_url, _ten_accounts)
+    db = open_database(database_url)
     yield db
     db.close()
 

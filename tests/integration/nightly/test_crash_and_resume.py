@@ -12,7 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from tests.builders import DEMO_AS_OF, load_small_firm
+from tests.builders import DEMO_AS_OF, sixty_accounts
+from tests.integration.snapshots import Snapshots
 from trimtab.bootstrap import open_database
 from trimtab.services.nightly_run import Here, run_status
 from trimtab.store.nightly_tables import RunOutcomeRow, RunRow
@@ -39,12 +40,11 @@ def _count(db: object, row: type, run_id: str | None = None) -> int:
 
 
 def test_a_run_killed_mid_way_resumes_without_losing_or_repeating_an_account(
-    tmp_path: Path,
+    tmp_path: Path, snapshots: Snapshots
 ) -> None:
     url = f"sqlite:///{tmp_path}/crash.db"
+    snapshots.restore(url, sixty_accounts)
     db = open_database(url)
-    db.upgrade()
-    load_small_firm(db, accounts=60)
     with db.unit_of_work() as uow:
         population = len(uow.runs.population())
 

@@ -36,15 +36,13 @@ def _holdings(db: Database, accounts: list[str]) -> dict[str, tuple[dict[str, De
 
 
 def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
-    firm: tuple[str, Database],
+    night: tuple[str, Database, str],
 ) -> None:
-    url, db = firm
-    night1 = run_nightly(url, as_of=DEMO_AS_OF, principal=TESTER, workers=1, chunk_size=40)
-    assert night1.finished, night1
+    url, db, night1 = night  # a finished night
     reviewed = review_queue(db.unit_of_work)[0]
     approve(db.unit_of_work, reviewed.account, principal=OPS, reason="fine", now=DEMO_NOW)
     with db.unit_of_work() as uow:
-        traded = {p.account: p for p in uow.proposals.proposals(night1.run_id, states=TRADED)}
+        traded = {p.account: p for p in uow.proposals.proposals(night1, states=TRADED)}
     assert reviewed.account in traded
     assert len(traded) >= 3
     before = _holdings(db, sorted(traded))
@@ -64,7 +62,7 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
     after = _holdings(db, sorted(traded))
     with db.unit_of_work() as uow:
         lots = uow.orders.books(sorted(traded))
-        orders = {o.id: o for o in uow.orders.orders(night1.run_id)}
+        orders = {o.id: o for o in uow.orders.orders(night1)}
         booked = uow.session.execute(
             select(
                 TransactionRow.trade_date, TransactionRow.side, TransactionRow.realized_gain
@@ -79,7 +77,7 @@ def test_filled_orders_are_booked_and_the_next_run_has_nothing_left_to_trade(
         old_shares, old_cash = before[account]
         cash_flow = Decimal(0)
         for t in proposal.trades:
-            order = orders[f"{night1.run_id}:{account}:{t.security}:{t.side}"]
+            order = orders[f"{night1}:{account}:{t.security}:{t.side}"]
             sign = 1 if t.side == "buy" else -1
             expected = old_shares.get(t.security, Decimal(0)) + sign * order.quantity
             assert shares.get(t.security, Decimal(0)) == expected, (account, t)

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.builders import DEMO_AS_OF, DEMO_NOW, OPS
-from trimtab.batch.run import run_nightly
+from tests.builders import DEMO_NOW, OPS
 from trimtab.bootstrap import Database
 from trimtab.cli import app
 from trimtab.feeds.orders_export import read_fix
@@ -21,9 +20,8 @@ from trimtab.services.review import approve, review_queue
 
 
 @pytest.fixture
-def approved_run(firm: tuple[str, Database], monkeypatch: pytest.MonkeyPatch) -> Database:
-    url, db = firm
-    run_nightly(url, as_of=DEMO_AS_OF, principal=OPS, workers=1, chunk_size=40)
+def approved_run(night: tuple[str, Database, str], monkeypatch: pytest.MonkeyPatch) -> Database:
+    url, db, _run = night
     for p in review_queue(db.unit_of_work)[:3]:
         approve(db.unit_of_work, p.account, principal=OPS, reason="fine", now=DEMO_NOW)
     monkeypatch.setenv("TRIMTAB_DATABASE_URL", url)

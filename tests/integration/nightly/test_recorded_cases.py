@@ -5,22 +5,19 @@ contract's JSON; parsing that JSON with `parse_case` must give the very same cas
 
 from __future__ import annotations
 
-from tests.builders import DEMO_AS_OF, TESTER
-from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
 from trimtab.domain.records import RecordKind
 from trimtab.engine import parse_case, rebalance
 
 
 def test_each_recorded_case_parses_and_reruns_to_the_recorded_trades(
-    firm: tuple[str, Database],
+    night: tuple[str, Database, str],
 ) -> None:
-    url, db = firm
-    summary = run_nightly(url, as_of=DEMO_AS_OF, principal=TESTER, workers=1, chunk_size=40)
+    _url, db, run_id = night
     with db.unit_of_work() as uow:
         records = [
             (e.draft.account, *(uow.records.analysis(e)[k] for k in ("case", "result")))
-            for e in uow.records.entries(run_id=summary.run_id, kinds=[RecordKind.ANALYSIS])
+            for e in uow.records.entries(run_id=run_id, kinds=[RecordKind.ANALYSIS])
         ]
     rerun = 0
     for account, case, result in records:

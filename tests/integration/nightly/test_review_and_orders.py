@@ -14,9 +14,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.builders import DEMO_AS_OF as AS_OF
 from tests.builders import DEMO_NOW as NOW
-from trimtab.batch.run import run_nightly
 from trimtab.bootstrap import Database
 from trimtab.cli import app
 from trimtab.domain.principal import Principal
@@ -28,15 +26,13 @@ from trimtab.services.review import approve, edit, open_proposal, reject, review
 from trimtab.services.review_ports import DecisionAction, ProposalState, trade_to_dict
 from trimtab.store.nightly_tables import OrderRow, ProposalRow, ReviewDecisionRow
 
-TEST = Principal.cli("test")
 OPS, ANA, BO = Principal.cli("ops"), Principal.cli("ops-ana"), Principal.cli("ops-bo")
 
 
 def test_review_decisions_are_recorded_and_edits_must_keep_every_rule(
-    firm: tuple[str, Database],
+    night: tuple[str, Database, str],
 ) -> None:
-    url, db = firm
-    run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
+    _url, db, _run = night
     queue = review_queue(db.unit_of_work, sort="value")
     assert len(queue) >= 3
     assert [p.value for p in queue] == sorted((p.value for p in queue), reverse=True)
@@ -112,10 +108,9 @@ def test_review_decisions_are_recorded_and_edits_must_keep_every_rule(
 
 
 def test_block_orders_add_up_to_their_allocations_and_export_idempotently(
-    firm: tuple[str, Database], tmp_path: Path
+    night: tuple[str, Database, str], tmp_path: Path
 ) -> None:
-    url, db = firm
-    run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
+    _url, db, _run = night
     pending = review_queue(db.unit_of_work)
     approve(db.unit_of_work, pending[0].account, principal=OPS, reason="fine", now=NOW)
     run_id, added, problems = create_orders(db.unit_of_work, principal=OPS, now=NOW)
@@ -162,15 +157,14 @@ def test_block_orders_add_up_to_their_allocations_and_export_idempotently(
         } == per_block
 
 
-def test_typed_trades_leave_the_stored_json_as_it_was(firm: tuple[str, Database]) -> None:
+def test_typed_trades_leave_the_stored_json_as_it_was(night: tuple[str, Database, str]) -> None:
     """The store converts at its boundary: the engine's trades read back as typed values
     and written again (a decision's `before`, an order's lots) are the same JSON."""
-    url, db = firm
-    run = run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
+    _url, db, run_id = night
     with db.unit_of_work() as uow:
-        rows = uow.session.scalars(select(ProposalRow).where(ProposalRow.run_id == run.run_id))
+        rows = uow.session.scalars(select(ProposalRow).where(ProposalRow.run_id == run_id))
         stored = {r.account_id: r.trades for r in rows}
-        views = {p.account: p for p in uow.proposals.proposals(run.run_id)}
+        views = {p.account: p for p in uow.proposals.proposals(run_id)}
     assert stored
     for account, trades in stored.items():
         assert [trade_to_dict(t) for t in views[account].trades] == trades, account
@@ -188,14 +182,13 @@ def test_typed_trades_leave_the_stored_json_as_it_was(firm: tuple[str, Database]
 
 
 def test_review_and_routing_on_the_command_line_answer_with_the_problems_kind(
-    firm: tuple[str, Database], database_url: str, monkeypatch: pytest.MonkeyPatch
+    night: tuple[str, Database, str], database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("the services are tested on both databases; one is enough for the CLI")
-    url, db = firm
+    url, db, _run = night
     monkeypatch.setenv("TRIMTAB_DATABASE_URL", url)
     runner = CliRunner()
-    run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
     account = review_queue(db.unit_of_work)[0].account
 
     unknown = runner.invoke(app, ["review", "approve", "NOPE", "--reason", "x"])

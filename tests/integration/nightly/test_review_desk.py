@@ -46,12 +46,11 @@ def keeps_every_rule(db: Database, account: str) -> bool:
 
 
 def test_accounts_without_a_proposal_say_why_and_unknown_ones_are_not_found(
-    firm: tuple[str, Database],
+    night: tuple[str, Database, str],
 ) -> None:
-    url, db = firm
-    run = run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
+    _url, db, run_id = night
     with db.unit_of_work() as uow:
-        outcomes = uow.runs.outcomes(run.run_id)
+        outcomes = uow.runs.outcomes(run_id)
     quiet = {a: o for a, o in outcomes.items() if o[0] in ("suspended", "no_trade")}
     assert quiet, "the demo firm has suspended and no-trade accounts"
     for account, (outcome, rule, flags) in quiet.items():
@@ -69,10 +68,9 @@ def test_accounts_without_a_proposal_say_why_and_unknown_ones_are_not_found(
 
 
 def test_a_refused_edit_names_a_fix_that_works_and_rebalance_rest_needs_none(
-    firm: tuple[str, Database],
+    night: tuple[str, Database, str],
 ) -> None:
-    url, db = firm
-    run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40)
+    _url, db, _run = night
     hinted = rebalanced = 0
     for proposal in review_queue(db.unit_of_work):
         buys = [t for t in proposal.trades if t.side == "buy" and t.quantity >= 2]
@@ -112,14 +110,13 @@ def test_a_refused_edit_names_a_fix_that_works_and_rebalance_rest_needs_none(
 
 
 def test_the_review_desk_on_the_command_line(
-    firm: tuple[str, Database], database_url: str, monkeypatch: pytest.MonkeyPatch
+    night: tuple[str, Database, str], database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("the services are tested on both databases; one is enough for the CLI")
-    url, db = firm
+    url, db, first = night
     monkeypatch.setenv("TRIMTAB_DATABASE_URL", url)
     runner = CliRunner()
-    first = run_nightly(url, as_of=AS_OF, principal=TEST, workers=1, chunk_size=40).run_id
     queue = review_queue(db.unit_of_work)
 
     listed = runner.invoke(app, ["review", "list"])

@@ -17,8 +17,8 @@ import psutil
 import pytest
 from sqlalchemy import func, select
 
-from tests.builders import DEMO_AS_OF, OPS, load_small_firm
-from trimtab.batch.run import run_nightly
+from tests.builders import DEMO_AS_OF, OPS, sixty_accounts
+from tests.integration.snapshots import Snapshots
 from trimtab.bootstrap import Database, open_database
 from trimtab.services.nightly_run import Here, RunRequest, release_lease, start_run
 from trimtab.store.filter_sql import latest_analyses
@@ -50,12 +50,10 @@ def _wait_for_outcomes(db: Database, process: subprocess.Popen[str], at_least: i
 
 
 @pytest.fixture
-def small_firm(tmp_path: Path) -> tuple[str, Database]:
+def small_firm(tmp_path: Path, snapshots: Snapshots) -> tuple[str, Database]:
     url = f"sqlite:///{tmp_path}/ops.db"
-    db = open_database(url)
-    db.upgrade()
-    load_small_firm(db, accounts=60)
-    return url, db
+    snapshots.restore(url, sixty_accounts)
+    return url, open_database(url)
 
 
 def test_a_second_run_says_which_run_is_in_progress_and_wait_waits_for_it(
@@ -110,16 +108,14 @@ def test_a_future_day_is_refused_without_force_and_a_reason(
 
 
 def test_a_voided_run_is_ignored_by_filters_orders_and_review(
-    firm: tuple[str, Database],
+    night: tuple[str, Database, str],
 ) -> None:
-    url, db = firm
-    summary = run_nightly(url, as_of=DEMO_AS_OF, principal=OPS, workers=1, chunk_size=40)
-    assert summary.finished
+    url, db, run_id = night  # a finished night
     with db.unit_of_work() as uow:
         assert uow.session.execute(select(latest_analyses())).all()
     env = {**os.environ, "TRIMTAB_DATABASE_URL": url}
     voided = subprocess.run(
-        [sys.executable, "-m", "trimtab", "run", "void", summary.run_id, "--reason", "bad file"],
+        [sys.executable, "-m", "trimtab", "run", "void", run_id, "--reason", "bad file"],
         env=env,
         capture_output=True,
         text=True,
@@ -132,7 +128,7 @@ def test_a_voided_run_is_ignored_by_filters_orders_and_review(
         assert uow.runs.latest_run() is None  # the review queue
         (entry,) = uow.audit.entries(action="run.void")
     assert entry.principal.startswith("cli:")
-    assert (entry.reason, entry.targets) == ("bad file", (f"run:{summary.run_id}",))
+    assert (entry.reason, entry.targets) == ("bad file", (f"run:{run_id}",))
     status = subprocess.run(
         [sys.executable, "-m", "trimtab", "run", "status", "--json"],
         env=env,

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from tests.builders import load_small_firm
+from tests.builders import sixty_accounts
 from tests.integration.pipeline.firm_day import DAY, firm_folder
+from tests.integration.snapshots import Snapshots
 from trimtab.bootstrap import Database
 from trimtab.store.audit_tables import AuditEntryRow
 from trimtab.store.nightly_tables import OrderRow, RunOutcomeRow, RunRow
@@ -64,14 +65,14 @@ def _wait(process: subprocess.Popen[bytes], ready: object, what: str, seconds: f
 
 
 def test_a_killed_scheduler_restarts_where_it_was(
-    database: Database, database_url: str, tmp_path: Path
+    database: Database, database_url: str, tmp_path: Path, snapshots: Snapshots
 ) -> None:
     toml = firm_folder(tmp_path)
     text = toml.read_text(encoding="utf-8").replace(
         "workers = 1\n", "workers = 1\nchunk_size = 3\n"
     )
     toml.write_text(text, encoding="utf-8")
-    load_small_firm(database, accounts=60)
+    snapshots.restore(database_url, sixty_accounts)
 
     first = _scheduler(database_url, toml)
 

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from tests.builders import DEMO_AS_OF as AS_OF
 from tests.builders import DEMO_NOW as NOW
 from tests.builders import TESTER, load_small_firm
+from tests.integration.snapshots import Snapshots
 from tests.integration.wash_groups.audit_scenarios import add_funds
 from trimtab.bootstrap import Database, open_database
 from trimtab.cli import app
@@ -42,13 +43,19 @@ from trimtab.services.wash_groups import (
 )
 
 
-@pytest.fixture
-def demo(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    """The 40-account demo firm, named by TRIMTAB_DATABASE_URL."""
-    db = open_database(database_url)
-    db.upgrade()
+def _firm_with_two_sp500_funds(url: str, db: Database) -> None:
     load_small_firm(db)
     add_funds(db, "VOO", "IVV")
+
+
+@pytest.fixture
+def demo(
+    database_url: str, snapshots: Snapshots, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Database]:
+    """The 40-account demo firm and two S&P 500 funds, named by TRIMTAB_DATABASE_URL
+    (built once per test process, copied for each test: tests/integration/snapshots.py)."""
+    snapshots.restore(database_url, _firm_with_two_sp500_funds)
+    db = open_database(database_url)
     monkeypatch.setenv("TRIMTAB_DATABASE_URL", database_url)
     yield db
     db.close()

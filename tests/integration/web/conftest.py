@@ -5,7 +5,9 @@ the model book, a routing policy that sends every proposal to review, one finish
 night, the seven demo users (`services.demo_users`: the advisor linked to the advisor
 with the most accounts, plus a team covering three households of another) — hashed
 with a cheap argon2 cost, which only makes the tests fast (verification reads the cost
-from the hash). Tests sign in through the real form (`sign_in_as`).
+from the hash). Tests sign in through the real form (`sign_in_as`). The firm is built
+once per test process and copied into each module's database (tests/integration/
+snapshots.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from tests.integration.conftest import postgres_admin_url
+from tests.integration.snapshots import Snapshots
 from trimtab.bootstrap import Database, open_database
 from trimtab.domain.principal import Principal, Role
 from trimtab.services.demo_firm import DemoSpec
@@ -128,11 +131,17 @@ def firm_url(
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
+def web_firm_facts(url: str, db: Database) -> tuple[str, str, str, str, str]:
+    """`build_firm`'s answer but the database: the recipe of `web_firm`."""
+    firm = build_firm(db)
+    return firm.advisor_id, firm.own_account, firm.team_account, firm.other_account, firm.run_id
+
+
 @pytest.fixture(scope="module")
-def web_firm(firm_url: str) -> Iterator[WebFirm]:
+def web_firm(firm_url: str, snapshots: Snapshots) -> Iterator[WebFirm]:
+    facts = snapshots.restore(firm_url, web_firm_facts)
     db = open_database(firm_url)
-    db.upgrade()
-    yield build_firm(db)
+    yield WebFirm(db, *facts)
     db.close()
 
 

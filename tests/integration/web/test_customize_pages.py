@@ -11,18 +11,18 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 
+from tests.integration.snapshots import Snapshots
 from tests.integration.web.work_firm import signed_in, work_firm
-from trimtab.bootstrap import Database, open_database
+from trimtab.bootstrap import Database
 from trimtab.services.change_settings import show_settings
 
 ACCOUNT = "A0000001"  # advisor ADV002's (user "ada"); "abe" is ADV001
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[tuple[FastAPI, Database]]:
-    db = open_database(database_url)
-    db.upgrade()
-    yield work_firm(database_url, db), db
+def app(database_url: str, snapshots: Snapshots) -> Iterator[tuple[FastAPI, Database]]:
+    web, db = work_firm(database_url, snapshots)
+    yield web, db
     db.close()
 
 

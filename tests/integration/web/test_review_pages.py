@@ -12,17 +12,17 @@ from decimal import Decimal
 import pytest
 from fastapi import FastAPI
 
+from tests.integration.snapshots import Snapshots
 from tests.integration.web.work_firm import signed_in, work_firm
-from trimtab.bootstrap import Database, open_database
+from trimtab.bootstrap import Database
 from trimtab.services.review import account_review, review_queue
 from trimtab.services.review_ports import ProposalState
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[tuple[FastAPI, Database]]:
-    db = open_database(database_url)
-    db.upgrade()
-    yield work_firm(database_url, db), db
+def app(database_url: str, snapshots: Snapshots) -> Iterator[tuple[FastAPI, Database]]:
+    web, db = work_firm(database_url, snapshots)
+    yield web, db
     db.close()
 
 

@@ -11,8 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from tests.builders import TESTER
+from tests.integration.snapshots import Snapshots
 from tests.integration.web.work_firm import signed_in, work_firm
-from trimtab.bootstrap import Database, open_database
+from trimtab.bootstrap import Database
 from trimtab.domain.restrictions import Level
 from trimtab.domain.settings_levels import Scope
 from trimtab.services.change_settings import set_setting, show_settings
@@ -21,10 +22,9 @@ ACCOUNT = "A0000001"
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[tuple[FastAPI, Database]]:
-    db = open_database(database_url)
-    db.upgrade()
-    yield work_firm(database_url, db), db
+def app(database_url: str, snapshots: Snapshots) -> Iterator[tuple[FastAPI, Database]]:
+    web, db = work_firm(database_url, snapshots)
+    yield web, db
     db.close()
 
 

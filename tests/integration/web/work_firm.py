@@ -6,10 +6,12 @@ proposals, accounts with advisors and settings to act on, and people of differen
 signed in through the real sign-in form (so the session cookie, the CSRF token and the
 permission checks are those a browser meets).
 
-Rule: `work_firm(url)` loads the 40-account demo firm (`tests.builders.load_small_firm`),
-runs the night as of `DEMO_AS_OF`, and adds the users below (password `PASSWORD`);
-`signed_in(app, login)` is a TestClient signed in as that user, whose `.csrf` is the
-session's CSRF token for forms.
+Rule: `work_firm(url, snapshots)` fills the fresh database at `url` with the 40-account
+demo firm after the night as of `DEMO_AS_OF` (`tests.builders.small_firm_night`, built
+once per test process and copied for each test: tests/integration/snapshots.py), adds the
+users below (password `PASSWORD`, hashed at the web tests' cheap argon2 cost), and answers
+the web app on it and the database. `signed_in(app, login)` is a TestClient
+signed in as that user, whose `.csrf` is the session's CSRF token for forms.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.builders import DEMO_AS_OF, TESTER, load_small_firm
-from trimtab.batch.run import run_nightly
-from trimtab.bootstrap import Database
+from tests.builders import TESTER, small_firm_night
+from tests.integration.snapshots import Snapshots
+from tests.integration.web.conftest import CHEAP
+from trimtab.bootstrap import Database, open_database
 from trimtab.domain.principal import Role
 from trimtab.services.users import NewUser, add_user
 from trimtab.web.app import create_app
@@ -47,17 +50,18 @@ class Client:
     csrf: str
 
 
-def work_firm(url: str, db: Database) -> FastAPI:
-    load_small_firm(db)
-    run_nightly(url, as_of=DEMO_AS_OF, principal=TESTER, workers=1, chunk_size=40)
+def work_firm(url: str, snapshots: Snapshots) -> tuple[FastAPI, Database]:
+    snapshots.restore(url, small_firm_night)
+    db = open_database(url)
     for login, roles, advisor in USERS:
         user, _password, problems = add_user(
             db.unit_of_work,
             NewUser(login, login.capitalize(), roles, advisor_id=advisor, password=PASSWORD),
             principal=TESTER,
+            passwords=CHEAP,
         )
         assert user is not None, problems
-    return create_app(db)
+    return create_app(db), db
 
 
 def signed_in(app: FastAPI, login: str) -> Client:
