@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
@@ -130,20 +131,7 @@ class SqlReportStore:
         return found
 
     def add_taxes_saved_total(self, total: TaxesSavedTotal) -> None:
-        self._session.add(
-            TaxesSavedTotalRow(
-                start=total.start,
-                end=total.end,
-                analyses=total.analyses,
-                not_counted=total.not_counted,
-                missing=total.missing,
-                losses_harvested=total.losses_harvested,
-                short_term_avoided=total.short_term_avoided,
-                gains_deferred=total.gains_deferred,
-                portfolio_value=total.portfolio_value,
-                computed_at=total.computed_at,
-            )
-        )
+        self._session.add(TaxesSavedTotalRow(**asdict(total)))  # the row's columns, by name
         self._session.flush()
 
     def latest_taxes_saved_total(self) -> TaxesSavedTotal | None:
